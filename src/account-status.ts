@@ -1,0 +1,92 @@
+import type { Account } from './account';
+import type { BalanceValues } from './itnio/response';
+import { statusMeaning } from './itnio/status-codes';
+import type { PollResult } from './poller';
+
+export interface LastError {
+  /** API status code for an API failure, otherwise the failure reason (timeout, network…). */
+  code: string;
+  meaning: string;
+  detail: string;
+  atMs: number;
+}
+
+export interface AccountStatus {
+  name: string;
+  lowBalanceThreshold?: number;
+  lastAttemptMs?: number;
+  lastSuccessMs?: number;
+  lastOk?: boolean;
+  values?: BalanceValues;
+  lastError?: LastError;
+}
+
+const FAILURE_MEANINGS: Record<string, string> = {
+  timeout: 'no answer within the timeout',
+  network: 'network or TLS error',
+  http_status: 'unexpected HTTP status',
+  invalid_response: 'answer was not a valid getBalance response',
+};
+
+/** The latest poll state of each account, for the landing page and readiness; no secrets. */
+export class AccountStatusStore {
+  private readonly statuses = new Map<string, AccountStatus>();
+
+  constructor(accounts: readonly Account[]) {
+    this.setAccounts(accounts);
+  }
+
+  setAccounts(accounts: readonly Account[]): void {
+    const previous = new Map(this.statuses);
+    this.statuses.clear();
+    for (const account of accounts) {
+      const kept = previous.get(account.name);
+      const status: AccountStatus = kept ?? { name: account.name };
+      if (account.lowBalanceThreshold === undefined) delete status.lowBalanceThreshold;
+      else status.lowBalanceThreshold = account.lowBalanceThreshold;
+      this.statuses.set(account.name, status);
+    }
+  }
+
+  record(result: PollResult): void {
+    const status = this.statuses.get(result.account.name);
+    if (!status || result.outcome.kind === 'aborted') return;
+    const finishedMs = result.startedAt + result.durationSeconds * 1000;
+    status.lastAttemptMs = finishedMs;
+    const { outcome } = result;
+    switch (outcome.kind) {
+      case 'success':
+        status.lastOk = true;
+        status.lastSuccessMs = finishedMs;
+        status.values = { balance: outcome.balance, gift: outcome.gift, credit: outcome.credit };
+        break;
+      case 'api_error':
+        status.lastOk = false;
+        status.lastError = {
+          code: outcome.status,
+          meaning: statusMeaning(outcome.status),
+          detail: outcome.reason,
+          atMs: finishedMs,
+        };
+        break;
+      case 'failure':
+        status.lastOk = false;
+        status.lastError = {
+          code: outcome.reason,
+          meaning: FAILURE_MEANINGS[outcome.reason] ?? outcome.reason,
+          detail: outcome.detail,
+          atMs: finishedMs,
+        };
+        break;
+    }
+  }
+
+  list(): AccountStatus[] {
+    return [...this.statuses.values()];
+  }
+
+  /** True once every account has finished at least one poll attempt. */
+  allAttempted(): boolean {
+    return this.list().every((s) => s.lastAttemptMs !== undefined);
+  }
+}

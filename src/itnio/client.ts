@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { rootCertificates } from 'node:tls';
+import axios, { AxiosError, type AxiosInstance } from 'axios';
+import type { Account } from '../account';
+import { parseBalanceResponse, type BalanceValues } from './response';
+import { buildSignedHeaders, joinUrl } from './signing';
+
+export type FailureReason = 'timeout' | 'network' | 'http_status' | 'invalid_response';
+export const FAILURE_REASONS: readonly FailureReason[] = ['timeout', 'network', 'http_status', 'invalid_response'];
+
+/** What one getBalance request ended as. `detail` is safe to log: it never holds a secret. */
+export type BalanceOutcome =
+  | ({ kind: 'success' } & BalanceValues)
+  | { kind: 'api_error'; status: string; reason: string; serverDate?: Date }
+  | { kind: 'failure'; reason: FailureReason; detail: string }
+  | { kind: 'aborted' };
+
+export interface BalanceClient {
+  fetchBalance(account: Account, signal?: AbortSignal): Promise<BalanceOutcome>;
+}
+
+export interface BalanceClientOptions {
+  timeoutMs: number;
+  /** PEM bundle trusted in addition to the system CAs. */
+  caFile?: string;
+  /** Upper bound for a response body; a balance answer is ~100 bytes. */
+  maxResponseBytes?: number;
+  now?: () => number;
+}
+
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+
+function networkDetail(error: AxiosError): string {
+  // AxiosError carries the request config, headers included: only its code and message leave here.
+  const code = error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code ? `${code}: ${error.message}` : error.message;
+}
+
+function parseDateHeader(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function createBalanceClient(options: BalanceClientOptions): BalanceClient {
+  const now = options.now ?? Date.now;
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  // An extra CA adds to the system roots rather than replacing them.
+  const ca = options.caFile ? [...rootCertificates, readFileSync(options.caFile, 'utf8')] : undefined;
+  const instance: AxiosInstance = axios.create({
+    timeout: options.timeoutMs,
+    // The signed headers are valid for the whole timestamp window: never replay them elsewhere.
+    maxRedirects: 0,
+    maxContentLength: maxBytes,
+    maxBodyLength: maxBytes,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    validateStatus: () => true,
+    proxy: false,
+    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    httpsAgent: new https.Agent({
+      keepAlive: true,
+      maxSockets: 64,
+      rejectUnauthorized: true,
+      ...(ca ? { ca } : {}),
+    }),
+  });
+
+  async function fetchBalance(account: Account, signal?: AbortSignal): Promise<BalanceOutcome> {
+    // axios' own timeout is an idle-socket timeout; the signal also bounds a slow drip of bytes.
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    try {
+      const response = await instance.get<string>(joinUrl(account.baseUrl, 'getBalance'), {
+        headers: buildSignedHeaders(account.apiKey, account.apiSecret, now()),
+        signal: combined,
+      });
+      if (response.status !== 200) {
+        return { kind: 'failure', reason: 'http_status', detail: `HTTP ${response.status}` };
+      }
+      const parsed = parseBalanceResponse(typeof response.data === 'string' ? response.data : '');
+      switch (parsed.kind) {
+        case 'success':
+          return { kind: 'success', balance: parsed.balance, gift: parsed.gift, credit: parsed.credit };
+        case 'api_error': {
+          const serverDate = parseDateHeader(response.headers.date);
+          return { kind: 'api_error', status: parsed.status, reason: parsed.reason, ...(serverDate ? { serverDate } : {}) };
+        }
+        case 'invalid':
+          return { kind: 'failure', reason: 'invalid_response', detail: parsed.problem };
+      }
+    } catch (error) {
+      if (signal?.aborted && !deadline.aborted) return { kind: 'aborted' };
+      if (deadline.aborted) {
+        return { kind: 'failure', reason: 'timeout', detail: `no complete answer within ${options.timeoutMs} ms` };
+      }
+      if (error instanceof AxiosError) {
+        if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') {
+          return { kind: 'failure', reason: 'timeout', detail: networkDetail(error) };
+        }
+        if (error.code === AxiosError.ERR_BAD_RESPONSE && /maxContentLength/.test(error.message)) {
+          return { kind: 'failure', reason: 'invalid_response', detail: `body larger than ${maxBytes} bytes` };
+        }
+        return { kind: 'failure', reason: 'network', detail: networkDetail(error) };
+      }
+      return { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  return { fetchBalance };
+}

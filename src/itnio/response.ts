@@ -1,0 +1,75 @@
+export interface BalanceValues {
+  balance: number;
+  gift: number;
+  credit: number;
+}
+
+export type ParsedBalanceResponse =
+  | ({ kind: 'success' } & BalanceValues)
+  | { kind: 'api_error'; status: string; reason: string }
+  | { kind: 'invalid'; problem: string };
+
+const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const STATUS_RE = /^-?\d{1,6}$/;
+const MAX_REASON_LENGTH = 200;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A decimal string ("99.990000") or a plain JSON number; anything else is not a number. */
+function toDecimal(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  if (!DECIMAL_RE.test(trimmed)) return undefined;
+  const parsed = Number(trimmed);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+function toStatus(value: unknown): string | undefined {
+  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
+  if (typeof text !== 'string') return undefined;
+  const trimmed = text.trim();
+  if (!STATUS_RE.test(trimmed)) return undefined;
+  // Normalise "-01" and "+0" style spellings so one code is one label value.
+  return String(Number(trimmed));
+}
+
+/** Printable, single-line, bounded: the reason is vendor free text that ends up in logs. */
+function cleanReason(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  // eslint-disable-next-line no-control-regex
+  const clean = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return clean.length > MAX_REASON_LENGTH ? `${clean.slice(0, MAX_REASON_LENGTH)}…` : clean;
+}
+
+/**
+ * Turns a getBalance response body into a typed result. Pure, and total: it never
+ * throws, and a success always carries three finite numbers.
+ */
+export function parseBalanceResponse(body: string): ParsedBalanceResponse {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    const start = body.trimStart().slice(0, 1);
+    return {
+      kind: 'invalid',
+      problem: start === '<' ? 'body is HTML, not JSON' : body.length === 0 ? 'body is empty' : 'body is not valid JSON',
+    };
+  }
+  if (!isRecord(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };
+  const status = toStatus(json.status);
+  if (status === undefined) return { kind: 'invalid', problem: 'field "status" is missing or not an integer' };
+  if (status !== '0') return { kind: 'api_error', status, reason: cleanReason(json.reason) };
+
+  const values: Partial<BalanceValues> = {};
+  for (const field of ['balance', 'gift', 'credit'] as const) {
+    if (!(field in json)) return { kind: 'invalid', problem: `field "${field}" is missing` };
+    const parsed = toDecimal(json[field]);
+    if (parsed === undefined) return { kind: 'invalid', problem: `field "${field}" is not a decimal number` };
+    values[field] = parsed;
+  }
+  return { kind: 'success', ...(values as BalanceValues) };
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { runCheck } from './check';
+import { ConfigError, helpText, loadConfig } from './config';
+import { startExporter } from './exporter';
+import { createBalanceClient } from './itnio/client';
+import { createLogger } from './logger';
+import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
+
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = loadConfig({ argv: process.argv.slice(2), env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${EXPORTER_NAME}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`${EXPORTER_NAME} ${EXPORTER_VERSION} (node ${process.version})\n`);
+    return 0;
+  }
+  const { config, mode } = command;
+  if (mode === 'config-check') {
+    process.stdout.write(`configuration OK: ${config.accounts.length} account(s): ${config.accounts.map((a) => a.name).join(', ')}\n`);
+    return 0;
+  }
+  if (mode === 'check') {
+    const client = createBalanceClient({ timeoutMs: config.apiTimeoutMs, ...(config.caFile ? { caFile: config.caFile } : {}) });
+    const ok = await runCheck({ client, accounts: config.accounts, concurrency: config.pollConcurrency, write: (line) => process.stdout.write(`${line}\n`) });
+    return ok ? 0 : 1;
+  }
+
+  const logger = createLogger(config.logLevel);
+  for (const account of config.accounts) {
+    const url = new URL(account.baseUrl);
+    if (url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) {
+      logger.warn({ account: account.name }, 'base URL is plain http: signed requests and balances travel unencrypted');
+    }
+  }
+  let exporter;
+  try {
+    exporter = await startExporter(config, { logger });
+  } catch (error) {
+    logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'cannot start');
+    return 1;
+  }
+  const running = exporter;
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'shutting down');
+      void running.close().then(resolve);
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+  logger.info('stopped');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${EXPORTER_NAME}: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,116 @@
+import type { Account } from './account';
+import type { BalanceClient, BalanceOutcome } from './itnio/client';
+
+/** One finished poll of one account, as every consumer (metrics, status, logs) sees it. */
+export interface PollResult {
+  account: Account;
+  outcome: BalanceOutcome;
+  /** Unix milliseconds when the request was sent. */
+  startedAt: number;
+  durationSeconds: number;
+}
+
+export type PollListener = (result: PollResult) => void;
+
+export interface PollerOptions {
+  client: BalanceClient;
+  accounts: readonly Account[];
+  concurrency: number;
+  now?: () => number;
+  onResult: PollListener;
+  /** Called if a listener throws; the poll loop itself carries on. */
+  onListenerError?: (error: unknown) => void;
+}
+
+/**
+ * Polls accounts through a shared queue: at most `concurrency` requests in flight, and an
+ * account that is queued or still being polled is never queued a second time.
+ */
+export class Poller {
+  private readonly client: BalanceClient;
+  private readonly concurrency: number;
+  private readonly now: () => number;
+  private readonly onResult: PollListener;
+  private readonly onListenerError: (error: unknown) => void;
+  private accounts: readonly Account[];
+  private readonly queue: Account[] = [];
+  /** Accounts queued or in flight, by name, with the promise their poll settles. */
+  private readonly pending = new Map<string, Promise<void>>();
+  private readonly settle = new Map<string, () => void>();
+  private running = 0;
+  private readonly abortController = new AbortController();
+
+  constructor(options: PollerOptions) {
+    this.client = options.client;
+    this.accounts = options.accounts;
+    this.concurrency = Math.max(1, options.concurrency);
+    this.now = options.now ?? Date.now;
+    this.onResult = options.onResult;
+    this.onListenerError = options.onListenerError ?? (() => undefined);
+  }
+
+  /** Replaces the account list; polls already queued or running finish with the old entry. */
+  setAccounts(accounts: readonly Account[]): void {
+    this.accounts = accounts;
+  }
+
+  /** Queues every account not already queued or in flight; resolves when all of them are done. */
+  pollAll(): Promise<void> {
+    if (this.abortController.signal.aborted) return Promise.resolve();
+    const waits = this.accounts.map((account) => this.enqueue(account));
+    this.drain();
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  /** Aborts in-flight requests and drops the queue; later calls to pollAll do nothing. */
+  stop(): void {
+    this.abortController.abort();
+    for (const account of this.queue.splice(0)) this.finish(account.name);
+  }
+
+  private enqueue(account: Account): Promise<void> {
+    const existing = this.pending.get(account.name);
+    if (existing) return existing;
+    const done = new Promise<void>((resolve) => this.settle.set(account.name, resolve));
+    this.pending.set(account.name, done);
+    this.queue.push(account);
+    return done;
+  }
+
+  private finish(name: string): void {
+    this.pending.delete(name);
+    const resolve = this.settle.get(name);
+    this.settle.delete(name);
+    resolve?.();
+  }
+
+  private drain(): void {
+    while (this.running < this.concurrency && this.queue.length > 0) {
+      const account = this.queue.shift() as Account;
+      this.running++;
+      void this.pollOne(account).finally(() => {
+        this.running--;
+        this.finish(account.name);
+        this.drain();
+      });
+    }
+  }
+
+  private async pollOne(account: Account): Promise<void> {
+    const startedAt = this.now();
+    const started = process.hrtime.bigint();
+    let outcome: BalanceOutcome;
+    try {
+      outcome = await this.client.fetchBalance(account, this.abortController.signal);
+    } catch (error) {
+      // The client reports failures as outcomes; this guards the scheduler against a bug there.
+      outcome = { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };
+    }
+    const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      this.onResult({ account, outcome, startedAt, durationSeconds });
+    } catch (error) {
+      this.onListenerError(error);
+    }
+  }
+}
