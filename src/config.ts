@@ -315,7 +315,7 @@ function accountsFromFile(fileSetting: Setting, defaultBaseUrl: string, sources:
     problems.push(`${fileSetting.source}: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected a readable YAML file`);
     return [];
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     for (const error of doc.errors) problems.push(describeYamlError(file, error as never));
     return [];

@@ -35,7 +35,7 @@ export interface RunningExporter {
 export async function startExporter(config: ExporterConfig, deps: ExporterDeps): Promise<RunningExporter> {
   const { logger } = deps;
   const now = deps.now ?? Date.now;
-  const client = deps.client ?? createBalanceClient({ timeoutMs: config.apiTimeoutMs, ...(config.caFile ? { caFile: config.caFile } : {}), now });
+  const client = deps.client ?? createBalanceClient({ timeoutMs: config.apiTimeoutMs, userAgent: `${EXPORTER_NAME}/${EXPORTER_VERSION}`, ...(config.caFile ? { caFile: config.caFile } : {}), now });
   const registry = new Registry();
   const collector = new BalanceCollector({
     registry,

@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (mode === 'check') {
-    const client = createBalanceClient({ timeoutMs: config.apiTimeoutMs, ...(config.caFile ? { caFile: config.caFile } : {}) });
+    const client = createBalanceClient({ timeoutMs: config.apiTimeoutMs, userAgent: `${EXPORTER_NAME}/${EXPORTER_VERSION}`, ...(config.caFile ? { caFile: config.caFile } : {}) });
     const ok = await runCheck({ client, accounts: config.accounts, concurrency: config.pollConcurrency, write: (line) => process.stdout.write(`${line}\n`) });
     return ok ? 0 : 1;
   }

@@ -27,6 +27,8 @@ export interface BalanceClientOptions {
   caFile?: string;
   /** Upper bound for a response body; a balance answer is ~100 bytes. */
   maxResponseBytes?: number;
+  /** Sent as User-Agent, so ITNIO support can tell the exporter's requests apart. */
+  userAgent?: string;
   now?: () => number;
 }
 
@@ -74,7 +76,11 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
     const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
     try {
       const response = await instance.get<string>(joinUrl(account.baseUrl, 'getBalance'), {
-        headers: buildSignedHeaders(account.apiKey, account.apiSecret, now()),
+        headers: {
+          ...buildSignedHeaders(account.apiKey, account.apiSecret, now()),
+          Accept: 'application/json',
+          ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}),
+        },
         signal: combined,
       });
       if (response.status !== 200) {

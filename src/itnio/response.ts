@@ -9,7 +9,7 @@ export type ParsedBalanceResponse =
   | { kind: 'api_error'; status: string; reason: string }
   | { kind: 'invalid'; problem: string };
 
-const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const STATUS_RE = /^-?\d{1,6}$/;
 const MAX_REASON_LENGTH = 200;
 
