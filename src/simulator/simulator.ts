@@ -213,6 +213,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
 
   const server: Server = createServer((req, res) => {
+    // Dates come from the simulator's clock, so a test that moves it sees the skew in the Date header.
+    res.setHeader('Date', new Date(now()).toUTCString());
     const path = (req.url ?? '/').split('?')[0] as string;
     if (path.startsWith('/_sim/')) return control(req, res, path);
     if (path !== '/sms/getBalance') return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');

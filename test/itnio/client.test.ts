@@ -1,0 +1,111 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Account } from '../../src/account';
+import { createBalanceClient } from '../../src/itnio/client';
+import { startSimulator, type Fault, type Simulator } from '../../src/simulator/simulator';
+
+const KEY = 'cliKey01';
+const SECRET = 'client-test-secret';
+
+describe('createBalanceClient against the simulator', () => {
+  let simulator: Simulator;
+  let account: Account;
+  const client = createBalanceClient({ timeoutMs: 800 });
+
+  beforeAll(async () => {
+    simulator = await startSimulator({ accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 99.99, gift: 50, credit: 0, spendPerHour: 0 }] });
+    account = { name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl: simulator.baseUrl };
+  });
+  afterAll(() => simulator.close());
+  afterEach(() => simulator.update(KEY, { fault: null, failStatus: null }));
+
+  test('a signed request gets the balance', async () => {
+    await expect(client.fetchBalance(account)).resolves.toEqual({ kind: 'success', balance: 99.99, gift: 50, credit: 0 });
+    // A trailing slash on the base URL makes no difference.
+    await expect(client.fetchBalance({ ...account, baseUrl: `${simulator.baseUrl}/` })).resolves.toMatchObject({ kind: 'success' });
+  });
+
+  test('a wrong secret is an API error -1', async () => {
+    await expect(client.fetchBalance({ ...account, apiSecret: 'wrong' })).resolves.toMatchObject({ kind: 'api_error', status: '-1' });
+  });
+
+  test.each(['-2', '-13', '-15', '-18', '-77'])('status %s is an API error carrying the code and the server date', async (status) => {
+    simulator.update(KEY, { failStatus: status });
+    const outcome = await client.fetchBalance(account);
+    expect(outcome).toMatchObject({ kind: 'api_error', status });
+    expect(outcome.kind === 'api_error' && outcome.serverDate instanceof Date).toBe(true);
+  });
+
+  test('a local clock an hour ahead gets -16', async () => {
+    const skewed = createBalanceClient({ timeoutMs: 800, now: () => Date.now() + 3_600_000 });
+    await expect(skewed.fetchBalance(account)).resolves.toMatchObject({ kind: 'api_error', status: '-16' });
+  });
+
+  test.each<[Fault, string]>([
+    ['http500', 'http_status'],
+    ['http429', 'http_status'],
+    ['redirect', 'http_status'],
+    ['html', 'invalid_response'],
+    ['truncated', 'invalid_response'],
+    ['empty', 'invalid_response'],
+    ['missing_field', 'invalid_response'],
+    ['not_a_number', 'invalid_response'],
+    ['huge', 'invalid_response'],
+    ['hang', 'timeout'],
+    ['slow_drip', 'timeout'],
+    ['reset', 'network'],
+  ])('fault %s is a %s failure', async (fault, reason) => {
+    simulator.update(KEY, { fault });
+    await expect(client.fetchBalance(account)).resolves.toMatchObject({ kind: 'failure', reason });
+  });
+
+  test('nothing listening is a network failure', async () => {
+    const closed = await new Promise<Server>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    await expect(client.fetchBalance({ ...account, baseUrl: `http://127.0.0.1:${port}/sms` })).resolves.toMatchObject({ kind: 'failure', reason: 'network' });
+  });
+
+  test('a redirect is never followed, so the signed headers never reach the target', async () => {
+    let reached = 0;
+    const target = await new Promise<Server>((resolve) => {
+      const s = createServer((_req, res) => {
+        reached++;
+        res.end('{"status":"0","balance":"1","gift":"0","credit":"0"}');
+      });
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const redirecting = await startSimulator({
+      accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 1, gift: 0, credit: 0, spendPerHour: 0, fault: 'redirect' }],
+      redirectTo: `http://127.0.0.1:${(target.address() as AddressInfo).port}/sms/getBalance`,
+    });
+    try {
+      await expect(client.fetchBalance({ ...account, baseUrl: redirecting.baseUrl })).resolves.toEqual({ kind: 'failure', reason: 'http_status', detail: 'HTTP 302' });
+      expect(reached).toBe(0);
+    } finally {
+      await redirecting.close();
+      await new Promise((r) => target.close(r));
+    }
+  });
+
+  test('an abort from the caller is reported as aborted, not as a failure', async () => {
+    simulator.update(KEY, { fault: 'hang' });
+    const controller = new AbortController();
+    const pending = client.fetchBalance(account, controller.signal);
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).resolves.toEqual({ kind: 'aborted' });
+  });
+
+  test('failure details never carry the secret or the signature', async () => {
+    for (const fault of ['reset', 'hang', 'http500'] as const) {
+      simulator.update(KEY, { fault });
+      const outcome = await client.fetchBalance(account);
+      const text = JSON.stringify(outcome);
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toMatch(/[0-9a-f]{32}/);
+    }
+  });
+});
