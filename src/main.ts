@@ -44,6 +44,11 @@ async function main(): Promise<number> {
       logger.warn({ account: account.name }, 'base URL is plain http: signed requests and balances travel unencrypted');
     }
   }
+  // Handlers go in before start-up, so a signal during start-up is not the default hard kill.
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
   let exporter;
   try {
     exporter = await startExporter(config, { logger });
@@ -51,15 +56,9 @@ async function main(): Promise<number> {
     logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'cannot start');
     return 1;
   }
-  const running = exporter;
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, 'shutting down');
-      void running.close().then(resolve);
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
-  });
+  const signal = await stopRequested;
+  logger.info({ signal }, 'shutting down');
+  await exporter.close();
   logger.info('stopped');
   return 0;
 }

@@ -55,7 +55,6 @@ export function createApp(options: AppOptions): Express {
   });
 
   // Express needs all four parameters to treat this as an error handler.
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     logger.error({ path: req.path, err: error instanceof Error ? error.message : String(error) }, 'request failed');
     if (!res.headersSent) res.status(500).type('text').send('internal error\n');

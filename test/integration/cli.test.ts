@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoConfigYaml } from '../../src/simulator/demo-accounts';
+import { startSimulator, type Simulator } from '../../src/simulator/simulator';
+import { assertBuilt, eventually, MAIN, ROOT } from '../support/exporter-process';
+import { parseSamples } from '../support/prom-text';
+
+const KEY = 'cliKey77';
+const SECRET = 'cli-secret-0d9e8f';
+
+/** Runs the built CLI to completion without blocking the event loop (the simulator lives in this process). */
+function runCli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  assertBuilt();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('command line', () => {
+  test('--help lists every flag and exits 0', async () => {
+    const { status, stdout } = await runCli(['--help']);
+    expect(status).toBe(0);
+    for (const flag of ['--web.listen-address', '--web.telemetry-path', '--config.file', '--api.base-url', '--api.timeout', '--poll.interval', '--poll.schedule', '--poll.max-age', '--poll.concurrency', '--log.level', '--check']) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  test('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const { status, stdout } = await runCli(['--version']);
+    expect(status).toBe(0);
+    expect(stdout).toContain(`itniotech-exporter ${version}`);
+  });
+
+  test('a bad configuration exits 1 naming every problem, and never echoes the secret', async () => {
+    const { status, stderr } = await runCli(['--poll.interval=45s', '--web.listen-address=nowhere'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_POLL_CONCURRENCY: 'many' });
+    expect(status).toBe(1);
+    expect(stderr).toContain('--poll.interval');
+    expect(stderr).toContain('--web.listen-address');
+    expect(stderr).toContain('ITNIO_POLL_CONCURRENCY');
+    expect(stderr).not.toContain(SECRET);
+  });
+
+  test('a listen address already in use is a clear start-up error', async () => {
+    const blocker = await startSimulator({ accounts: [] });
+    try {
+      const port = new URL(blocker.url).port;
+      const { status, stdout } = await runCli([`--web.listen-address=127.0.0.1:${port}`], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET });
+      expect(status).toBe(1);
+      expect(stdout).toContain(`cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+    } finally {
+      await blocker.close();
+    }
+  });
+
+  test('--config.check validates and exits 0', async () => {
+    const { status, stdout } = await runCli(['--config.check'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_ACCOUNT: 'shop' });
+    expect(status).toBe(0);
+    expect(stdout).toContain('1 account(s): shop');
+  });
+});
+
+describe('--check', () => {
+  let simulator: Simulator;
+  let skewed: Simulator;
+  let dir: string;
+  beforeAll(async () => {
+    const accounts = [
+      { apiKey: KEY, apiSecret: SECRET, balance: 42.5, gift: 1, credit: 0, spendPerHour: 0 },
+      { apiKey: 'lockedK1', apiSecret: 'locked-secret', balance: 0, gift: 0, credit: 0, spendPerHour: 0, failStatus: '-13' },
+    ];
+    simulator = await startSimulator({ accounts });
+    // A server whose clock runs an hour ahead of ours.
+    skewed = await startSimulator({ accounts, now: () => Date.now() + 3_600_000 });
+    dir = mkdtempSync(join(tmpdir(), 'itnio-cli-'));
+  });
+  afterAll(async () => {
+    await simulator.close();
+    await skewed.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('exits 0 and prints the balance when every account works', async () => {
+    const { status, stdout } = await runCli(['--check'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_BASE_URL: simulator.baseUrl, ITNIO_ACCOUNT: 'shop' });
+    expect(stdout).toMatch(/^shop\s+OK\s+balance 42\.5\s+gift 1\s+credit 0/m);
+    expect(status).toBe(0);
+  });
+
+  test('exits 1 with the meaning and a hint for each failing account', async () => {
+    const config = join(dir, 'c.yml');
+    writeFileSync(
+      config,
+      `accounts:\n  - name: good\n    api_key: ${KEY}\n    api_secret: ${SECRET}\n  - name: locked\n    api_key: lockedK1\n    api_secret: locked-secret\n  - name: wrong\n    api_key: ${KEY}\n    api_secret: not-the-secret\n`,
+    );
+    const { status, stdout } = await runCli(['--check', `--config.file=${config}`, `--api.base-url=${simulator.baseUrl}`]);
+    expect(status).toBe(1);
+    expect(stdout).toMatch(/^good\s+OK/m);
+    expect(stdout).toMatch(/^locked\s+FAILED\s+status -13: user locked.*hint: /m);
+    expect(stdout).toMatch(/^wrong\s+FAILED\s+status -1: authentication error.*hint: check the API key and secret/m);
+    expect(stdout).not.toContain(SECRET);
+    expect(stdout).not.toContain('not-the-secret');
+  });
+
+  test('-16 reports the local clock against the server Date header', async () => {
+    const { status, stdout } = await runCli(['--check'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_BASE_URL: skewed.baseUrl });
+    expect(status).toBe(1);
+    const match = /status -16: .*skew (-?\d+)s.*hint: synchronise/.exec(stdout);
+    expect(match).not.toBeNull();
+    expect(Math.abs(Number(match?.[1]) + 3600)).toBeLessThanOrEqual(2);
+  });
+
+  test('an unreachable API is reported as a network failure', async () => {
+    const { status, stdout } = await runCli(['--check', '--api.timeout=500ms'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_BASE_URL: 'http://127.0.0.1:9/sms' });
+    expect(status).toBe(1);
+    expect(stdout).toMatch(/FAILED\s+network: ECONNREFUSED/);
+  });
+});
+
+describe('demo', () => {
+  test('examples/demo.yml is the demo configuration the simulator expects', () => {
+    expect(readFileSync(join(ROOT, 'examples', 'demo.yml'), 'utf8')).toBe(demoConfigYaml('http://simulator:10043/sms'));
+  });
+
+  test('the demo serves balances from the simulator within seconds', async () => {
+    assertBuilt();
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'demo.js'), '--web.listen-address=127.0.0.1:0', '--poll.interval=1s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    try {
+      const metricsUrl = await eventually(async () => /metrics\s+(http:\/\/\S+)/.exec(out)?.[1], 'the demo to print its URLs');
+      const samples = await eventually(async () => {
+        const s = parseSamples(await (await fetch(metricsUrl)).text());
+        return s.get('itniotech_up{account="otp"}') === 1 ? s : undefined;
+      }, 'demo balances');
+      for (const name of ['marketing', 'alerts', 'otp']) expect(samples.get(`itniotech_balance{account="${name}"}`)).toBeGreaterThan(0);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+});
