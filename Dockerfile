@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# itniotech-exporter image: the exporter (default entrypoint) and the built-in
+# ITNIO simulator (`node dist/simulator/main.js`) used by the compose demo.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# --- build: compile TypeScript -------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- runtime: production dependencies + compiled JS only -----------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# Demo accounts for the simulator (docker compose --profile demo).
+COPY examples ./examples
+
+# The official node images ship an unprivileged "node" user (uid 1000).
+USER node
+
+EXPOSE 10042
+
+# No curl in slim images: probe /healthz with node itself. Follows
+# ITNIO_LISTEN_ADDRESS if the port was changed (host:port or :port).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "const p=(process.env.ITNIO_LISTEN_ADDRESS||':10042').split(':').pop()||'10042';require('http').get('http://127.0.0.1:'+p+'/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
+
+ENTRYPOINT ["node", "dist/main.js"]
