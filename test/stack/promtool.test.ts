@@ -8,14 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { testWithBinaries } from '../support/binaries';
 
 const root = path.join(__dirname, '../..');
-const inCI = process.env.CI === 'true';
-
-function has(binary: string): boolean {
-  const result = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  return !result.error;
-}
 
 function run(binary: string, args: string[]): { status: number | null; output: string } {
   const result = spawnSync(binary, args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
@@ -23,19 +18,7 @@ function run(binary: string, args: string[]): { status: number | null; output: s
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 
-/** Defines `test` if the binary is there; otherwise a failing test in CI, a skipped one elsewhere. */
-function withBinary(binary: string, name: string, body: () => void): void {
-  if (has(binary)) {
-    test(name, body);
-  } else if (inCI) {
-    test(name, () => {
-      throw new Error(`${binary} is not installed, but CI=true: install it (see .ci/run) so this check runs`);
-    });
-  } else {
-    console.warn(`skipping "${name}": ${binary} is not installed (this test fails instead when CI=true)`);
-    test.skip(`${name} [${binary} not installed]`, () => undefined);
-  }
-}
+const withBinary = (binary: string, name: string, body: () => void): void => testWithBinaries([binary], name, body);
 
 function expectSuccess(binary: string, args: string[]): string {
   const { status, output } = run(binary, args);
