@@ -21,8 +21,8 @@ export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  const [big, bigUnit, small, smallUnit] = s < 86400 ? [Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'min'] : [Math.floor(s / 86400), 'd', Math.floor((s % 86400) / 3600), 'h'];
+  return small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
 }
 
 export function formatDaysLeft(days: number): string {
@@ -113,6 +113,8 @@ export function renderAccountCard(account: AccountReport): string {
   let runway: string;
   if (account.daysLeft !== null && account.spendPerDay !== null) {
     runway = `≈ ${formatDaysLeft(account.daysLeft)} left, spending ${formatAmount(account.spendPerDay)}/day`;
+    // The rate divides by the whole window, as the recording rule does: say when data is short.
+    if (account.spendDataSeconds < account.spendWindowSeconds) runway += ` (${formatDuration(account.spendWindowSeconds)} rate from ${formatDuration(account.spendDataSeconds)} of data)`;
   } else if (account.spendPerDay === 0) {
     runway = 'no spending seen recently';
   } else {

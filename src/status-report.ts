@@ -1,7 +1,7 @@
 import { accountState, type AccountState } from './account-state';
 import type { AccountStatus, LastError } from './account-status';
 import { daysLeft, SPEND_WINDOW_MS } from './balance-math';
-import type { BalanceHistory } from './balance-history';
+import type { BalanceHistory, HistoryPoint } from './balance-history';
 import { statusHint } from './itnio/status-codes';
 
 /** What to do about a failed request that got no API status (reasons from the client). */
@@ -48,6 +48,10 @@ export interface AccountReport {
   spendPerDay: number | null;
   /** balance / spendPerDay while spending, else null. */
   daysLeft: number | null;
+  /** The window spendPerDay is computed over (the recording rule's 6h). */
+  spendWindowSeconds: number;
+  /** How much of that window the kept history covers; less means spendPerDay is an under-estimate. */
+  spendDataSeconds: number;
   history: HistoryPointReport[];
 }
 
@@ -105,6 +109,8 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
     lastError: status.lastError ? describeError(status.lastError) : null,
     spendPerDay: spend,
     daysLeft: spend === null || balance === null ? null : (daysLeft(balance, spend) ?? null),
+    spendWindowSeconds: SPEND_WINDOW_MS / 1000,
+    spendDataSeconds: points.length === 0 ? 0 : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
     history: points.map((p) => ({ at: new Date(p.atMs).toISOString(), balance: p.balance })),
   };
 }
