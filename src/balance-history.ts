@@ -21,12 +21,14 @@ export interface BalanceHistoryOptions {
 
 export const DEFAULT_HISTORY_POINTS = 240;
 export const DEFAULT_HISTORY_SPAN_MS = DAY_MS;
-const FIRST_BUCKET_MS = 1000;
+// Every poll is its own point until there are too many; then buckets widen as needed.
+const FIRST_BUCKET_MS = 1;
 
 interface Series {
   points: HistoryPoint[];
   bucketMs: number;
   lastBalance?: number;
+  samples: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export class BalanceHistory {
   setAccounts(accounts: readonly Account[]): void {
     const names = new Set(accounts.map((a) => a.name));
     for (const name of this.series.keys()) if (!names.has(name)) this.series.delete(name);
-    for (const name of names) if (!this.series.has(name)) this.series.set(name, { points: [], bucketMs: FIRST_BUCKET_MS });
+    for (const name of names) if (!this.series.has(name)) this.series.set(name, { points: [], bucketMs: FIRST_BUCKET_MS, samples: 0 });
   }
 
   record(result: PollResult): void {
@@ -66,6 +68,7 @@ export class BalanceHistory {
     if (!series || !Number.isFinite(balance)) return;
     const spent = series.lastBalance === undefined ? 0 : spentBetween(series.lastBalance, balance);
     series.lastBalance = balance;
+    series.samples++;
     const last = series.points[series.points.length - 1];
     if (last && Math.floor(last.atMs / series.bucketMs) === Math.floor(atMs / series.bucketMs)) {
       last.atMs = atMs;
@@ -89,9 +92,11 @@ export class BalanceHistory {
     return series.points.filter((p) => p.atMs > from).map((p) => ({ ...p }));
   }
 
-  /** Spend per day over the recording rule's window, from the kept points. */
-  spendPerDay(name: string, windowMs: number = SPEND_WINDOW_MS): number {
-    return spendPerDay(this.series.get(name)?.points ?? [], this.now(), windowMs);
+  /** Spend per day over the recording rule's window, from the kept points; undefined before two polls. */
+  spendPerDay(name: string, windowMs: number = SPEND_WINDOW_MS): number | undefined {
+    const series = this.series.get(name);
+    if (!series || series.samples < 2) return undefined;
+    return spendPerDay(series.points, this.now(), windowMs);
   }
 
   private prune(series: Series, newestMs: number): void {

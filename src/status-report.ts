@@ -92,7 +92,7 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
   const verdict = accountState(status, input.nowMs, input.maxAgeMs);
   const points = input.history.points(status.name);
   const balance = status.values?.balance ?? null;
-  const spend = points.length >= 2 ? input.history.spendPerDay(status.name) : null;
+  const spend = input.history.spendPerDay(status.name) ?? null;
   const threshold = status.lowBalanceThreshold ?? null;
   return {
     name: status.name,
