@@ -112,7 +112,7 @@ export function renderAccountCard(account: AccountReport): string {
       : `<time datetime="${escapeText(account.lastSuccessAt)}" title="${escapeText(account.lastSuccessAt)}">${formatDuration(account.lastSuccessAgeSeconds)} ago</time>`;
   let runway: string;
   if (account.daysLeft !== null && account.spendPerDay !== null) {
-    runway = `≈ ${formatDaysLeft(account.daysLeft)} left, spending ${formatAmount(account.spendPerDay)}/day`;
+    runway = `${account.daysLeft < 1000 ? '≈ ' : ''}${formatDaysLeft(account.daysLeft)} left, spending ${formatAmount(account.spendPerDay)}/day`;
     // The rate divides by the whole window, as the recording rule does: say when data is short.
     if (account.spendDataSeconds < account.spendWindowSeconds) runway += ` (${formatDuration(account.spendWindowSeconds)} rate from ${formatDuration(account.spendDataSeconds)} of data)`;
   } else if (account.spendPerDay === 0) {

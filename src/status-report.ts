@@ -115,7 +115,7 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
   };
 }
 
-/** Everything the status page and GET /api/v1/status show; holds no key, secret or URL. */
+/** Everything the status page and GET /api/v1/status show; holds no API key or secret. */
 export function buildStatusReport(input: StatusReportInput): StatusReport {
   return {
     exporter: { name: input.name, version: input.version },
