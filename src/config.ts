@@ -170,7 +170,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const pathSetting = setting('web.telemetry-path') as Setting;
   const telemetryPath = pathSetting.value;
   if (!/^\/[\x21-\x7e]*$/.test(telemetryPath)) bad(pathSetting, 'web.telemetry-path');
-  else if (['/', '/healthz', '/readyz'].includes(telemetryPath)) {
+  else if (['/', '/healthz', '/readyz', '/api/v1/status'].includes(telemetryPath)) {
     problems.push(`${pathSetting.source}: "${telemetryPath}" is taken by the exporter itself; choose another path such as /metrics`);
   }
 

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { AccountStatusStore } from './account-status';
+import { BalanceHistory } from './balance-history';
 import { BalanceCollector } from './collector';
 import type { ExporterConfig } from './config';
 import { createBalanceClient, type BalanceClient } from './itnio/client';
@@ -27,6 +28,7 @@ export interface RunningExporter {
   poller: Poller;
   collector: BalanceCollector;
   statuses: AccountStatusStore;
+  history: BalanceHistory;
   /** Stops polling (aborting in-flight requests) and closes the server. */
   close(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     now,
   });
   const statuses = new AccountStatusStore(config.accounts);
+  const history = new BalanceHistory({ accounts: config.accounts, now });
   const poller = new Poller({
     client,
     accounts: config.accounts,
@@ -54,6 +57,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     onResult: (result) => {
       collector.record(result);
       statuses.record(result);
+      history.record(result);
       logPollResult(logger, result);
     },
     onListenerError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
@@ -63,7 +67,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     telemetryPath: config.telemetryPath,
     metrics: renderer,
     statuses,
-    page: { name: EXPORTER_NAME, version: EXPORTER_VERSION, pollDescription: () => config.pollDescription },
+    page: { name: EXPORTER_NAME, version: EXPORTER_VERSION, pollDescription: () => config.pollDescription, maxAgeMs: config.pollMaxAgeMs, history, now },
     logger,
   });
 
@@ -98,5 +102,5 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     })();
     return closing;
   };
-  return { server, url, poller, collector, statuses, close };
+  return { server, url, poller, collector, statuses, history, close };
 }

@@ -1,4 +1,5 @@
-import type { AccountStatus } from './account-status';
+import { formatClock, formatDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from './status-page-view';
+import type { StatusReport } from './status-report';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -6,57 +7,131 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 }
 
-function formatTime(ms: number | undefined): string {
-  return ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z');
-}
-
-function resultCell(status: AccountStatus): string {
-  if (status.lastAttemptMs === undefined) return 'waiting for first poll';
-  if (status.lastOk) return 'ok';
-  const error = status.lastError;
-  return error ? `failed: ${error.code} — ${error.meaning}` : 'failed';
-}
-
-function valueCell(value: number | undefined): string {
-  return value === undefined ? '—' : String(value);
-}
-
 export interface LandingPageInput {
-  name: string;
-  version: string;
+  report: StatusReport;
   telemetryPath: string;
-  pollDescription: string;
-  accounts: readonly AccountStatus[];
+  /** Where the page's script fetches fresh data from. */
+  statusApiPath: string;
+  refreshMs: number;
+  /** Per-response CSP nonce for the inline style and script. */
+  nonce: string;
 }
 
-/** A small static page: what this is, where the metrics are, and how each account's last poll went. */
+/**
+ * Re-renders the cards from the JSON API every few seconds. The view functions come in by
+ * their source text (see status-page-view.ts); everything else is plain DOM.
+ */
+const PAGE_SCRIPT = `(() => {
+'use strict';
+${STATUS_VIEW_FUNCTIONS.map((fn) => fn.toString()).join('\n')}
+const body = document.body;
+const accounts = document.getElementById('accounts');
+const summary = document.getElementById('summary');
+const updated = document.getElementById('updated');
+const connection = document.getElementById('connection');
+let busy = false;
+async function refresh() {
+  if (busy || document.hidden) return;
+  busy = true;
+  try {
+    const response = await fetch(body.dataset.api, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (!response.ok) throw new Error('HTTP ' + response.status);
+    const report = await response.json();
+    accounts.innerHTML = report.accounts.map(renderAccountCard).join('');
+    summary.innerHTML = renderSummary(report);
+    updated.textContent = formatClock(report.generatedAt);
+    updated.dateTime = report.generatedAt;
+    connection.hidden = true;
+    body.dataset.updates = String(Number(body.dataset.updates || 0) + 1);
+  } catch (error) {
+    connection.textContent = 'Live update failed (' + (error && error.message ? error.message : error) + '); the data below may be old.';
+    connection.hidden = false;
+  } finally {
+    busy = false;
+  }
+}
+setInterval(refresh, Number(body.dataset.refreshMs) || 5000);
+document.addEventListener('visibilitychange', refresh);
+document.getElementById('live').textContent = 'Updates live every ' + Math.round((Number(body.dataset.refreshMs) || 5000) / 1000) + ' s.';
+})();`;
+
+const PAGE_STYLE = `
+:root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--text:#1b1f24;--muted:#57606a;--line:#d0d7de;
+--ok:#1a7f37;--ok-bg:#dafbe1;--low:#9a6700;--low-bg:#fff8c5;--failing:#cf222e;--failing-bg:#ffebe9;--stale:#6e7781;--stale-bg:#eaeef2;
+--chart:#0969da;--chart-fill:#0969da22}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#161b22;--text:#e6edf3;--muted:#9198a1;--line:#30363d;
+--ok:#3fb950;--ok-bg:#12261e;--low:#d29922;--low-bg:#272115;--failing:#f85149;--failing-bg:#2d1517;--stale:#9198a1;--stale-bg:#21262d;
+--chart:#4493f8;--chart-fill:#4493f833}}
+*{box-sizing:border-box}
+body{margin:0;padding:1rem;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;background:var(--bg);color:var(--text)}
+main{max-width:72rem;margin:0 auto}
+a{color:var(--chart)}
+h1{font-size:1.4rem;margin:0 0 .25rem}
+.top{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem 1rem;align-items:baseline;margin-bottom:.75rem}
+.top nav a{margin-right:.75rem}
+.sub,.meta,figcaption,.reason,.detail,#live{color:var(--muted);font-size:.875rem}
+.sub{margin:0}
+#summary{margin:.5rem 0 1rem;font-size:1.05rem}
+#connection{background:var(--failing-bg);color:var(--failing);padding:.5rem .75rem;border-radius:.4rem}
+#accounts{display:grid;grid-template-columns:repeat(auto-fill,minmax(20rem,1fr));gap:1rem}
+.card{background:var(--card);border:1px solid var(--line);border-left:.4rem solid var(--stale);border-radius:.5rem;padding:.9rem 1rem;min-width:0}
+.card header{display:flex;justify-content:space-between;align-items:center;gap:.5rem}
+.card h2{font-size:1.15rem;margin:0;overflow-wrap:anywhere}
+.badge{margin:0;padding:.15rem .6rem;border-radius:1rem;font-weight:600;font-size:.875rem;white-space:nowrap;background:var(--stale-bg);color:var(--stale)}
+.state-ok{border-left-color:var(--ok)}.state-ok .badge{background:var(--ok-bg);color:var(--ok)}
+.state-low{border-left-color:var(--low)}.state-low .badge{background:var(--low-bg);color:var(--low)}
+.state-failing{border-left-color:var(--failing)}.state-failing .badge{background:var(--failing-bg);color:var(--failing)}
+.reason{margin:.2rem 0 .6rem}
+.values{display:grid;grid-template-columns:repeat(3,auto);gap:.25rem 1rem;margin:0 0 .6rem}
+.value dt{font-size:.75rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+.value dd{margin:0;font-variant-numeric:tabular-nums;font-weight:600}
+.value.main{grid-column:1/-1}
+.value.main dd{font-size:1.9rem;line-height:1.2}
+.meta{display:flex;flex-wrap:wrap;gap:.2rem 1.2rem;margin:0 0 .5rem}
+.chart{margin:0}
+.chart svg{display:block;width:100%;height:4rem;border-bottom:1px solid var(--line)}
+.chart .line{fill:none;stroke:var(--chart);stroke-width:2;stroke-linejoin:round}
+.chart .area{fill:var(--chart-fill);stroke:none}
+.chart .threshold{stroke:var(--low);stroke-width:1.5;stroke-dasharray:5 4}
+.chart-empty{color:var(--muted);font-size:.875rem}
+.error{margin-top:.7rem;padding:.5rem .75rem;border-radius:.4rem;background:var(--failing-bg)}
+.error p{margin:.15rem 0}
+.error.resolved{background:var(--stale-bg)}
+.detail{overflow-wrap:anywhere}
+footer{margin-top:1.5rem}
+@media (max-width:30rem){body{padding:.6rem}#accounts{grid-template-columns:1fr}.value.main dd{font-size:1.6rem}}
+`;
+
+/** The status page: one card per account, readable with JavaScript off, live with it on. */
 export function renderLandingPage(input: LandingPageInput): string {
-  const rows = input.accounts
-    .map(
-      (a) =>
-        `<tr><td>${escapeHtml(a.name)}</td><td>${escapeHtml(resultCell(a))}</td>` +
-        `<td>${valueCell(a.values?.balance)}</td><td>${valueCell(a.values?.gift)}</td><td>${valueCell(a.values?.credit)}</td>` +
-        `<td>${formatTime(a.lastAttemptMs)}</td><td>${formatTime(a.lastSuccessMs)}</td></tr>`,
-    )
-    .join('\n');
-  const path = escapeHtml(input.telemetryPath);
+  const { report } = input;
+  const nonce = escapeHtml(input.nonce);
+  const name = escapeHtml(report.exporter.name);
   return `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(input.name)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}th,td{border:1px solid #8884;padding:.3em .6em;text-align:left}</style>
+<meta name="color-scheme" content="light dark">
+<title>${name} status</title>
+<link rel="icon" href="data:,">
+<noscript><meta http-equiv="refresh" content="60"></noscript>
+<style nonce="${nonce}">${PAGE_STYLE}</style>
 </head>
-<body>
-<h1>${escapeHtml(input.name)}</h1>
-<p>Version ${escapeHtml(input.version)}. Balances are polled ${escapeHtml(input.pollDescription)}; scrapes read the cached values.</p>
-<p><a href="${path}">Metrics</a> · <a href="/healthz">Health</a> · <a href="/readyz">Readiness</a></p>
-<table>
-<caption>Accounts</caption>
-<thead><tr><th scope="col">Account</th><th scope="col">Last poll</th><th scope="col">Balance</th><th scope="col">Gift</th><th scope="col">Credit</th><th scope="col">Last attempt</th><th scope="col">Last success</th></tr></thead>
-<tbody>
-${rows}
-</tbody>
-</table>
+<body data-api="${escapeHtml(input.statusApiPath)}" data-refresh-ms="${input.refreshMs}">
+<main>
+<div class="top">
+<div><h1>${name}</h1>
+<p class="sub">Version ${escapeHtml(report.exporter.version)} · balances polled ${escapeHtml(report.pollDescription)} · data as of <time id="updated" datetime="${escapeHtml(report.generatedAt)}">${escapeHtml(formatClock(report.generatedAt))}</time></p></div>
+<nav aria-label="Exporter endpoints"><a href="${escapeHtml(input.telemetryPath)}">Metrics</a><a href="${escapeHtml(input.statusApiPath)}">JSON</a><a href="/healthz">Health</a><a href="/readyz">Readiness</a></nav>
+</div>
+<p id="summary" role="status" aria-live="polite">${renderSummary(report)}</p>
+<p id="connection" role="alert" hidden></p>
+<section id="accounts" aria-label="Accounts">
+${report.accounts.map(renderAccountCard).join('\n')}
+</section>
+<footer><p id="live">Reload the page for fresh data (this page updates itself when JavaScript is on).</p>
+<p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeHtml(formatDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeHtml(formatDuration(report.spendWindowSeconds))}, top-ups ignored.</p></footer>
+</main>
+<script nonce="${nonce}">${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;

@@ -2,15 +2,15 @@ import { createServer, type Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { AccountStatusStore } from './account-status';
 import type { ListenAddress } from './config';
-import { renderLandingPage } from './landing-page';
 import type { Logger } from './logger';
 import type { MetricsRenderer } from './metrics-renderer';
+import { addStatusRoutes, type StatusPageSource } from './status-routes';
 
 export interface AppOptions {
   telemetryPath: string;
   metrics: MetricsRenderer;
   statuses: AccountStatusStore;
-  page: { name: string; version: string; pollDescription: () => string };
+  page: StatusPageSource;
   logger: Logger;
 }
 
@@ -29,17 +29,7 @@ export function createApp(options: AppOptions): Express {
     }
   });
 
-  app.get('/', (_req, res) => {
-    res.type('html').send(
-      renderLandingPage({
-        name: options.page.name,
-        version: options.page.version,
-        telemetryPath: options.telemetryPath,
-        pollDescription: options.page.pollDescription(),
-        accounts: options.statuses.list(),
-      }),
-    );
-  });
+  addStatusRoutes(app, { telemetryPath: options.telemetryPath, statuses: options.statuses, page: options.page });
 
   app.get('/healthz', (_req, res) => {
     res.type('text').send('ok\n');

@@ -1,0 +1,55 @@
+/**
+ * Spend rate and days left, computed as prometheus/rules/itniotech.rules.yml does
+ * (itniotech:balance_spend_per_day:rate6h, itniotech:balance_days_left:rate6h): the sum of the
+ * balance's decreases over a fixed window, scaled to one day. A top-up counts as 0, never as
+ * negative spend, and missing data can only under-estimate the rate.
+ */
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+/** The window of the recording rule `rate6h`. */
+export const SPEND_WINDOW_MS = 6 * 60 * 60 * 1000;
+
+export interface BalanceSample {
+  atMs: number;
+  balance: number;
+}
+
+/** Money spent in the step that ended at `atMs` (0 for a top-up or no change). */
+export interface SpendStep {
+  atMs: number;
+  spent: number;
+}
+
+export function spentBetween(previous: number, current: number): number {
+  return Math.max(previous - current, 0);
+}
+
+/** The decrease from each sample to the next, in time order; the first sample has no step. */
+export function spendSteps(samples: readonly BalanceSample[]): SpendStep[] {
+  const steps: SpendStep[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const previous = samples[i - 1] as BalanceSample;
+    const current = samples[i] as BalanceSample;
+    steps.push({ atMs: current.atMs, spent: spentBetween(previous.balance, current.balance) });
+  }
+  return steps;
+}
+
+/**
+ * Spend per day from the steps that ended within (nowMs - windowMs, nowMs], divided by the whole
+ * window as the recording rule does: a window only partly covered by data gives a lower rate.
+ */
+export function spendPerDay(steps: readonly SpendStep[], nowMs: number, windowMs: number = SPEND_WINDOW_MS): number {
+  if (!(windowMs > 0)) throw new RangeError(`spend window must be positive, got ${windowMs} ms`);
+  let spent = 0;
+  for (const step of steps) {
+    if (step.atMs > nowMs - windowMs && step.atMs <= nowMs) spent += step.spent;
+  }
+  return (spent * DAY_MS) / windowMs;
+}
+
+/** Days until the balance reaches zero; undefined while nothing is spent (not +Infinity). */
+export function daysLeft(balance: number, perDay: number): number | undefined {
+  if (!(perDay > 0)) return undefined;
+  return Math.max(balance, 0) / perDay;
+}

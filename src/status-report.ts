@@ -1,0 +1,128 @@
+import { accountState, type AccountState } from './account-state';
+import type { AccountStatus, LastError } from './account-status';
+import { daysLeft, SPEND_WINDOW_MS } from './balance-math';
+import type { BalanceHistory, HistoryPoint } from './balance-history';
+import { statusHint } from './itnio/status-codes';
+
+/** What to do about a failed request that got no API status (reasons from the client). */
+const FAILURE_HINTS: Record<string, string> = {
+  timeout: 'check that this host reaches the API host, or raise --api.timeout if the API is just slow',
+  network: 'check DNS, firewall, proxy and TLS (--api.ca-file) between this host and the API',
+  http_status: 'the API, or a proxy in front of it, answered with an HTTP error; the exporter log has the status',
+  invalid_response: 'the answer was not getBalance JSON; check --api.base-url (or base_url) points at the ITNIO API',
+};
+
+export interface ErrorReport {
+  /** api_status: ITNIO answered with a non-zero status; request_failure: no usable answer. */
+  kind: 'api_status' | 'request_failure';
+  /** The API status (e.g. "-1") or the failure reason (timeout, network, http_status, invalid_response). */
+  code: string;
+  meaning: string;
+  hint: string;
+  /** ITNIO's reason text or the client's description; never holds a secret. */
+  detail: string;
+  at: string;
+}
+
+export interface HistoryPointReport {
+  at: string;
+  balance: number;
+}
+
+export interface AccountReport {
+  name: string;
+  state: AccountState;
+  stateReason: string;
+  /** Values of the last successful poll (see lastSuccessAt for their age), null before one. */
+  balance: number | null;
+  gift: number | null;
+  credit: number | null;
+  lowBalanceThreshold: number | null;
+  belowThreshold: boolean;
+  lastAttemptAt: string | null;
+  lastSuccessAt: string | null;
+  lastSuccessAgeSeconds: number | null;
+  /** The latest failed poll, kept after a recovery: current only when state is failing. */
+  lastError: ErrorReport | null;
+  /** Decreases of the balance over spendWindowSeconds, per day (top-ups ignored); null without two polls. */
+  spendPerDay: number | null;
+  /** balance / spendPerDay while spending, else null. */
+  daysLeft: number | null;
+  /** The window spendPerDay is computed over (the recording rule's 6h). */
+  spendWindowSeconds: number;
+  /** How much of that window the kept history covers; less means spendPerDay is an under-estimate. */
+  spendDataSeconds: number;
+  history: HistoryPointReport[];
+}
+
+export interface StatusReport {
+  exporter: { name: string; version: string };
+  generatedAt: string;
+  pollDescription: string;
+  maxAgeSeconds: number;
+  spendWindowSeconds: number;
+  accounts: AccountReport[];
+}
+
+export interface StatusReportInput {
+  name: string;
+  version: string;
+  pollDescription: string;
+  maxAgeMs: number;
+  accounts: readonly AccountStatus[];
+  history: BalanceHistory;
+  nowMs: number;
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function describeError(error: LastError): ErrorReport {
+  const isApiStatus = /^-?\d+$/.test(error.code);
+  return {
+    kind: isApiStatus ? 'api_status' : 'request_failure',
+    code: error.code,
+    meaning: error.meaning,
+    hint: isApiStatus ? statusHint(error.code) : (FAILURE_HINTS[error.code] ?? 'see the exporter log'),
+    detail: error.detail,
+    at: new Date(error.atMs).toISOString(),
+  };
+}
+
+function accountReport(status: AccountStatus, input: StatusReportInput): AccountReport {
+  const verdict = accountState(status, input.nowMs, input.maxAgeMs);
+  const points = input.history.points(status.name);
+  const balance = status.values?.balance ?? null;
+  const spend = input.history.spendPerDay(status.name) ?? null;
+  const threshold = status.lowBalanceThreshold ?? null;
+  return {
+    name: status.name,
+    state: verdict.state,
+    stateReason: verdict.reason,
+    balance,
+    gift: status.values?.gift ?? null,
+    credit: status.values?.credit ?? null,
+    lowBalanceThreshold: threshold,
+    belowThreshold: balance !== null && threshold !== null && balance < threshold,
+    lastAttemptAt: iso(status.lastAttemptMs),
+    lastSuccessAt: iso(status.lastSuccessMs),
+    lastSuccessAgeSeconds: status.lastSuccessMs === undefined ? null : Math.max(0, (input.nowMs - status.lastSuccessMs) / 1000),
+    lastError: status.lastError ? describeError(status.lastError) : null,
+    spendPerDay: spend,
+    daysLeft: spend === null || balance === null ? null : (daysLeft(balance, spend) ?? null),
+    spendWindowSeconds: SPEND_WINDOW_MS / 1000,
+    spendDataSeconds: points.length === 0 ? 0 : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
+    history: points.map((p) => ({ at: new Date(p.atMs).toISOString(), balance: p.balance })),
+  };
+}
+
+/** Everything the status page and GET /api/v1/status show; holds no API key or secret. */
+export function buildStatusReport(input: StatusReportInput): StatusReport {
+  return {
+    exporter: { name: input.name, version: input.version },
+    generatedAt: new Date(input.nowMs).toISOString(),
+    pollDescription: input.pollDescription,
+    maxAgeSeconds: input.maxAgeMs / 1000,
+    spendWindowSeconds: SPEND_WINDOW_MS / 1000,
+    accounts: input.accounts.map((status) => accountReport(status, input)),
+  };
+}
