@@ -38,7 +38,7 @@ const RESTART_ONLY: readonly RestartOnly[] = [
   { setting: '--web.telemetry-path', value: (c) => c.telemetryPath },
   { setting: '--web.enable-lifecycle', value: (c) => c.webEnableLifecycle },
   { setting: 'tls_server_config (TLS on or off)', value: (c) => c.web?.tls !== undefined },
-  { setting: 'tls_server_config.client_auth_type', value: (c) => c.web?.tls?.clientAuthType },
+  { setting: 'tls_server_config.client_auth_type', value: (c) => c.web?.tls?.clientAuthType ?? 'NoClientCert' },
   { setting: '--api.timeout', value: (c) => c.apiTimeoutMs },
   { setting: '--api.ca-file', value: (c) => c.caFile },
   { setting: '--poll.interval / --poll.schedule', value: (c) => c.pollSchedule },

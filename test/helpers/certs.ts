@@ -14,6 +14,10 @@ export interface TestPki {
   /** A client certificate from a CA the server does not trust. */
   rogueCert: string;
   rogueKey: string;
+  /** A second CA, with a server certificate for 127.0.0.1 of its own (certificate rotation). */
+  otherCaCert: string;
+  otherServerCert: string;
+  otherServerKey: string;
   read(path: string): string;
   remove(): void;
 }
@@ -40,6 +44,7 @@ export function createTestPki(): TestPki {
   issue(dir, 'server', '/CN=localhost', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   issue(dir, 'client', '/CN=prometheus', 'ca', 'extendedKeyUsage=clientAuth\n');
   issue(dir, 'rogue', '/CN=prometheus', 'rogue-ca', 'extendedKeyUsage=clientAuth\n');
+  issue(dir, 'other-server', '/CN=localhost', 'rogue-ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   const at = (file: string): string => join(dir, file);
   return {
     dir,
@@ -50,6 +55,9 @@ export function createTestPki(): TestPki {
     clientKey: at('client.key'),
     rogueCert: at('rogue.crt'),
     rogueKey: at('rogue.key'),
+    otherCaCert: at('rogue-ca.crt'),
+    otherServerCert: at('other-server.crt'),
+    otherServerKey: at('other-server.key'),
     read: (path) => readFileSync(path, 'utf8'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
