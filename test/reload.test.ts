@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { createTestPki, HTPASSWD_HASH, HTPASSWD_PASSWORD, type TestPki } from './helpers/certs';
-import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, startHarness, type Harness } from './helpers/exporter-harness';
+import { settingsNeedingRestart } from '../src/reload';
+import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, loadRunConfig, startHarness, type Harness } from './helpers/exporter-harness';
 import { fetchUrl, sampleValue, type FetchOptions } from './helpers/https-request';
 import { waitFor } from './helpers/wait';
 
@@ -180,5 +181,20 @@ describe('reloading the web config', () => {
     expect(res.body).toMatch(/basic_auth_users\."alice": expected a bcrypt hash/);
     expect(res.body).not.toContain('plain-password-typo');
     expect((await fetchUrl(`${h.exporter.url}/metrics`, client(pki.otherCaCert, `alice:${HTPASSWD_PASSWORD}`))).status).toBe(200);
+  });
+});
+
+describe('settingsNeedingRestart', () => {
+  const base = loadRunConfig([], { ITNIO_API_KEY: 'k', ITNIO_API_SECRET: 's' });
+  it.each([
+    [['--web.listen-address=:9999'], ['--web.listen-address']],
+    [['--web.telemetry-path=/m'], ['--web.telemetry-path']],
+    [['--poll.interval=30s'], ['--poll.interval / --poll.schedule']],
+    [['--log.level=debug'], ['--log.level']],
+    [['--web.enable-lifecycle'], ['--web.enable-lifecycle']],
+    [[], []],
+  ])('%j needs a restart for %j', (argv, expected) => {
+    const next = loadRunConfig(argv, { ITNIO_API_KEY: 'other-key', ITNIO_API_SECRET: 'other', ITNIO_ACCOUNT: 'renamed' });
+    expect(settingsNeedingRestart(base, next)).toEqual(expected);
   });
 });
