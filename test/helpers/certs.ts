@@ -23,7 +23,12 @@ export interface TestPki {
 }
 
 function openssl(dir: string, args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new Error(missing ? 'the openssl CLI is needed to make test certificates (Debian package openssl)' : `openssl ${args[0]} failed`, { cause: error });
+  }
 }
 
 function issue(dir: string, name: string, subject: string, ca: string, extensions: string): void {
