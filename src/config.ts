@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import type { Account } from './account';
 import { DURATION_FORM, formatDuration, parseDuration } from './duration';
 import { EVEN_INTERVALS_HELP, intervalToCron, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from './schedule';
+import { loadWebConfig, type WebConfig } from './web/web-config';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -28,6 +29,10 @@ export interface ExporterConfig {
   pollConcurrency: number;
   logLevel: LogLevel;
   accounts: Account[];
+  /** TLS and basic auth for the exporter's own endpoints, from --web.config.file. */
+  web?: WebConfig;
+  /** POST /-/reload re-reads the configuration. */
+  webEnableLifecycle: boolean;
 }
 
 export type CliCommand =
@@ -49,10 +54,14 @@ interface FlagSpec {
   default?: string;
   form: string;
   help: string;
+  /** Given bare (--flag) or as true/false. */
+  boolean?: true;
 }
 
 export const FLAGS: readonly FlagSpec[] = [
   { flag: 'web.listen-address', env: 'ITNIO_LISTEN_ADDRESS', default: ':10042', form: 'host:port, :port or [ipv6]:port', help: 'Address to serve /metrics and the status page on.' },
+  { flag: 'web.config.file', env: 'ITNIO_WEB_CONFIG_FILE', form: 'a path to a Prometheus exporter-toolkit web config YAML file', help: 'Web config file enabling TLS and/or basic auth (Prometheus exporter-toolkit format).' },
+  { flag: 'web.enable-lifecycle', env: 'ITNIO_WEB_ENABLE_LIFECYCLE', default: 'false', form: 'true or false', help: 'Enable POST /-/reload to re-read the configuration (as SIGHUP does).', boolean: true },
   { flag: 'web.telemetry-path', env: 'ITNIO_TELEMETRY_PATH', default: '/metrics', form: 'a path starting with /', help: 'Path under which to expose metrics.' },
   { flag: 'config.file', env: 'ITNIO_CONFIG_FILE', form: 'a path to a YAML file', help: 'YAML file listing the accounts to poll.' },
   { flag: 'api.base-url', env: 'ITNIO_BASE_URL', default: 'https://api.itniotech.com/sms', form: 'an http(s) URL', help: 'ITNIO API base URL; /getBalance is appended.' },
@@ -125,15 +134,17 @@ function describeYamlError(file: string, error: { code: string; message: string;
 export function loadConfig(sources: ConfigSources): CliCommand {
   const problems: string[] = [];
   const options = Object.fromEntries([
-    ...FLAGS.map((f) => [f.flag, { type: 'string' as const }]),
+    ...FLAGS.map((f) => [f.flag, { type: f.boolean ? ('boolean' as const) : ('string' as const) }]),
     ...MODE_FLAGS.map((f) => [f.flag, { type: 'boolean' as const }]),
   ]);
   const { values, positionals } = parseArgs({ args: [...sources.argv], options, strict: false, allowPositionals: true });
 
   for (const positional of positionals) problems.push(`unexpected argument "${positional}"; flags look like --name=value`);
   for (const [name, value] of Object.entries(values)) {
-    const isValueFlag = FLAGS.some((f) => f.flag === name);
+    const isValueFlag = FLAGS.some((f) => f.flag === name && !f.boolean);
+    const isBooleanFlag = FLAGS.some((f) => f.flag === name && f.boolean);
     const isModeFlag = MODE_FLAGS.some((f) => f.flag === name);
+    if (isBooleanFlag) continue;
     if (!isValueFlag && !isModeFlag) {
       problems.push(
         /secret|key|password|token/i.test(name)
@@ -153,6 +164,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
     const spec = FLAGS.find((f) => f.flag === flag) as FlagSpec;
     const fromFlag = values[flag];
     if (typeof fromFlag === 'string') return { value: fromFlag, source: `--${flag}` };
+    if (fromFlag === true && spec.boolean) return { value: 'true', source: `--${flag}` };
     const fromEnv = spec.env ? sources.env[spec.env] : undefined;
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: spec.env as string };
     if (spec.default !== undefined) return { value: spec.default, source: `--${flag} (default)` };
@@ -228,6 +240,18 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const levelSetting = setting('log.level') as Setting;
   if (!(LOG_LEVELS as readonly string[]).includes(levelSetting.value)) bad(levelSetting, 'log.level');
 
+  const lifecycleSetting = setting('web.enable-lifecycle') as Setting;
+  const webEnableLifecycle = lifecycleSetting.value === 'true';
+  if (!['true', 'false'].includes(lifecycleSetting.value)) bad(lifecycleSetting, 'web.enable-lifecycle');
+
+  const webSetting = setting('web.config.file');
+  let web: WebConfig | undefined;
+  if (webSetting) {
+    const result = loadWebConfig(webSetting.value, sources.readFile);
+    for (const problem of result.problems) problems.push(`${webSetting.source}: ${problem}`);
+    web = result.config;
+  }
+
   const fileSetting = setting('config.file');
   const accounts = fileSetting
     ? accountsFromFile(fileSetting, baseSetting.value, sources, problems)
@@ -250,6 +274,8 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       pollConcurrency,
       logLevel: levelSetting.value as LogLevel,
       accounts,
+      ...(web ? { web } : {}),
+      webEnableLifecycle,
     },
   };
 }
@@ -389,8 +415,8 @@ function accountsFromFile(fileSetting: Setting, defaultBaseUrl: string, sources:
 export function helpText(): string {
   const lines = ['Usage: itniotech-exporter [flags]', '', 'Prometheus exporter for ITNIO Tech account balances.', '', 'Flags:'];
   for (const f of FLAGS) {
-    lines.push(`  --${f.flag}=VALUE`);
-    lines.push(`      ${f.help}${f.env ? ` [env ${f.env}]` : ''}${f.default ? ` (default ${f.default})` : ''}`);
+    lines.push(f.boolean ? `  --${f.flag}` : `  --${f.flag}=VALUE`);
+    lines.push(`      ${f.help}${f.env ? ` [env ${f.env}]` : ''}${f.default && !f.boolean ? ` (default ${f.default})` : ''}`);
   }
   for (const f of MODE_FLAGS) lines.push(`  --${f.flag}`, `      ${f.help}`);
   lines.push(

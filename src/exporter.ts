@@ -1,24 +1,30 @@
 import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { AccountStatusStore } from './account-status';
 import { BalanceHistory } from './balance-history';
 import { BalanceCollector } from './collector';
-import type { ExporterConfig } from './config';
+import { ConfigError, type ExporterConfig } from './config';
 import { createBalanceClient, type BalanceClient } from './itnio/client';
 import type { Logger } from './logger';
 import { createProcessRegistry, MetricsRenderer } from './metrics-renderer';
 import { logPollResult } from './poll-report';
 import { Poller } from './poller';
+import { ConfigReloader, type ReloadResult } from './reload';
 import { createCronScheduler, type Scheduler } from './scheduler';
 import { createApp, listen } from './server';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
+import { BasicAuth } from './web/basic-auth';
+import { updateTlsServer } from './web/tls';
 
 export interface ExporterDeps {
   logger: Logger;
   client?: BalanceClient;
   scheduler?: Scheduler;
   now?: () => number;
+  /** Reads the configuration again for SIGHUP and /-/reload; throws ConfigError. */
+  reloadConfig?: () => ExporterConfig;
 }
 
 export interface RunningExporter {
@@ -29,6 +35,8 @@ export interface RunningExporter {
   collector: BalanceCollector;
   statuses: AccountStatusStore;
   history: BalanceHistory;
+  /** Re-reads the configuration and applies what can change live; `trigger` is for the log. */
+  reload(trigger: string): Promise<ReloadResult>;
   /** Stops polling (aborting in-flight requests) and closes the server. */
   close(): Promise<void>;
 }
@@ -62,19 +70,51 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     },
     onListenerError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
-  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount }, createProcessRegistry());
+  const processRegistry = createProcessRegistry();
+  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount }, processRegistry);
+  // Probes stay open so an orchestrator needs no password.
+  const auth = new BasicAuth({ users: config.web?.users ?? new Map(), openPaths: ['/healthz', '/readyz'], realm: EXPORTER_NAME });
+  for (const warning of config.web?.warnings ?? []) logger.warn(warning);
+  const reloader = new ConfigReloader({
+    initial: config,
+    load:
+      deps.reloadConfig ??
+      (() => {
+        throw new ConfigError(['this exporter was started without a configuration source to read again']);
+      }),
+    targets: {
+      setAccounts: (accounts, added) => {
+        collector.setAccounts(accounts);
+        statuses.setAccounts(accounts);
+        poller.setAccounts(accounts);
+        history.setAccounts(accounts);
+        // New accounts get numbers (and readiness) now rather than at the next scheduled poll.
+        void poller.pollSome(added);
+      },
+      setWebConfig: (web, applyTls) => {
+        auth.setUsers(web?.users ?? new Map());
+        if (applyTls && web?.tls) updateTlsServer(server as HttpsServer, web.tls);
+      },
+    },
+    logger,
+    registry: processRegistry,
+    now,
+  });
+  const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger);
   const app = createApp({
     telemetryPath: config.telemetryPath,
     metrics: renderer,
     statuses,
     page: { name: EXPORTER_NAME, version: EXPORTER_VERSION, pollDescription: () => config.pollDescription, maxAgeMs: config.pollMaxAgeMs, history, now },
     logger,
+    auth: auth.middleware(),
+    ...(config.webEnableLifecycle ? { reload } : {}),
   });
 
-  const server = await listen(app, config.listen);
+  const server = await listen(app, config.listen, config.web?.tls);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '[::]' || host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
+  const url = `${config.web?.tls ? 'https' : 'http'}://${host === '[::]' || host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
 
   const scheduler = deps.scheduler ?? createCronScheduler(config.pollSchedule, logger);
   // Expire stale balances even when polls are rare or stuck.
@@ -102,5 +142,5 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     })();
     return closing;
   };
-  return { server, url, poller, collector, statuses, history, close };
+  return { server, url, poller, collector, statuses, history, reload, close };
 }

@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { runCheck } from './check';
-import { ConfigError, helpText, loadConfig } from './config';
+import { ConfigError, helpText, loadConfig, type ExporterConfig } from './config';
 import { startExporter } from './exporter';
 import { createBalanceClient } from './itnio/client';
 import { createLogger } from './logger';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
 
 async function main(): Promise<number> {
+  const sources = { argv: process.argv.slice(2), env: process.env, readFile: (path: string) => readFileSync(path, 'utf8') };
   let command;
   try {
-    command = loadConfig({ argv: process.argv.slice(2), env: process.env, readFile: (path) => readFileSync(path, 'utf8') });
+    command = loadConfig(sources);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${EXPORTER_NAME}: ${error.message}\n`);
@@ -51,14 +52,23 @@ async function main(): Promise<number> {
   });
   let exporter;
   try {
-    exporter = await startExporter(config, { logger });
+    const reloadConfig = (): ExporterConfig => {
+      const again = loadConfig(sources);
+      if (again.kind !== 'run') throw new ConfigError(['the flags no longer describe a running exporter']);
+      return again.config;
+    };
+    exporter = await startExporter(config, { logger, reloadConfig });
   } catch (error) {
     logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'cannot start');
     return 1;
   }
+  const running = exporter;
+  const onHangup = (): void => void running.reload('SIGHUP');
+  process.on('SIGHUP', onHangup);
   const signal = await stopRequested;
+  process.off('SIGHUP', onHangup);
   logger.info({ signal }, 'shutting down');
-  await exporter.close();
+  await running.close();
   logger.info('stopped');
   return 0;
 }

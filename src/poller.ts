@@ -62,6 +62,14 @@ export class Poller {
     return Promise.all(waits).then(() => undefined);
   }
 
+  /** Queues the given accounts (such as ones a reload added) like pollAll does. */
+  pollSome(accounts: readonly Account[]): Promise<void> {
+    if (this.abortController.signal.aborted) return Promise.resolve();
+    const waits = accounts.map((account) => this.enqueue(account));
+    this.drain();
+    return Promise.all(waits).then(() => undefined);
+  }
+
   /** Aborts in-flight requests and drops the queue; later calls to pollAll do nothing. */
   stop(): void {
     this.abortController.abort();

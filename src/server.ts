@@ -1,10 +1,14 @@
 import { createServer, type Server } from 'node:http';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { AccountStatusStore } from './account-status';
 import type { ListenAddress } from './config';
 import type { Logger } from './logger';
 import type { MetricsRenderer } from './metrics-renderer';
 import { addStatusRoutes, type StatusPageSource } from './status-routes';
+import type { ReloadResult } from './reload';
+import { reloadHandler } from './web/lifecycle';
+import { createTlsServer } from './web/tls';
+import type { TlsSettings } from './web/web-config';
 
 export interface AppOptions {
   telemetryPath: string;
@@ -12,6 +16,10 @@ export interface AppOptions {
   statuses: AccountStatusStore;
   page: StatusPageSource;
   logger: Logger;
+  /** Runs before every route (basic auth). */
+  auth?: RequestHandler;
+  /** Serves /-/reload when set (--web.enable-lifecycle). */
+  reload?: (trigger: string) => Promise<ReloadResult>;
 }
 
 export function createApp(options: AppOptions): Express {
@@ -19,6 +27,7 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (options.auth) app.use(options.auth);
 
   app.get(options.telemetryPath, async (_req: Request, res: Response, next: NextFunction) => {
     try {
@@ -40,6 +49,8 @@ export function createApp(options: AppOptions): Express {
     else res.status(503).type('text').send('waiting for the first poll of every account\n');
   });
 
+  if (options.reload) app.all('/-/reload', reloadHandler(options.reload));
+
   app.use((_req, res) => {
     res.status(404).type('text').send('not found\n');
   });
@@ -52,10 +63,10 @@ export function createApp(options: AppOptions): Express {
   return app;
 }
 
-/** Listens, resolving once bound; rejects with a clear message if the address cannot be used. */
-export function listen(app: Express, address: ListenAddress): Promise<Server> {
+/** Listens (HTTPS when `tls` is given), resolving once bound; rejects with a clear message if the address cannot be used. */
+export function listen(app: Express, address: ListenAddress, tls?: TlsSettings): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(app);
+    const server: Server = tls ? createTlsServer(tls, app) : createServer(app);
     const onError = (error: NodeJS.ErrnoException): void => {
       const where = `${address.host === '' ? '' : address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
       reject(new Error(`cannot listen on ${where}: ${error.code ?? error.message}`, { cause: error }));
