@@ -111,7 +111,7 @@ function benchAccounts(count: number): { exporter: BenchAccount[]; simulator: Si
   for (let i = 0; i < count; i++) {
     const apiKey = `benchKey${String(i).padStart(4, '0')}`;
     const apiSecret = `bench-secret-${i}`;
-    exporter.push({ name: `account-${String(i).padStart(4, '0')}`, apiKey, apiSecret });
+    exporter.push({ name: `account-${String(i).padStart(4, '0')}`, apiKey, apiSecret, lowBalanceThreshold: 100 });
     simulator.push({ apiKey, apiSecret, balance: 1000 + i, gift: i % 7, credit: i % 3 === 0 ? 100 : 0, spendPerHour: 0 });
   }
   return { exporter, simulator };

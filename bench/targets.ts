@@ -74,6 +74,7 @@ export interface BenchAccount {
   name: string;
   apiKey: string;
   apiSecret: string;
+  lowBalanceThreshold?: number;
 }
 
 export interface ExporterTarget extends Target {
@@ -97,7 +98,7 @@ export async function spawnExporter(options: ExporterSpawnOptions): Promise<Expo
   const main = join(root, 'dist', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
   const configFile = join(options.dir, 'exporter.yml');
-  const accounts = options.accounts.map((a) => ({ name: a.name, api_key: a.apiKey, api_secret: a.apiSecret }));
+  const accounts = options.accounts.map((a) => ({ name: a.name, api_key: a.apiKey, api_secret: a.apiSecret, low_balance_threshold: a.lowBalanceThreshold }));
   writeFileSync(configFile, stringify({ accounts }), { mode: 0o600 });
   const port = await freePort();
   const args = [

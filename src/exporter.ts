@@ -54,11 +54,12 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     onResult: (result) => {
       collector.record(result);
       statuses.record(result);
+      renderer.sourceChanged();
       logPollResult(logger, result);
     },
     onListenerError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
-  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount }, createProcessRegistry());
+  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount, render: () => collector.render() }, createProcessRegistry());
   const app = createApp({
     telemetryPath: config.telemetryPath,
     metrics: renderer,
@@ -87,6 +88,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(sweep);
+      renderer.close();
       await scheduler.stop();
       poller.stop();
       await new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import type { AccountStatusStore } from './account-status';
 import type { ListenAddress } from './config';
 import { renderLandingPage } from './landing-page';
 import type { Logger } from './logger';
+import { createMetricsHandler } from './metrics-handler';
 import type { MetricsRenderer } from './metrics-renderer';
 
 export interface AppOptions {
@@ -20,14 +21,7 @@ export function createApp(options: AppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.get(options.telemetryPath, async (_req: Request, res: Response, next: NextFunction) => {
-    try {
-      const text = await options.metrics.render();
-      res.set('Content-Type', options.metrics.contentType).send(text);
-    } catch (error) {
-      next(error);
-    }
-  });
+  app.get(options.telemetryPath, createMetricsHandler(options.metrics));
 
   app.get('/', (_req, res) => {
     res.type('html').send(
