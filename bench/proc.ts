@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -75,7 +75,9 @@ export function findProgram(name: string): string | undefined {
 
 export function firstLine(command: string, args: string[]): string {
   try {
-    const out = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // Some programs print their version on stderr (the Pushgateway does).
+    const result = spawnSync(command, args, { encoding: 'utf8' });
+    const out = result.stdout.trim() === '' ? result.stderr : result.stdout;
     return out.split('\n')[0]?.trim() ?? '';
   } catch (error) {
     // wrk -v exits 1 after printing its version
