@@ -1,6 +1,7 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Account } from './account';
 import { FAILURE_REASONS } from './itnio/client';
+import { MetricFamily, renderFamilies } from './metric-family';
 import { KNOWN_API_STATUSES } from './itnio/status-codes';
 import type { PollResult } from './poller';
 
@@ -33,16 +34,18 @@ export class BalanceCollector {
   private knownAccounts = new Set<string>();
   /** Status codes each account has seen, so an account's series can all be removed. */
   private readonly seenStatuses = new Map<string, Set<string>>();
-  private readonly up: Gauge<'account'>;
-  private readonly balance: Gauge<'account'>;
-  private readonly gift: Gauge<'account'>;
-  private readonly credit: Gauge<'account'>;
-  private readonly apiErrors: Counter<'account' | 'status'>;
-  private readonly requestFailures: Counter<'account' | 'reason'>;
-  private readonly requests: Counter<'account'>;
-  private readonly pollDuration: Gauge<'account'>;
-  private readonly lastSuccess: Gauge<'account'>;
-  private readonly threshold: Gauge<'account'>;
+  private readonly up: MetricFamily<'account'>;
+  private readonly balance: MetricFamily<'account'>;
+  private readonly gift: MetricFamily<'account'>;
+  private readonly credit: MetricFamily<'account'>;
+  private readonly apiErrors: MetricFamily<'account' | 'status'>;
+  private readonly requestFailures: MetricFamily<'account' | 'reason'>;
+  private readonly requests: MetricFamily<'account'>;
+  private readonly pollDuration: MetricFamily<'account'>;
+  private readonly lastSuccess: MetricFamily<'account'>;
+  private readonly threshold: MetricFamily<'account'>;
+  /** Every family, in registration order. */
+  private readonly families: readonly MetricFamily<string>[];
   /** Bumped on every change, so a renderer can tell when its cached text is stale. */
   private generation = 0;
 
@@ -51,78 +54,95 @@ export class BalanceCollector {
     const cached = `Cached from a background getBalance poll (${options.pollDescription}), not fetched at scrape time.`;
     this.now = options.now ?? Date.now;
     this.maxAgeMs = options.maxAgeMs;
-    this.up = new Gauge({
+    this.up = new MetricFamily({
+      type: 'gauge',
       name: 'itniotech_up',
       help: `1 if the last getBalance poll of the account succeeded, 0 if not. ${cached}`,
       labelNames: ['account'],
       registers,
     });
-    this.balance = new Gauge({
+    this.balance = new MetricFamily({
+      type: 'gauge',
       name: 'itniotech_balance',
       help: `Paid account balance from the last successful poll. ${cached}`,
       labelNames: ['account'],
       registers,
     });
-    this.gift = new Gauge({
+    this.gift = new MetricFamily({
+      type: 'gauge',
       name: 'itniotech_gift_balance',
       help: `Gift (bonus) balance from the last successful poll. ${cached}`,
       labelNames: ['account'],
       registers,
     });
-    this.credit = new Gauge({
+    this.credit = new MetricFamily({
+      type: 'gauge',
       name: 'itniotech_credit_limit',
       help: `Credit line from the last successful poll. ${cached}`,
       labelNames: ['account'],
       registers,
     });
-    this.apiErrors = new Counter({
+    this.apiErrors = new MetricFamily({
+      type: 'counter',
       name: 'itniotech_api_errors_total',
       help: `getBalance answers with a non-zero status, by status code. ${cached}`,
       labelNames: ['account', 'status'],
       registers,
     });
-    this.requestFailures = new Counter({
+    this.requestFailures = new MetricFamily({
+      type: 'counter',
       name: 'itniotech_request_failures_total',
       help: `getBalance polls that got no usable answer, by reason. ${cached}`,
       labelNames: ['account', 'reason'],
       registers,
     });
-    this.requests = new Counter({
+    this.requests = new MetricFamily({
+      type: 'counter',
       name: 'itniotech_requests_total',
       help: `getBalance requests sent to the ITNIO API. ${cached}`,
       labelNames: ['account'],
       registers,
     });
-    this.pollDuration = new Gauge({
+    this.pollDuration = new MetricFamily({
+      type: 'gauge',
       name: 'itniotech_poll_duration_seconds',
       help: `Duration of the last getBalance poll. ${cached}`,
       labelNames: ['account'],
       registers,
     });
-    this.lastSuccess = new Gauge({
+    this.lastSuccess = new MetricFamily({
+      type: 'gauge',
       name: 'itniotech_last_success_timestamp_seconds',
       help: `Unix time of the last successful getBalance poll. ${cached}`,
       labelNames: ['account'],
       registers,
     });
-    this.threshold = new Gauge({
+    this.threshold = new MetricFamily({
+      type: 'gauge',
       name: 'itniotech_balance_low_threshold',
       help: 'Configured low-balance threshold of the account.',
       labelNames: ['account'],
       registers,
     });
-    const buildInfo = new Gauge({
+    const buildInfo = new MetricFamily({
+      type: 'gauge',
       name: 'itniotech_exporter_build_info',
       help: 'Always 1; labels give the exporter version and the Node.js version running it.',
       labelNames: ['version', 'nodejs_version'],
       registers,
     });
     buildInfo.set({ version: options.version, nodejs_version: process.version }, 1);
+    this.families = [this.up, this.balance, this.gift, this.credit, this.apiErrors, this.requestFailures, this.requests, this.pollDuration, this.lastSuccess, this.threshold, buildInfo];
     this.setAccounts(options.accounts);
   }
 
   get changeCount(): number {
     return this.generation;
+  }
+
+  /** The exporter's series in the text format 0.0.4: what `registry.metrics()` prints, without its per-call formatting cost. */
+  render(): string {
+    return renderFamilies(this.families);
   }
 
   /**

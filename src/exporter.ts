@@ -66,12 +66,13 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       collector.record(result);
       statuses.record(result);
       history.record(result);
+      renderer.sourceChanged();
       logPollResult(logger, result);
     },
     onListenerError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
   const processRegistry = createProcessRegistry();
-  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount }, processRegistry);
+  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount, render: () => collector.render() }, processRegistry);
   // Probes stay open so an orchestrator needs no password.
   const auth = new BasicAuth({ users: config.web?.users ?? new Map(), openPaths: ['/healthz', '/readyz'], realm: EXPORTER_NAME });
   for (const warning of config.web?.warnings ?? []) logger.warn(warning);
@@ -100,7 +101,12 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     registry: processRegistry,
     now,
   });
-  const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger);
+  const reload = async (trigger: string): Promise<ReloadResult> => {
+    const result = await reloader.reload(trigger);
+    // The reload gauges live with the process metrics, which are otherwise reused for a second.
+    renderer.processChanged();
+    return result;
+  };
   const app = createApp({
     telemetryPath: config.telemetryPath,
     metrics: renderer,
@@ -131,6 +137,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(sweep);
+      renderer.close();
       await scheduler.stop();
       poller.stop();
       await new Promise<void>((resolve) => {

@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 /**
@@ -17,28 +19,190 @@ export interface MetricsSource {
   registry: Registry;
   /** Changes whenever the registry's content changes; equal values mean the text is unchanged. */
   changeCount(): number;
+  /** The registry's text, faster than `registry.metrics()`; used instead of it when given. */
+  render?: () => string;
+}
+
+export interface RendererOptions {
+  /** How long the process metrics (CPU, memory, event loop…) are reused across scrapes. */
+  processMaxAgeMs?: number;
+  /** After a change, wait this long for more before rendering in the background… */
+  renderQuietMs?: number;
+  /** …but no longer than this after the first unrendered change. */
+  renderMaxDelayMs?: number;
+  now?: () => number;
+}
+
+/** One rendered part of the exposition, as text and as raw deflate blocks. */
+interface Part {
+  text: Buffer;
+  /** Raw deflate of `text`; ends with a sync flush (exporter part) or the final block (process part). */
+  deflated: Buffer;
+  crc: number;
+}
+
+interface ExporterPart extends Part {
+  change: number;
+}
+
+interface ProcessPart extends Part {
+  renderedAt: number;
+}
+
+/** A response body, built once for each pair of parts and reused by every scrape until one changes. */
+interface Body {
+  exporter: ExporterPart;
+  process: ProcessPart;
+  identity?: Buffer;
+  gzip?: Buffer;
+}
+
+const deflateRawAsync = promisify(zlib.deflateRaw);
+
+let crcTable: Int32Array | undefined;
+/** CRC-32 as gzip uses it, continuing from `value`; zlib.crc32 only exists from Node 20.15. */
+function crc32Fallback(data: Uint8Array, value = 0): number {
+  crcTable ??= Int32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c;
+  });
+  let crc = ~value;
+  for (const byte of data) crc = (crcTable[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+const crc32: (data: Uint8Array, value?: number) => number = typeof zlib.crc32 === 'function' ? zlib.crc32 : crc32Fallback;
+// ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=unix (RFC 1952)
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+
+/**
+ * One gzip member holding both parts: the exporter part's deflate blocks end byte-aligned
+ * with a sync flush, so the process part's blocks can follow them, and zlib's crc32 carries
+ * on from the first part's checksum. A single member, unlike concatenated gzip files, is read
+ * whole by every client (curl and some browsers stop after the first member).
+ */
+function gzipBody(exporter: Part, process: Part): Buffer {
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32(process.text, exporter.crc), 0);
+  trailer.writeUInt32LE((exporter.text.length + process.text.length) % 2 ** 32, 4);
+  return Buffer.concat([GZIP_HEADER, exporter.deflated, process.deflated, trailer]);
 }
 
 /**
- * Renders the exporter's own series only when a poll changed them, and the (cheap, always
- * changing) process metrics on every scrape.
+ * Serves the exposition from prepared bytes. The exporter's own series only change when a poll
+ * ends: they are rendered and compressed once per change (in the background, once per burst of
+ * poll results), never per scrape. The process metrics are rendered and compressed at most once
+ * per `processMaxAgeMs`, so a scrape costs the same at 1 account and at 1000.
  */
 export class MetricsRenderer {
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
-  private cachedText = '';
-  private cachedAt = -1;
+  private readonly processMaxAgeMs: number;
+  private readonly renderQuietMs: number;
+  private readonly renderMaxDelayMs: number;
+  private readonly now: () => number;
+  private exporterPart: ExporterPart | undefined;
+  private exporterRendering: Promise<ExporterPart> | undefined;
+  private processPart: ProcessPart | undefined;
+  private processRendering: Promise<ProcessPart> | undefined;
+  private body: Body | undefined;
+  private renderTimer: NodeJS.Timeout | undefined;
+  private firstUnrenderedAt: number | undefined;
 
   constructor(
     private readonly exporter: MetricsSource,
     private readonly process: Registry,
-  ) {}
+    options: RendererOptions = {},
+  ) {
+    this.processMaxAgeMs = options.processMaxAgeMs ?? 1000;
+    this.renderQuietMs = options.renderQuietMs ?? 100;
+    this.renderMaxDelayMs = options.renderMaxDelayMs ?? 1000;
+    this.now = options.now ?? Date.now;
+  }
 
+  /** The whole exposition as text. */
   async render(): Promise<string> {
-    const change = this.exporter.changeCount();
-    if (change !== this.cachedAt) {
-      this.cachedText = await this.exporter.registry.metrics();
-      this.cachedAt = change;
+    return (await this.payload(false)).toString('utf8');
+  }
+
+  /** The whole exposition as response bytes, gzipped or not. */
+  async payload(gzip: boolean): Promise<Buffer> {
+    const [exporter, process] = await Promise.all([this.currentExporterPart(), this.currentProcessPart()]);
+    if (this.body?.exporter !== exporter || this.body.process !== process) this.body = { exporter, process };
+    const body = this.body;
+    if (gzip) return (body.gzip ??= gzipBody(exporter, process));
+    return (body.identity ??= Buffer.concat([exporter.text, process.text]));
+  }
+
+  /**
+   * Tells the renderer its source changed, so the exporter part is rendered before the next
+   * scrape asks for it: after `renderQuietMs` without further changes, or `renderMaxDelayMs`
+   * after the first one, whichever comes first. A scrape never gets older text than it would
+   * without this; it just finds the work done.
+   */
+  sourceChanged(): void {
+    const now = this.now();
+    this.firstUnrenderedAt ??= now;
+    const delay = Math.max(0, Math.min(this.renderQuietMs, this.firstUnrenderedAt + this.renderMaxDelayMs - now));
+    if (this.renderTimer) clearTimeout(this.renderTimer);
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = undefined;
+      this.firstUnrenderedAt = undefined;
+      this.currentExporterPart().catch(() => undefined);
+    }, delay);
+    this.renderTimer.unref();
+  }
+
+  /** Drops the cached process metrics, for a change that must show at the next scrape (a reload). */
+  processChanged(): void {
+    this.processPart = undefined;
+  }
+
+  /** Stops a pending background render. */
+  close(): void {
+    if (this.renderTimer) clearTimeout(this.renderTimer);
+    this.renderTimer = undefined;
+  }
+
+  /**
+   * The exporter part for the current change count. Renders run one at a time; a scrape that
+   * finds one running waits for it, and then for one more if the source changed meanwhile, so it
+   * never gets text older than the state it arrived at.
+   */
+  private async currentExporterPart(): Promise<ExporterPart> {
+    const wanted = this.exporter.changeCount();
+    for (;;) {
+      if (this.exporterPart && this.exporterPart.change >= wanted) return this.exporterPart;
+      this.exporterRendering ??= this.renderExporterPart().finally(() => {
+        this.exporterRendering = undefined;
+      });
+      const part = await this.exporterRendering;
+      if (part.change >= wanted) return part;
     }
-    return this.cachedText + (await this.process.metrics());
+  }
+
+  private async renderExporterPart(): Promise<ExporterPart> {
+    const change = this.exporter.changeCount();
+    const text = Buffer.from(this.exporter.render ? this.exporter.render() : await this.exporter.registry.metrics());
+    const deflated = await deflateRawAsync(text, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const part = { change, text, deflated, crc: crc32(text) };
+    if (!this.exporterPart || this.exporterPart.change <= change) this.exporterPart = part;
+    return part;
+  }
+
+  private currentProcessPart(): Promise<ProcessPart> | ProcessPart {
+    const part = this.processPart;
+    if (part && this.now() - part.renderedAt < this.processMaxAgeMs) return part;
+    this.processRendering ??= this.renderProcessPart().finally(() => {
+      this.processRendering = undefined;
+    });
+    return this.processRendering;
+  }
+
+  private async renderProcessPart(): Promise<ProcessPart> {
+    const renderedAt = this.now();
+    const text = Buffer.from(await this.process.metrics());
+    const deflated = await deflateRawAsync(text);
+    this.processPart = { renderedAt, text, deflated, crc: crc32(text) };
+    return this.processPart;
   }
 }

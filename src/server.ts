@@ -3,6 +3,7 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 import type { AccountStatusStore } from './account-status';
 import type { ListenAddress } from './config';
 import type { Logger } from './logger';
+import { createMetricsHandler } from './metrics-handler';
 import type { MetricsRenderer } from './metrics-renderer';
 import { addStatusRoutes, type StatusPageSource } from './status-routes';
 import type { ReloadResult } from './reload';
@@ -29,14 +30,7 @@ export function createApp(options: AppOptions): Express {
   app.set('etag', false);
   if (options.auth) app.use(options.auth);
 
-  app.get(options.telemetryPath, async (_req: Request, res: Response, next: NextFunction) => {
-    try {
-      const text = await options.metrics.render();
-      res.set('Content-Type', options.metrics.contentType).send(text);
-    } catch (error) {
-      next(error);
-    }
-  });
+  app.get(options.telemetryPath, createMetricsHandler(options.metrics));
 
   addStatusRoutes(app, { telemetryPath: options.telemetryPath, statuses: options.statuses, page: options.page });
 

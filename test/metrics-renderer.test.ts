@@ -1,0 +1,76 @@
+import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
+import { Gauge, Registry } from 'prom-client';
+import { MetricsRenderer } from '../src/metrics-renderer';
+
+function setup(processMaxAgeMs = 1000) {
+  let now = 1_700_000_000_000;
+  let change = 0;
+  const registry = new Registry();
+  const gauge = new Gauge({ name: 'itniotech_balance', help: 'Balance.', labelNames: ['account'], registers: [registry] });
+  const processRegistry = new Registry();
+  let processReads = 0;
+  new Gauge({
+    name: 'process_reads',
+    help: 'How often the process metrics were read.',
+    registers: [processRegistry],
+    collect() {
+      this.set(++processReads);
+    },
+  });
+  const renderer = new MetricsRenderer({ registry, changeCount: () => change }, processRegistry, { processMaxAgeMs, now: () => now });
+  const setBalance = (value: number): void => {
+    gauge.set({ account: 'shop' }, value);
+    change++;
+  };
+  return { renderer, setBalance, advance: (ms: number) => (now += ms), processReads: () => processReads };
+}
+
+describe('MetricsRenderer', () => {
+  test('gzip payload is one gzip member holding exactly the identity text', async () => {
+    const { renderer, setBalance } = setup();
+    setBalance(12.5);
+    const identity = await renderer.payload(false);
+    const gzip = await renderer.payload(true);
+    expect(identity.toString()).toContain('itniotech_balance{account="shop"} 12.5\n');
+    expect(identity.toString()).toContain('process_reads 1\n');
+    expect(gunzipSync(gzip)).toEqual(identity);
+    // One member: the deflate data between header and trailer is the whole text, and the
+    // trailer's CRC and length are those of the whole text.
+    expect(inflateRawSync(gzip.subarray(10, gzip.length - 8))).toEqual(identity);
+    expect(gzip.readUInt32LE(gzip.length - 8)).toBe(crc32(identity));
+    expect(gzip.readUInt32LE(gzip.length - 4)).toBe(identity.length);
+  });
+
+  test('serves the same bytes until a poll changes the series, then the new values', async () => {
+    const { renderer, setBalance } = setup();
+    setBalance(1);
+    const first = await renderer.payload(true);
+    expect(await renderer.payload(true)).toBe(first);
+    setBalance(2);
+    const second = await renderer.payload(true);
+    expect(second).not.toBe(first);
+    expect(gunzipSync(second).toString()).toContain('itniotech_balance{account="shop"} 2\n');
+    expect(await renderer.render()).toBe(gunzipSync(second).toString());
+  });
+
+  test('reads the process metrics at most once per max age', async () => {
+    const { renderer, advance, processReads } = setup(1000);
+    await Promise.all([renderer.payload(true), renderer.payload(false), renderer.payload(true)]);
+    expect(processReads()).toBe(1);
+    advance(999);
+    await renderer.payload(false);
+    expect(processReads()).toBe(1);
+    advance(1);
+    expect((await renderer.render()).includes('process_reads 2\n')).toBe(true);
+  });
+
+  test('a background render after a change leaves the next scrape with the new text', async () => {
+    const { renderer, setBalance } = setup();
+    setBalance(1);
+    await renderer.payload(false);
+    setBalance(7);
+    renderer.sourceChanged();
+    renderer.close();
+    expect((await renderer.render()).includes('itniotech_balance{account="shop"} 7\n')).toBe(true);
+  });
+});
