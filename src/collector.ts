@@ -3,7 +3,7 @@ import type { Account } from './account';
 import { FAILURE_REASONS } from './itnio/client';
 import { MetricFamily, renderFamilies } from './metric-family';
 import { KNOWN_API_STATUSES } from './itnio/status-codes';
-import type { PollResult } from './poller';
+import { pollFinishedAt, type PollResult } from './poller';
 
 export interface CollectorOptions {
   registry: Registry;
@@ -168,13 +168,14 @@ export class BalanceCollector {
 
   record(result: PollResult): void {
     const { account, outcome } = result;
-    if (outcome.kind === 'aborted') return;
+    // A poll that outlived its account (removed by a reload) must not bring its series back.
+    if (outcome.kind === 'aborted' || !this.knownAccounts.has(account.name)) return;
     const labels = { account: account.name };
     this.requests.inc(labels);
     this.pollDuration.set(labels, result.durationSeconds);
     switch (outcome.kind) {
       case 'success': {
-        const finishedAt = result.startedAt + result.durationSeconds * 1000;
+        const finishedAt = pollFinishedAt(result);
         this.up.set(labels, 1);
         this.balance.set(labels, outcome.balance);
         this.gift.set(labels, outcome.gift);

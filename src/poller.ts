@@ -10,6 +10,11 @@ export interface PollResult {
   durationSeconds: number;
 }
 
+/** Unix milliseconds when the poll's answer (or failure) arrived. */
+export function pollFinishedAt(result: PollResult): number {
+  return result.startedAt + result.durationSeconds * 1000;
+}
+
 export type PollListener = (result: PollResult) => void;
 
 export interface PollerOptions {
@@ -38,7 +43,10 @@ export class Poller {
   private readonly pending = new Map<string, Promise<void>>();
   private readonly settle = new Map<string, () => void>();
   private running = 0;
+  /** Aborts everything on stop(). */
   private readonly abortController = new AbortController();
+  /** One controller per in-flight poll, so a poll of an account a reload removed can be cut. */
+  private readonly inFlight = new Map<string, AbortController>();
 
   constructor(options: PollerOptions) {
     this.client = options.client;
@@ -49,17 +57,27 @@ export class Poller {
     this.onListenerError = options.onListenerError ?? (() => undefined);
   }
 
-  /** Replaces the account list; polls already queued or running finish with the old entry. */
+  /**
+   * Replaces the account list. Queued polls of removed accounts are dropped and their in-flight
+   * requests aborted (their credentials are no longer configured); queued polls of kept
+   * accounts use the new entry.
+   */
   setAccounts(accounts: readonly Account[]): void {
+    const byName = new Map(accounts.map((a) => [a.name, a]));
     this.accounts = accounts;
+    const kept: Account[] = [];
+    for (const queued of this.queue.splice(0)) {
+      const current = byName.get(queued.name);
+      if (current) kept.push(current);
+      else this.finish(queued.name);
+    }
+    this.queue.push(...kept);
+    for (const [name, controller] of this.inFlight) if (!byName.has(name)) controller.abort();
   }
 
-  /** Queues every account not already queued or in flight; resolves when all of them are done. */
+  /** Queues every configured account not already queued or in flight; resolves when they are done. */
   pollAll(): Promise<void> {
-    if (this.abortController.signal.aborted) return Promise.resolve();
-    const waits = this.accounts.map((account) => this.enqueue(account));
-    this.drain();
-    return Promise.all(waits).then(() => undefined);
+    return this.pollSome(this.accounts);
   }
 
   /** Queues the given accounts (such as ones a reload added) like pollAll does. */
@@ -107,12 +125,16 @@ export class Poller {
   private async pollOne(account: Account): Promise<void> {
     const startedAt = this.now();
     const started = process.hrtime.bigint();
+    const controller = new AbortController();
+    this.inFlight.set(account.name, controller);
     let outcome: BalanceOutcome;
     try {
-      outcome = await this.client.fetchBalance(account, this.abortController.signal);
+      outcome = await this.client.fetchBalance(account, AbortSignal.any([this.abortController.signal, controller.signal]));
     } catch (error) {
       // The client reports failures as outcomes; this guards the scheduler against a bug there.
       outcome = { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };
+    } finally {
+      this.inFlight.delete(account.name);
     }
     const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     try {

@@ -120,3 +120,11 @@ describe('BalanceCollector', () => {
     for (const secret of ['secret-shop', 'k-shop', 'secret-otp', 'k-otp']) expect(text).not.toContain(secret);
   });
 });
+
+test('a poll that outlives its account (removed by a reload) does not bring its series back', async () => {
+  const t = setup();
+  t.collector.setAccounts([shop]);
+  t.record(otp, ok(5));
+  const text = await t.registry.metrics();
+  expect(text).not.toContain('account="otp"');
+});

@@ -99,3 +99,26 @@ describe('Poller', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('Poller.setAccounts', () => {
+  test('drops queued polls of removed accounts and aborts their in-flight requests', async () => {
+    const held = heldClient();
+    const results: PollResult[] = [];
+    const accounts = [account('gone'), account('queued-gone'), account('kept')];
+    const poller = new Poller({ client: held.client, accounts, concurrency: 1, onResult: (r) => results.push(r) });
+    const all = poller.pollAll();
+    await tick();
+    expect(held.open.get('gone')).toHaveLength(1);
+    poller.setAccounts([{ ...account('kept'), apiKey: 'new-key' }]);
+    await tick();
+    await tick();
+    // "gone" was aborted, "queued-gone" never sent, "kept" is polled with its new entry.
+    expect(held.open.has('queued-gone')).toBe(false);
+    held.release('kept');
+    await all;
+    expect(results.map((r) => [r.account.name, r.outcome.kind, r.account.apiKey])).toEqual([
+      ['gone', 'aborted', 'key-gone'],
+      ['kept', 'success', 'new-key'],
+    ]);
+  });
+});
