@@ -62,9 +62,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'web.listen-address', env: 'ITNIO_LISTEN_ADDRESS', default: ':10042', form: 'host:port, :port or [ipv6]:port', help: 'Address to serve /metrics and the status page on.' },
   { flag: 'web.config.file', env: 'ITNIO_WEB_CONFIG_FILE', form: 'a path to a Prometheus exporter-toolkit web config YAML file', help: 'Web config file enabling TLS and/or basic auth (Prometheus exporter-toolkit format).' },
   { flag: 'web.enable-lifecycle', env: 'ITNIO_WEB_ENABLE_LIFECYCLE', default: 'false', form: 'true or false', help: 'Enable POST /-/reload to re-read the configuration (as SIGHUP does).', boolean: true },
-  { flag: 'web.telemetry-path', env: 'ITNIO_TELEMETRY_PATH', default: '/metrics', form: 'a path starting with /', help: 'Path under which to expose metrics.' },
+  { flag: 'web.telemetry-path', env: 'ITNIO_TELEMETRY_PATH', default: '/metrics', form: 'a path of /-separated segments of letters, digits, ".", "_", "~" or "-", such as /metrics', help: 'Path under which to expose metrics.' },
   { flag: 'config.file', env: 'ITNIO_CONFIG_FILE', form: 'a path to a YAML file', help: 'YAML file listing the accounts to poll.' },
-  { flag: 'api.base-url', env: 'ITNIO_BASE_URL', default: 'https://api.itniotech.com/sms', form: 'an http(s) URL', help: 'ITNIO API base URL; /getBalance is appended.' },
+  { flag: 'api.base-url', env: 'ITNIO_BASE_URL', default: 'https://api.itniotech.com/sms', form: 'an http(s) URL without credentials', help: 'ITNIO API base URL; /getBalance is appended.' },
   { flag: 'api.timeout', env: 'ITNIO_API_TIMEOUT', default: '10s', form: `${DURATION_FORM}, from 100ms to 5m`, help: 'Time limit for one getBalance request, body included.' },
   { flag: 'api.ca-file', env: 'ITNIO_API_CA_FILE', form: 'a path to a PEM file', help: 'Extra CA certificates to trust for the API (TLS is always verified).' },
   { flag: 'poll.interval', env: 'ITNIO_POLL_INTERVAL', default: '60s', form: `a duration from 1s to 24h that cron fires evenly: ${EVEN_INTERVALS_HELP}`, help: 'How often to poll every account.' },
@@ -89,6 +89,9 @@ export const ACCOUNT_ENV = {
   threshold: 'ITNIO_LOW_BALANCE_THRESHOLD',
 } as const;
 
+/** Paths the exporter serves itself; the telemetry path may not take one. */
+const RESERVED_PATHS = ['/healthz', '/readyz', '/api/v1/status', '/-/reload'];
+
 const ACCOUNT_KEYS = ['name', 'api_key', 'api_secret', 'api_secret_file', 'low_balance_threshold', 'base_url'] as const;
 const NAME_RE = /^[a-zA-Z0-9_.-]+$/;
 const HEADER_TOKEN_RE = /^[\x21-\x7e]+$/;
@@ -112,6 +115,11 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
   const port = Number(match[3]);
   if (port > 65535) return undefined;
   return { host: match[1] ?? match[2] ?? '', port };
+}
+
+/** A refused URL as it may be quoted back: any user:password part is masked. */
+function withoutCredentials(text: string): string {
+  return text.replace(/\/\/[^/@\s]*@/g, '//***@');
 }
 
 function parseHttpUrl(text: string): URL | undefined {
@@ -181,13 +189,16 @@ export function loadConfig(sources: ConfigSources): CliCommand {
 
   const pathSetting = setting('web.telemetry-path') as Setting;
   const telemetryPath = pathSetting.value;
-  if (!/^\/[\x21-\x7e]*$/.test(telemetryPath)) bad(pathSetting, 'web.telemetry-path');
-  else if (['/', '/healthz', '/readyz', '/api/v1/status'].includes(telemetryPath)) {
+  // A plain literal path: the server matches it exactly, as a route pattern it could shadow others.
+  if (!/^(?:\/[A-Za-z0-9._~-]+)+$/.test(telemetryPath)) bad(pathSetting, 'web.telemetry-path');
+  else if (RESERVED_PATHS.includes(telemetryPath.toLowerCase())) {
     problems.push(`${pathSetting.source}: "${telemetryPath}" is taken by the exporter itself; choose another path such as /metrics`);
   }
 
   const baseSetting = setting('api.base-url') as Setting;
-  if (!parseHttpUrl(baseSetting.value)) bad(baseSetting, 'api.base-url');
+  if (!parseHttpUrl(baseSetting.value)) {
+    problems.push(`${baseSetting.source}: "${withoutCredentials(baseSetting.value)}" is not valid; expected ${form('api.base-url')}`);
+  }
 
   const timeoutSetting = setting('api.timeout') as Setting;
   const apiTimeoutMs = parseDuration(timeoutSetting.value);
@@ -397,7 +408,7 @@ function accountsFromFile(fileSetting: Setting, defaultBaseUrl: string, sources:
     let baseUrl = defaultBaseUrl;
     if (item.base_url !== undefined) {
       if (typeof item.base_url !== 'string' || !parseHttpUrl(item.base_url)) {
-        problems.push(`${at}.base_url: "${String(item.base_url)}" is not valid; expected an http(s) URL without credentials`);
+        problems.push(`${at}.base_url: "${withoutCredentials(String(item.base_url))}" is not valid; expected an http(s) URL without credentials`);
       } else baseUrl = item.base_url;
     }
     const threshold = parseThreshold(item.low_balance_threshold ?? undefined, `${at}.low_balance_threshold`, problems);

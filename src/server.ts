@@ -27,6 +27,9 @@ export function createApp(options: AppOptions): Express {
   const { logger } = options;
   const app = express();
   app.disable('x-powered-by');
+  // Paths match exactly as written: /Healthz or /healthz/ is not the open probe path.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.set('etag', false);
   if (options.auth) app.use(options.auth);
 

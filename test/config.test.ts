@@ -186,7 +186,7 @@ describe('loadConfig refuses bad flags and values, naming each', () => {
     );
     expect(list).toEqual([
       expect.stringContaining('--web.listen-address: "localhost" is not valid; expected host:port'),
-      expect.stringContaining('--web.telemetry-path: "metrics" is not valid; expected a path starting with /'),
+      expect.stringContaining('--web.telemetry-path: "metrics" is not valid; expected a path of /-separated segments'),
       expect.stringContaining('--api.base-url: "not a url" is not valid; expected an http(s) URL'),
       expect.stringContaining('--api.timeout: "0s" is not valid'),
       expect.stringMatching(/--poll.interval: 45s cannot be scheduled evenly by cron; use one of .*30s.*--poll.schedule/),
@@ -203,6 +203,14 @@ describe('loadConfig refuses bad flags and values, naming each', () => {
   test('bad cron expressions are refused', () => {
     expect(problems(['--poll.schedule', '*/5 * * *'], oneAccountEnv)).toEqual([expect.stringContaining('--poll.schedule: "*/5 * * *" is not valid; expected a cron expression')]);
     expect(problems(['--poll.schedule', '61 * * * *'], oneAccountEnv)).toHaveLength(1);
+  });
+
+  test.each(['/:x', '/*all', '/metrics(', '/metrics/', '//metrics', '/'])('telemetry path %s is refused: it would be a route pattern or not a plain path', (path) => {
+    expect(problems([`--web.telemetry-path=${path}`], oneAccountEnv)).toEqual([expect.stringContaining('--web.telemetry-path')]);
+  });
+
+  test.each(['/healthz', '/Healthz', '/READYZ', '/api/v1/status', '/-/reload'])('telemetry path %s is taken by the exporter itself', (path) => {
+    expect(problems([`--web.telemetry-path=${path}`], oneAccountEnv)).toEqual([expect.stringContaining('is taken by the exporter itself')]);
   });
 
   test('a max age shorter than the interval is refused', () => {
@@ -247,4 +255,13 @@ describe('parseListenAddress', () => {
   test.each(['10042', ':99999', 'host:', '::1:80', 'a b:1'])('%s is refused', (text) => {
     expect(parseListenAddress(text)).toBeUndefined();
   });
+});
+
+test('a refused base URL is quoted back without its credentials', () => {
+  const list = [
+    ...problems(['--api.base-url=https://user:S3cretPass@api.example.test/sms'], oneAccountEnv),
+    ...problems(['--config.file', '/c.yml'], {}, { '/c.yml': 'accounts:\n  - name: a\n    api_key: k1234\n    api_secret: s\n    base_url: "https://u:HUNTER2@h/sms"\n' }),
+  ];
+  expect(list).toEqual([expect.stringContaining('"https://***@api.example.test/sms" is not valid'), expect.stringContaining('"https://***@h/sms" is not valid')]);
+  expect(list.join('\n')).not.toMatch(/S3cretPass|HUNTER2/);
 });
