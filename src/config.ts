@@ -3,7 +3,7 @@ import cron from 'node-cron';
 import { parseDocument } from 'yaml';
 import type { Account } from './account';
 import { DURATION_FORM, formatDuration, parseDuration } from './duration';
-import { EVEN_INTERVALS_HELP, intervalToCron, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from './schedule';
+import { EVEN_INTERVALS_HELP, intervalToCron, longestGapMs, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from './schedule';
 import { loadWebConfig, type WebConfig } from './web/web-config';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -69,7 +69,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'api.ca-file', env: 'ITNIO_API_CA_FILE', form: 'a path to a PEM file', help: 'Extra CA certificates to trust for the API (TLS is always verified).' },
   { flag: 'poll.interval', env: 'ITNIO_POLL_INTERVAL', default: '60s', form: `a duration from 1s to 24h that cron fires evenly: ${EVEN_INTERVALS_HELP}`, help: 'How often to poll every account.' },
   { flag: 'poll.schedule', env: 'ITNIO_POLL_SCHEDULE', form: 'a cron expression with 5 or 6 fields, e.g. "*/30 * * * * *"', help: 'Cron schedule for polls; overrides --poll.interval.' },
-  { flag: 'poll.max-age', env: 'ITNIO_POLL_MAX_AGE', default: '1h', form: `${DURATION_FORM}, at least the poll interval`, help: 'After failed polls, keep the last good balance this long, then drop its series.' },
+  { flag: 'poll.max-age', env: 'ITNIO_POLL_MAX_AGE', default: '1h', form: `${DURATION_FORM}, at least 1s and the poll interval`, help: 'After failed polls, keep the last good balance this long, then drop its series.' },
   { flag: 'poll.concurrency', env: 'ITNIO_POLL_CONCURRENCY', default: '4', form: 'a whole number from 1 to 64', help: 'Most getBalance requests in flight at once.' },
   { flag: 'log.level', env: 'ITNIO_LOG_LEVEL', default: 'info', form: LOG_LEVELS.join(', '), help: 'Log level.' },
 ];
@@ -239,9 +239,13 @@ export function loadConfig(sources: ConfigSources): CliCommand {
 
   const maxAgeSetting = setting('poll.max-age') as Setting;
   const pollMaxAgeMs = parseDuration(maxAgeSetting.value);
-  if (pollMaxAgeMs === undefined || pollMaxAgeMs <= 0) bad(maxAgeSetting, 'poll.max-age');
-  else if (intervalMs !== undefined && pollMaxAgeMs < intervalMs) {
-    problems.push(`${maxAgeSetting.source}: "${maxAgeSetting.value}" is shorter than the poll interval ${formatDuration(intervalMs)}; balances would vanish between polls`);
+  // The longest wait between two polls: balances must not expire while the next one is due.
+  const periodMs = intervalMs ?? (pollSchedule !== '' && cron.validate(pollSchedule) ? longestGapMs(pollSchedule) : undefined);
+  if (pollMaxAgeMs === undefined || pollMaxAgeMs < 1000) bad(maxAgeSetting, 'poll.max-age');
+  else if (periodMs !== undefined && pollMaxAgeMs < periodMs) {
+    problems.push(
+      `${maxAgeSetting.source}: "${maxAgeSetting.value}" is shorter than the ${intervalMs !== undefined ? 'poll interval' : 'longest gap between scheduled polls'} ${formatDuration(periodMs)}; balances would vanish between polls`,
+    );
   }
 
   const concurrencySetting = setting('poll.concurrency') as Setting;

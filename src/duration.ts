@@ -16,8 +16,13 @@ export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (!DURATION_RE.test(trimmed)) return undefined;
   let total = 0;
+  let previousSize = Infinity;
   for (const match of trimmed.matchAll(PART_RE)) {
-    total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+    const size = UNIT_MS[match[2] as string] as number;
+    // As in Prometheus: each unit at most once, largest first ("1h30m", not "30m1h" or "1h1h").
+    if (size >= previousSize) return undefined;
+    previousSize = size;
+    total += Number(match[1]) * size;
   }
   return Number.isSafeInteger(total) ? total : undefined;
 }

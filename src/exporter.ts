@@ -124,7 +124,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
 
   const scheduler = deps.scheduler ?? createCronScheduler(config.pollSchedule, logger);
   // Expire stale balances even when polls are rare or stuck.
-  const sweep = setInterval(() => collector.expireStale(), Math.min(config.pollMaxAgeMs / 4, 60_000));
+  const sweep = setInterval(() => collector.expireStale(), Math.max(1000, Math.min(config.pollMaxAgeMs / 4, 60_000)));
   sweep.unref();
   void poller.pollAll();
   scheduler.start(() => void poller.pollAll());

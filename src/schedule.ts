@@ -1,4 +1,19 @@
+import cron from 'node-cron';
 import { formatDuration } from './duration';
+
+/** Cron runs in UTC, so daylight-saving changes never stretch or shrink an interval. */
+export const CRON_TIMEZONE = 'Etc/UTC';
+
+/** The longest gap between two runs of a cron expression, over its next `runs` runs. */
+export function longestGapMs(expression: string, runs = 200): number {
+  const task = cron.createTask(expression, () => undefined, { timezone: CRON_TIMEZONE });
+  try {
+    const times = task.getNextRuns(runs).map((d) => d.getTime());
+    return Math.max(...times.slice(1).map((t, i) => t - (times[i] as number)));
+  } finally {
+    void task.destroy();
+  }
+}
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

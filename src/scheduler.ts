@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import type { Logger } from './logger';
+import { CRON_TIMEZONE } from './schedule';
 
 /** Calls `tick` on a schedule until stopped. Injected so tests can tick by hand. */
 export interface Scheduler {
@@ -18,7 +19,7 @@ export function createCronScheduler(expression: string, logger: Logger): Schedul
   return {
     start(tick) {
       // The poller keeps polls of one account from overlapping, so each tick only enqueues.
-      task = cron.createTask(expression, () => tick(), { name: 'itniotech-poll', logger: cronLogger });
+      task = cron.createTask(expression, () => tick(), { name: 'itniotech-poll', logger: cronLogger, timezone: CRON_TIMEZONE });
       void task.start();
     },
     async stop() {

@@ -217,6 +217,18 @@ describe('loadConfig refuses bad flags and values, naming each', () => {
     expect(problems(['--poll.interval=5m', '--poll.max-age=1m'], oneAccountEnv)).toEqual([expect.stringContaining('shorter than the poll interval')]);
   });
 
+  test('a max age shorter than the longest gap of a cron schedule is refused', () => {
+    // Daily at 06:00: a 1h max age would drop the balances an hour after every poll.
+    expect(problems(['--poll.schedule=0 0 6 * * *'], oneAccountEnv)).toEqual([expect.stringContaining('shorter than the longest gap between scheduled polls 1d')]);
+    // Weekdays at 06:00: the weekend gap is three days.
+    expect(problems(['--poll.schedule=0 6 * * 1-5', '--poll.max-age=1d'], oneAccountEnv)).toEqual([expect.stringContaining('3d')]);
+    expect(run(loadConfig(sources(['--poll.schedule=0 6 * * 1-5', '--poll.max-age=3d'], oneAccountEnv))).pollMaxAgeMs).toBe(3 * 86_400_000);
+  });
+
+  test('a max age under a second is refused', () => {
+    expect(problems(['--poll.interval=1s', '--poll.max-age=1ms'], oneAccountEnv)).toEqual([expect.stringContaining('--poll.max-age: "1ms" is not valid')]);
+  });
+
   test('unknown flags, positionals and secrets given as flags', () => {
     const list = problems(['--poll.intervall=1m', 'extra', '--api.secret=hunter2'], oneAccountEnv);
     expect(list).toEqual(
