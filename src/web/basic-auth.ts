@@ -11,7 +11,13 @@ export interface BasicAuthOptions {
   openPaths: readonly string[];
   realm: string;
   verify?: PasswordVerifier;
+  /** bcrypt checks allowed at once; more are refused at once rather than queued. */
+  maxConcurrentChecks?: number;
 }
+
+/** How many recently refused credentials are remembered, and for how long. */
+const REFUSED_CACHE_SIZE = 1024;
+const REFUSED_CACHE_MS = 60_000;
 
 interface Credentials {
   user: string;
@@ -35,6 +41,10 @@ export class BasicAuth {
   private users: ReadonlyMap<string, string>;
   /** One entry per user at most, so bounded by the configured users; replaced on setUsers. */
   private verified = new Map<string, Buffer>();
+  /** HMACs of recently refused credentials → when to forget them; insertion order is age order. */
+  private refused = new Map<string, number>();
+  private checksRunning = 0;
+  private readonly maxConcurrentChecks: number;
   private readonly cacheKey = randomBytes(32);
   private readonly openPaths: ReadonlySet<string>;
   private readonly challenge: string;
@@ -45,6 +55,7 @@ export class BasicAuth {
     this.openPaths = new Set(options.openPaths);
     this.challenge = `Basic realm="${options.realm.replace(/["\\]/g, '')}", charset="UTF-8"`;
     this.verify = options.verify ?? ((password, hash) => bcrypt.compare(password, hash));
+    this.maxConcurrentChecks = options.maxConcurrentChecks ?? 2;
   }
 
   get enabled(): boolean {
@@ -54,6 +65,7 @@ export class BasicAuth {
   setUsers(users: ReadonlyMap<string, string>): void {
     this.users = users;
     this.verified = new Map();
+    this.refused = new Map();
   }
 
   /** True when the header carries a configured user and that user's password. */
@@ -67,13 +79,35 @@ export class BasicAuth {
     const known = verified.get(user);
     if (known && timingSafeEqual(known, digest)) return true;
 
+    // bcrypt costs ~100 ms of this single thread: a stream of bad logins must not stall scrapes.
+    // The same wrong credentials are refused from memory, and only a few checks run at once.
+    const key = digest.toString('base64');
+    const refusedUntil = this.refused.get(key);
+    if (refusedUntil !== undefined && refusedUntil > Date.now()) return false;
+    if (this.checksRunning >= this.maxConcurrentChecks) return false;
+
     const hash = users.get(user);
-    // An unknown user still costs one bcrypt run (against a real hash, so at a real cost):
-    // the answer time does not tell which user names exist.
-    const ok = await this.verify(password, hash ?? (users.values().next().value as string));
-    if (!ok || hash === undefined) return false;
+    this.checksRunning++;
+    let ok: boolean;
+    try {
+      // An unknown user still costs one bcrypt run (against a real hash, so at a real cost):
+      // the answer time does not tell which user names exist.
+      ok = await this.verify(password, hash ?? (users.values().next().value as string));
+    } finally {
+      this.checksRunning--;
+    }
+    if (!ok || hash === undefined) {
+      this.rememberRefused(key);
+      return false;
+    }
     verified.set(user, digest);
     return true;
+  }
+
+  private rememberRefused(key: string): void {
+    this.refused.delete(key);
+    this.refused.set(key, Date.now() + REFUSED_CACHE_MS);
+    if (this.refused.size > REFUSED_CACHE_SIZE) this.refused.delete(this.refused.keys().next().value as string);
   }
 
   middleware(): RequestHandler {

@@ -50,13 +50,41 @@ describe('BasicAuth.check', () => {
     expect(counter.calls).toHaveLength(1);
   });
 
-  it('runs bcrypt for every wrong password, also after a good one was remembered', async () => {
+  it('runs bcrypt for a wrong password after a good one was remembered, and refuses a repeat from memory', async () => {
     const counter = countingVerifier();
     const auth = new BasicAuth({ users: users(), openPaths: [], realm: 'test', verify: counter.verify });
     expect(await auth.check(basic(`alice:${HTPASSWD_PASSWORD}`))).toBe(true);
     expect(await auth.check(basic('alice:wrong'))).toBe(false);
     expect(await auth.check(basic('alice:wrong'))).toBe(false);
+    expect(await auth.check(basic('alice:wrong again'))).toBe(false);
     expect(counter.calls).toHaveLength(3);
+  });
+
+  it('runs at most two bcrypt checks at once: a flood of bad logins is refused without queueing', async () => {
+    let running = 0;
+    let most = 0;
+    const auth = new BasicAuth({
+      users: users(),
+      openPaths: [],
+      realm: 'test',
+      verify: async (password, hash) => {
+        running++;
+        most = Math.max(most, running);
+        try {
+          return await bcrypt.compare(password, hash);
+        } finally {
+          running--;
+        }
+      },
+    });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => auth.check(basic(`alice:wrong-${i}`))));
+    expect(results.every((ok) => ok === false)).toBe(true);
+    expect(most).toBe(2);
+    // Remembered good credentials need no check, so they pass even during a flood.
+    expect(await auth.check(basic(`alice:${HTPASSWD_PASSWORD}`))).toBe(true);
+    const flood = Array.from({ length: 10 }, (_, i) => auth.check(basic(`mallory:x-${i}`)));
+    expect(await auth.check(basic(`alice:${HTPASSWD_PASSWORD}`))).toBe(true);
+    await Promise.all(flood);
   });
 
   it('spends a bcrypt run on an unknown user, against a configured hash', async () => {
