@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cron from 'node-cron';
 import { parseDocument } from 'yaml';
@@ -33,6 +34,8 @@ export interface ExporterConfig {
   web?: WebConfig;
   /** POST /-/reload re-reads the configuration. */
   webEnableLifecycle: boolean;
+  /** Valid but worth a log line at start-up and on reload (never a secret). */
+  warnings: string[];
 }
 
 export type CliCommand =
@@ -115,6 +118,11 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
   const port = Number(match[3]);
   if (port > 65535) return undefined;
   return { host: match[1] ?? match[2] ?? '', port };
+}
+
+function isPlainHttpToRemote(baseUrl: string): boolean {
+  const url = new URL(baseUrl);
+  return url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
 /** A refused URL as it may be quoted back: any user:password part is masked. */
@@ -273,6 +281,9 @@ export function loadConfig(sources: ConfigSources): CliCommand {
     : accountFromEnv(baseSetting.value, sources, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
+  const warnings = accounts
+    .filter((a) => isPlainHttpToRemote(a.baseUrl))
+    .map((a) => `account ${a.name}: base URL is plain http: signed requests and balances cross the network unencrypted`);
   const mode = values.check === true ? 'check' : values['config.check'] === true ? 'config-check' : 'serve';
   return {
     kind: 'run',
@@ -291,6 +302,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       accounts,
       ...(web ? { web } : {}),
       webEnableLifecycle,
+      warnings,
     },
   };
 }
@@ -403,7 +415,8 @@ function accountsFromFile(fileSetting: Setting, defaultBaseUrl: string, sources:
     if (inline !== undefined && secretFile !== undefined) problems.push(`${at}: api_secret and api_secret_file are both set; set only one`);
     else if (secretFile !== undefined) {
       if (typeof secretFile !== 'string' || secretFile === '') problems.push(`${at}.api_secret_file: expected a path to a file holding the secret`);
-      else secret = readSecretFile(secretFile, `${at}.api_secret_file`, sources, problems);
+      // Relative to the config file, as exporter-toolkit resolves web config paths.
+      else secret = readSecretFile(resolve(dirname(file), secretFile), `${at}.api_secret_file`, sources, problems);
     } else if (inline !== undefined) {
       if (typeof inline !== 'string' || inline === '') problems.push(`${at}.api_secret: expected the API secret as a non-empty string`);
       else secret = inline;

@@ -75,7 +75,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount, render: () => collector.render() }, processRegistry);
   // Probes stay open so an orchestrator needs no password.
   const auth = new BasicAuth({ users: config.web?.users ?? new Map(), openPaths: ['/healthz', '/readyz'], realm: EXPORTER_NAME });
-  for (const warning of config.web?.warnings ?? []) logger.warn(warning);
+  for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) logger.warn(warning);
   const reloader = new ConfigReloader({
     initial: config,
     load:

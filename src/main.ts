@@ -29,6 +29,7 @@ async function main(): Promise<number> {
   }
   const { config, mode } = command;
   if (mode === 'config-check') {
+    for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) process.stdout.write(`warning: ${warning}\n`);
     process.stdout.write(`configuration OK: ${config.accounts.length} account(s): ${config.accounts.map((a) => a.name).join(', ')}\n`);
     return 0;
   }
@@ -39,12 +40,6 @@ async function main(): Promise<number> {
   }
 
   const logger = createLogger(config.logLevel);
-  for (const account of config.accounts) {
-    const url = new URL(account.baseUrl);
-    if (url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) {
-      logger.warn({ account: account.name }, 'base URL is plain http: signed requests and balances travel unencrypted');
-    }
-  }
   // Handlers go in before start-up, so a signal during start-up is not the default hard kill.
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);

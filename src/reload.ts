@@ -59,6 +59,8 @@ export function settingsNeedingRestart(running: ExporterConfig, next: ExporterCo
 export class ConfigReloader {
   private readonly initial: ExporterConfig;
   private accounts: readonly Account[];
+  /** Basic auth users in force, to warn when a reload turns auth off. */
+  private authUsers: number;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly successful: Gauge;
   private readonly successTime: Gauge;
@@ -66,6 +68,7 @@ export class ConfigReloader {
   constructor(private readonly options: ConfigReloaderOptions) {
     this.initial = options.initial;
     this.accounts = options.initial.accounts;
+    this.authUsers = options.initial.web?.users.size ?? 0;
     const registers = [options.registry];
     this.successful = new Gauge({
       name: 'itniotech_exporter_config_last_reload_successful',
@@ -106,7 +109,11 @@ export class ConfigReloader {
 
       this.successful.set(1);
       this.successTime.set((this.options.now ?? Date.now)() / 1000);
-      for (const warning of next.web?.warnings ?? []) logger.warn({ trigger }, warning);
+      for (const warning of [...next.warnings, ...(next.web?.warnings ?? [])]) logger.warn({ trigger }, warning);
+      if (this.authUsers > 0 && (next.web?.users.size ?? 0) === 0) {
+        logger.warn({ trigger }, 'basic auth is now off: the reloaded web config has no basic_auth_users');
+      }
+      this.authUsers = next.web?.users.size ?? 0;
       logger.info(
         { trigger, accounts: next.accounts.map((a) => a.name), added: added.map((a) => a.name), removed, basicAuthUsers: next.web?.users.size ?? 0 },
         'configuration reloaded',

@@ -166,6 +166,11 @@ extra: 1
     expect(list).toEqual([expect.stringContaining('accounts[0].api_secret_file: cannot read secret file "/missing" (ENOENT)')]);
   });
 
+  test('a relative api_secret_file is read next to the config file', () => {
+    const config = run(loadConfig(sources(['--config.file=/etc/itnio/accounts.yml'], {}, { '/etc/itnio/accounts.yml': 'accounts:\n  - name: a\n    api_key: k1234\n    api_secret_file: secrets/a\n', '/etc/itnio/secrets/a': 'rel-secret\n' })));
+    expect(config.accounts[0]?.apiSecret).toBe('rel-secret');
+  });
+
   test('an empty account list and a non-mapping file are refused', () => {
     expect(problems(['--config.file', '/c.yml'], {}, { '/c.yml': 'accounts: []\n' })).toEqual([expect.stringContaining('"accounts" must be a non-empty list')]);
     expect(problems(['--config.file', '/c.yml'], {}, { '/c.yml': '- a\n' })).toEqual([expect.stringContaining('expected a mapping with the key "accounts"')]);
@@ -276,4 +281,11 @@ test('a refused base URL is quoted back without its credentials', () => {
   ];
   expect(list).toEqual([expect.stringContaining('"https://***@api.example.test/sms" is not valid'), expect.stringContaining('"https://***@h/sms" is not valid')]);
   expect(list.join('\n')).not.toMatch(/S3cretPass|HUNTER2/);
+});
+
+test('a plain-http base URL to another host is valid but warned about; loopback is not', () => {
+  const remote = run(loadConfig(sources(['--api.base-url=http://api.example.test/sms'], oneAccountEnv)));
+  expect(remote.warnings).toEqual(['account default: base URL is plain http: signed requests and balances cross the network unencrypted']);
+  expect(run(loadConfig(sources(['--api.base-url=http://127.0.0.1:8080/sms'], oneAccountEnv))).warnings).toEqual([]);
+  expect(run(loadConfig(sources([], oneAccountEnv))).warnings).toEqual([]);
 });
