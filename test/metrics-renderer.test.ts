@@ -64,13 +64,34 @@ describe('MetricsRenderer', () => {
     expect((await renderer.render()).includes('process_reads 2\n')).toBe(true);
   });
 
-  test('a background render after a change leaves the next scrape with the new text', async () => {
-    const { renderer, setBalance } = setup();
-    setBalance(1);
+  test('a background render after a change leaves the next scrape with the new text, already rendered', async () => {
+    let balance = 0;
+    let change = 0;
+    let renders = 0;
+    const renderer = new MetricsRenderer(
+      {
+        registry: new Registry(),
+        changeCount: () => change,
+        render: () => {
+          renders++;
+          return `itniotech_balance{account="shop"} ${balance}\n`;
+        },
+      },
+      new Registry(),
+      { renderQuietMs: 0, renderMaxDelayMs: 0 },
+    );
+    balance = 1;
+    change++;
     await renderer.payload(false);
-    setBalance(7);
+    expect(renders).toBe(1);
+    balance = 7;
+    change++;
     renderer.sourceChanged();
-    renderer.close();
+    for (let i = 0; i < 100 && renders < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(renders).toBe(2);
     expect((await renderer.render()).includes('itniotech_balance{account="shop"} 7\n')).toBe(true);
+    // The scrape found the work done.
+    expect(renders).toBe(2);
+    renderer.close();
   });
 });

@@ -20,9 +20,3 @@ export function buildSignedHeaders(apiKey: string, apiSecret: string, nowMs: num
 export function joinUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
-
-/** A key shortened for logs and messages: enough to tell accounts apart, not enough to use. */
-export function maskKey(apiKey: string): string {
-  if (apiKey.length <= 4) return '****';
-  return `${apiKey.slice(0, 3)}…${'*'.repeat(3)}`;
-}

@@ -27,7 +27,24 @@ describe('command line', () => {
   test('--help lists every flag and exits 0', async () => {
     const { status, stdout } = await runCli(['--help']);
     expect(status).toBe(0);
-    for (const flag of ['--web.listen-address', '--web.telemetry-path', '--config.file', '--api.base-url', '--api.timeout', '--poll.interval', '--poll.schedule', '--poll.max-age', '--poll.concurrency', '--log.level', '--check']) {
+    for (const flag of [
+      '--web.listen-address',
+      '--web.telemetry-path',
+      '--web.config.file',
+      '--web.enable-lifecycle',
+      '--config.file',
+      '--api.base-url',
+      '--api.timeout',
+      '--api.ca-file',
+      '--poll.interval',
+      '--poll.schedule',
+      '--poll.max-age',
+      '--poll.concurrency',
+      '--log.level',
+      '--check',
+      '--config.check',
+      '--version',
+    ]) {
       expect(stdout).toContain(flag);
     }
   });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Fault, type Simulator } from '../../src/simulator/simulator';
+import { testWithBinaries } from '../support/binaries';
 import { eventually, startExporterProcess, type ExporterProcess } from '../support/exporter-process';
 import { parseSamples } from '../support/prom-text';
 
@@ -132,13 +133,7 @@ describe('the built exporter against the simulator', () => {
     expect(simulator.requestCount() - counted).toBeLessThanOrEqual(2);
   });
 
-  test('promtool check metrics accepts the output', async () => {
-    const promtool = spawnSync('promtool', ['--version']);
-    if (promtool.error) {
-      if (process.env.CI === 'true') throw new Error('promtool is not installed (apt-get install -y prometheus)');
-      console.warn('promtool not installed; skipping the lint of /metrics');
-      return;
-    }
+  testWithBinaries(['promtool'], 'promtool check metrics accepts the output', async () => {
     const { text } = await scrape(exporter);
     const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${result.stdout}${result.stderr}`.trim()).toBe('');

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { testWithBinaries } from '../support/binaries';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
@@ -143,20 +144,14 @@ describe('examples/web-config.yml', () => {
     expect(result.config?.users.has('prometheus')).toBe(true);
   });
 
-  const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
-  if (!hasPromtool && process.env.CI === 'true') {
-    it('needs promtool in CI (Debian package prometheus)', () => {
-      throw new Error('promtool is not installed; CI must install the Debian package "prometheus"');
-    });
-  }
-  (hasPromtool ? it : it.skip)('is accepted by promtool check web-config', () => {
+  testWithBinaries(['promtool'], 'is accepted by promtool check web-config', () => {
     const file = deployExample();
     const run = spawnSync('promtool', ['check', 'web-config', file], { encoding: 'utf8' });
     expect(`${run.stdout}${run.stderr}`).toMatch(/SUCCESS/);
     expect(run.status).toBe(0);
   });
 
-  (hasPromtool ? it : it.skip)('agrees with promtool that a broken file is broken', () => {
+  testWithBinaries(['promtool'], 'agrees with promtool that a broken file is broken', () => {
     const file = join(pki.dir, 'broken-web.yml');
     writeFileSync(file, 'tls_server_config:\n  cert_file: exporter.crt\n  key_file: exporter.key\n  client_auth_type: Sometimes\n');
     deployExample();
