@@ -28,9 +28,10 @@ USER node
 
 EXPOSE 10042
 
-# No curl in slim images: probe /healthz with node itself. Follows
-# ITNIO_LISTEN_ADDRESS if the port was changed (host:port or :port).
+# No curl in slim images: a small node probe of /healthz that follows ITNIO_LISTEN_ADDRESS and
+# speaks HTTPS when ITNIO_WEB_CONFIG_FILE is set. With client certificates required
+# (RequireAnyClientCert, RequireAndVerifyClientCert) it cannot connect: override HEALTHCHECK.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "const p=(process.env.ITNIO_LISTEN_ADDRESS||':10042').split(':').pop()||'10042';require('http').get('http://127.0.0.1:'+p+'/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
+  CMD ["node", "dist/healthcheck.js"]
 
 ENTRYPOINT ["node", "dist/main.js"]

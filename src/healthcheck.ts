@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+/**
+ * Container health probe: GET /healthz on the exporter's own listener, over HTTPS when a web
+ * config file is set. Reads the same environment variables as the exporter (flags given to the
+ * exporter are not visible here). Exits 0 when healthy, 1 otherwise.
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { parseListenAddress } from './config';
+
+const listen = parseListenAddress(process.env.ITNIO_LISTEN_ADDRESS || ':10042');
+if (!listen) process.exit(1);
+const wildcard = ['', '0.0.0.0', '::'].includes(listen.host);
+const host = wildcard ? '127.0.0.1' : listen.host;
+const tls = Boolean(process.env.ITNIO_WEB_CONFIG_FILE);
+// The probe talks to this very process; the certificate is for its public name, not 127.0.0.1.
+const request = tls ? httpsRequest : httpRequest;
+const probe = request({ host, port: listen.port, path: '/healthz', timeout: 4000, ...(tls ? { rejectUnauthorized: false } : {}) }, (res) => {
+  res.resume();
+  process.exit(res.statusCode === 200 ? 0 : 1);
+});
+probe.on('timeout', () => probe.destroy(new Error('timeout')));
+probe.on('error', () => process.exit(1));
+probe.end();

@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestPki, type TestPki } from '../helpers/certs';
+import { ACCOUNT_A, startHarness, type Harness } from '../helpers/exporter-harness';
+import { assertBuilt, ROOT } from '../support/exporter-process';
+
+/** Runs the container health probe (the Dockerfile's HEALTHCHECK) with the given environment. */
+function probe(env: Record<string, string>): Promise<number | null> {
+  assertBuilt();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'healthcheck.js')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+    child.on('exit', (code) => resolve(code));
+  });
+}
+
+const portOf = (url: string): string => new URL(url).port;
+
+describe('dist/healthcheck.js', () => {
+  let pki: TestPki;
+  beforeAll(() => {
+    pki = createTestPki();
+  });
+  afterAll(() => pki.remove());
+
+  test('exits 0 for a plain-http exporter, 1 when nothing listens there', async () => {
+    const harness: Harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
+    const port = portOf(harness.exporter.url);
+    try {
+      expect(await probe({ ITNIO_LISTEN_ADDRESS: `:${port}` })).toBe(0);
+    } finally {
+      await harness.close();
+    }
+    expect(await probe({ ITNIO_LISTEN_ADDRESS: `127.0.0.1:${port}` })).toBe(1);
+  });
+
+  test('speaks HTTPS when a web config file is set', async () => {
+    const webConfig = join(pki.dir, 'health-web.yml');
+    writeFileSync(webConfig, `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n`);
+    const harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
+    try {
+      const port = portOf(harness.exporter.url);
+      expect(harness.exporter.url.startsWith('https://')).toBe(true);
+      expect(await probe({ ITNIO_LISTEN_ADDRESS: `:${port}`, ITNIO_WEB_CONFIG_FILE: webConfig })).toBe(0);
+      // Plain HTTP against the TLS port is not healthy.
+      expect(await probe({ ITNIO_LISTEN_ADDRESS: `:${port}` })).toBe(1);
+    } finally {
+      await harness.close();
+    }
+  });
+});
