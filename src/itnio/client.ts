@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { Account } from '../account';
@@ -30,6 +31,8 @@ export interface BalanceClientOptions {
   /** Sent as User-Agent, so ITNIO support can tell the exporter's requests apart. */
   userAgent?: string;
   now?: () => number;
+  /** Host name resolver for the API's sockets; defaults to the system's (dns.lookup). */
+  lookup?: LookupFunction;
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
@@ -61,10 +64,11 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
     transformResponse: [(data: unknown) => data],
     validateStatus: () => true,
     proxy: false,
-    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64, ...(options.lookup ? { lookup: options.lookup } : {}) }),
     httpsAgent: new https.Agent({
       keepAlive: true,
       maxSockets: 64,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
       rejectUnauthorized: true,
       ...(ca ? { ca } : {}),
     }),
