@@ -76,8 +76,17 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
 
   async function fetchBalance(account: Account, signal?: AbortSignal): Promise<BalanceOutcome> {
     // axios' own timeout is an idle-socket timeout; the signal also bounds a slow drip of bytes.
-    const deadline = AbortSignal.timeout(options.timeoutMs);
-    const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    // Linked by hand, not with AbortSignal.any(): on Node 20 that leaves a reference per call on
+    // the long-lived shutdown signal (nodejs/node#55351), which bench/soak.ts measures.
+    let timedOut = false;
+    const request = new AbortController();
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.abort();
+    }, options.timeoutMs);
+    const onShutdown = (): void => request.abort();
+    if (signal?.aborted) request.abort();
+    else signal?.addEventListener('abort', onShutdown, { once: true });
     try {
       const response = await instance.get<string>(joinUrl(account.baseUrl, 'getBalance'), {
         headers: {
@@ -85,7 +94,7 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
           Accept: 'application/json',
           ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}),
         },
-        signal: combined,
+        signal: request.signal,
       });
       if (response.status !== 200) {
         return { kind: 'failure', reason: 'http_status', detail: `HTTP ${response.status}` };
@@ -98,12 +107,13 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
           const serverDate = parseDateHeader(response.headers.date);
           return { kind: 'api_error', status: parsed.status, reason: parsed.reason, ...(serverDate ? { serverDate } : {}) };
         }
-        case 'invalid':
+        default:
+          // 'invalid' (a default rather than a case, or tsc misses that the switch is exhaustive inside try/finally)
           return { kind: 'failure', reason: 'invalid_response', detail: parsed.problem };
       }
     } catch (error) {
-      if (signal?.aborted && !deadline.aborted) return { kind: 'aborted' };
-      if (deadline.aborted) {
+      if (signal?.aborted && !timedOut) return { kind: 'aborted' };
+      if (timedOut) {
         return { kind: 'failure', reason: 'timeout', detail: `no complete answer within ${options.timeoutMs} ms` };
       }
       if (error instanceof AxiosError) {
@@ -116,6 +126,9 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
         return { kind: 'failure', reason: 'network', detail: networkDetail(error) };
       }
       return { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onShutdown);
     }
   }
 
