@@ -21,6 +21,8 @@ export interface LoadResult {
   ok: number;
   non200: number;
   unanswered: number;
+  /** Unanswered scrapes by cause. */
+  unansweredBy: Record<string, number>;
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
   /** Polls the exporter made during the run, read from its own metrics; every one should have failed. */
@@ -31,15 +33,16 @@ export interface LoadResult {
 const KEY = 'loadKey1';
 const SECRET = 'load-secret-8c2f';
 
-function scrapeOnce(agent: Agent, url: URL, timeoutMs: number): Promise<number | undefined> {
+/** The HTTP status, or why there was none ("timeout", or the socket error code). */
+function scrapeOnce(agent: Agent, url: URL, timeoutMs: number): Promise<number | string> {
   return new Promise((resolve) => {
     const request = get({ agent, hostname: url.hostname, port: url.port, path: url.pathname, timeout: timeoutMs }, (response) => {
       response.resume();
-      response.on('end', () => resolve(response.statusCode));
-      response.on('error', () => resolve(undefined));
+      response.on('end', () => resolve(response.statusCode ?? 'no status'));
+      response.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
     });
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', () => resolve(undefined));
+    request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
+    request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
 }
 
@@ -68,6 +71,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let ok = 0;
   let non200 = 0;
   let unanswered = 0;
+  const unansweredBy: Record<string, number> = {};
   try {
     const pollsBefore = await readPolls(target.href);
     const started = performance.now();
@@ -79,8 +83,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const sent = performance.now();
         const status = await scrapeOnce(agent, target, options.requestTimeoutMs);
         const elapsed = performance.now() - sent;
-        if (status === undefined) unanswered++;
-        else {
+        if (typeof status === 'string') {
+          unanswered++;
+          unansweredBy[status] = (unansweredBy[status] ?? 0) + 1;
+        } else {
           latencies.push(elapsed);
           if (status === 200) ok++;
           else non200++;
@@ -100,6 +106,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       ok,
       non200,
       unanswered,
+      unansweredBy,
       requestsPerSecond: Math.round(requests / seconds),
       latencyMs: { p50: round(quantile(sorted, 0.5)), p90: round(quantile(sorted, 0.9)), p99: round(quantile(sorted, 0.99)), p999: round(quantile(sorted, 0.999)), max: round(quantile(sorted, 1)) },
       polls: { total: pollsAfter.total - pollsBefore.total, up: pollsAfter.up },
@@ -120,7 +127,7 @@ async function main(): Promise<number> {
   process.stdout.write(`${JSON.stringify({ ...result, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version } }, null, 2)}\n`);
   process.stdout.write(
     `${result.requests} scrapes in ${flags.duration}s by ${flags.connections} scrapers (${result.requestsPerSecond}/s): ` +
-      `${result.allAnswered ? 'all answered 200' : `${result.non200} non-200, ${result.unanswered} unanswered`}; ` +
+      `${result.allAnswered ? 'all answered 200' : `${result.non200} non-200, ${result.unanswered} unanswered ${JSON.stringify(result.unansweredBy)}`}; ` +
       `p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms (limit ${flags['max-p99-ms']} ms: ${p99ok ? 'ok' : 'EXCEEDED'}), max ${result.latencyMs.max} ms; ` +
       `${result.polls.total} polls meanwhile, ${pollsFailed ? 'all failing (up 0)' : 'NOT all failing'}\n`,
   );
