@@ -107,6 +107,8 @@ export async function spawnExporter(options: ExporterSpawnOptions): Promise<Expo
     `--web.listen-address=127.0.0.1:${port}`,
     `--api.base-url=${options.baseUrl}`,
     `--poll.schedule=${options.schedule}`,
+    // The bench schedule fires once a year; balances must not expire in between.
+    '--poll.max-age=400d',
     `--poll.concurrency=${options.concurrency ?? 4}`,
     '--log.level=warn',
   ];

@@ -147,6 +147,15 @@ function describeYamlError(file: string, error: { code: string; message: string;
   return `${file}: malformed YAML${where}: ${first}`;
 }
 
+/** String(value), which throws for a YAML mapping that has a "toString" key. */
+function showValue(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 export function loadConfig(sources: ConfigSources): CliCommand {
   const problems: string[] = [];
   const options = Object.fromEntries([
@@ -328,7 +337,7 @@ function parseThreshold(value: unknown, source: string, problems: string[]): num
   if (value === undefined) return undefined;
   const parsed = typeof value === 'number' ? value : typeof value === 'string' && DECIMAL_RE.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isFinite(parsed)) {
-    problems.push(`${source}: "${String(value)}" is not valid; expected a decimal number such as 100 or 12.5`);
+    problems.push(`${source}: "${showValue(value)}" is not valid; expected a decimal number such as 100 or 12.5`);
     return undefined;
   }
   return parsed;
@@ -373,7 +382,14 @@ function accountsFromFile(fileSetting: Setting, defaultBaseUrl: string, sources:
     for (const error of doc.errors) problems.push(describeYamlError(file, error as never));
     return [];
   }
-  const root: unknown = doc.toJS();
+  let root: unknown;
+  try {
+    root = doc.toJS();
+  } catch (error) {
+    // yaml refuses to expand aliases without bound ("billion laughs"); first line only, as above.
+    problems.push(`${file}: cannot be read as data: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+    return [];
+  }
   if (typeof root !== 'object' || root === null || Array.isArray(root)) {
     problems.push(`${file}: expected a mapping with the key "accounts"`);
     return [];
@@ -425,7 +441,7 @@ function accountsFromFile(fileSetting: Setting, defaultBaseUrl: string, sources:
     let baseUrl = defaultBaseUrl;
     if (item.base_url !== undefined) {
       if (typeof item.base_url !== 'string' || !parseHttpUrl(item.base_url)) {
-        problems.push(`${at}.base_url: "${withoutCredentials(String(item.base_url))}" is not valid; expected an http(s) URL without credentials`);
+        problems.push(`${at}.base_url: "${withoutCredentials(showValue(item.base_url))}" is not valid; expected an http(s) URL without credentials`);
       } else baseUrl = item.base_url;
     }
     const threshold = parseThreshold(item.low_balance_threshold ?? undefined, `${at}.low_balance_threshold`, problems);

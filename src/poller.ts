@@ -43,9 +43,8 @@ export class Poller {
   private readonly pending = new Map<string, Promise<void>>();
   private readonly settle = new Map<string, () => void>();
   private running = 0;
-  /** Aborts everything on stop(). */
-  private readonly abortController = new AbortController();
-  /** One controller per in-flight poll, so a poll of an account a reload removed can be cut. */
+  private stopped = false;
+  /** One controller per in-flight poll: stop() aborts them all, a reload those of removed accounts. */
   private readonly inFlight = new Map<string, AbortController>();
 
   constructor(options: PollerOptions) {
@@ -82,7 +81,7 @@ export class Poller {
 
   /** Queues the given accounts (such as ones a reload added) like pollAll does. */
   pollSome(accounts: readonly Account[]): Promise<void> {
-    if (this.abortController.signal.aborted) return Promise.resolve();
+    if (this.stopped) return Promise.resolve();
     const waits = accounts.map((account) => this.enqueue(account));
     this.drain();
     return Promise.all(waits).then(() => undefined);
@@ -90,7 +89,8 @@ export class Poller {
 
   /** Aborts in-flight requests and drops the queue; later calls to pollAll do nothing. */
   stop(): void {
-    this.abortController.abort();
+    this.stopped = true;
+    for (const controller of this.inFlight.values()) controller.abort();
     for (const account of this.queue.splice(0)) this.finish(account.name);
   }
 
@@ -129,7 +129,7 @@ export class Poller {
     this.inFlight.set(account.name, controller);
     let outcome: BalanceOutcome;
     try {
-      outcome = await this.client.fetchBalance(account, AbortSignal.any([this.abortController.signal, controller.signal]));
+      outcome = await this.client.fetchBalance(account, controller.signal);
     } catch (error) {
       // The client reports failures as outcomes; this guards the scheduler against a bug there.
       outcome = { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };

@@ -1,0 +1,28 @@
+import { runLoad } from '../../bench/load';
+import { runSoak } from '../../bench/soak';
+import { assertBuilt } from '../support/exporter-process';
+
+// CI-sized forms of `npm run load` and `npm run soak`: gross sanity only. Latency and heap
+// figures are measured by the full forms and recorded in docs/reliability.md, not asserted here.
+
+test('load: 50 scrapers for 3 s while every poll fails are all answered', async () => {
+  assertBuilt();
+  const result = await runLoad({ durationSeconds: 3, connections: 50, intervalMs: 0, requestTimeoutMs: 10_000, path: '/metrics' });
+  expect(result.requests).toBeGreaterThan(50);
+  expect(result.non200).toBe(0);
+  expect(result.unanswered).toBe(0);
+  expect(result.allAnswered).toBe(true);
+  expect(result.polls.total).toBeGreaterThan(0);
+  expect(result.polls.up).toBe(0);
+  expect(Number.isFinite(result.latencyMs.p99)).toBe(true);
+});
+
+test('soak: 1 000 failing polls in a row are each counted as a failure, with heap samples taken', async () => {
+  const result = await runSoak({ polls: 1000, warmupPolls: 500, sampleEvery: 250, rotateEvery: 25, maxGrowthBytes: Number.POSITIVE_INFINITY });
+  expect(result.successes).toBe(0);
+  expect(result.requests).toBe(1500);
+  expect(result.failedPolls).toBe(1500);
+  // At the end of the warm-up, every 250 polls after it, and at the end.
+  expect(result.samples.map((s) => s.poll)).toEqual([500, 750, 1000, 1250, 1500]);
+  for (const sample of result.samples) expect(sample.heapUsed).toBeGreaterThan(0);
+});
