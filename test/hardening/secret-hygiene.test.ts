@@ -17,7 +17,7 @@ const record = (where: string, text: string): void => void seen.push({ where, te
 let firstSecond = Math.floor(Date.now() / 1000);
 
 async function fetchAll(base: string, label: string): Promise<void> {
-  for (const path of ['/', '/metrics', '/healthz', '/readyz', '/no-such-page', '/metrics?x=1']) {
+  for (const path of ['/', '/api/v1/status', '/metrics', '/healthz', '/readyz', '/no-such-page', '/metrics?x=1']) {
     const response = await fetch(`${base}${path}`);
     record(`${label} ${path} headers`, JSON.stringify([...response.headers]));
     record(`${label} ${path} body`, await response.text());
