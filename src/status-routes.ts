@@ -48,7 +48,7 @@ export function statusPageCsp(nonce: string): string {
 /** GET / (the status page) and GET /api/v1/status (the same data as JSON). */
 export function addStatusRoutes(app: Express, options: StatusRoutesOptions): void {
   const { page } = options;
-  const history = page.history ?? new BalanceHistory({ accounts: [] });
+  const history = page.history ?? new BalanceHistory({ accounts: [], maxGapMs: page.maxAgeMs ?? DEFAULT_MAX_AGE_MS });
   const now = page.now ?? Date.now;
   const report = (): StatusReport =>
     buildStatusReport({
