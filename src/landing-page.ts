@@ -1,3 +1,4 @@
+import { RULES_DEFAULT_LOW_BALANCE_THRESHOLD } from './account-state';
 import { formatClock, formatDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from './status-page-view';
 import type { StatusReport } from './status-report';
 
@@ -129,7 +130,7 @@ export function renderLandingPage(input: LandingPageInput): string {
 ${report.accounts.map(renderAccountCard).join('\n')}
 </section>
 <footer><p id="live">Reload the page for fresh data (this page updates itself when JavaScript is on).</p>
-<p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeHtml(formatDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeHtml(formatDuration(report.spendWindowSeconds))}, top-ups ignored.</p></footer>
+<p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeHtml(formatDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold or, without one, the alert rules' default of ${RULES_DEFAULT_LOW_BALANCE_THRESHOLD}) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeHtml(formatDuration(report.spendWindowSeconds))}, top-ups ignored.</p></footer>
 </main>
 <script nonce="${nonce}">${PAGE_SCRIPT}</script>
 </body>

@@ -84,7 +84,7 @@ export function renderChart(account: AccountReport): string {
     `<polygon class="area" points="${geometry.area}"/>${threshold}` +
     `<polyline class="line" points="${geometry.line}" vector-effect="non-scaling-stroke"/></svg>` +
     `<figcaption>Balance over ${escapeText(span)} · low ${formatAmount(geometry.min)} · high ${formatAmount(geometry.max)}` +
-    `${account.lowBalanceThreshold === null ? '' : ' · <span class="threshold-key">dashed: threshold</span>'}</figcaption></figure>`
+    ' · <span class="threshold-key">dashed: threshold</span></figcaption></figure>'
   );
 }
 
@@ -138,7 +138,7 @@ export function renderAccountCard(account: AccountReport): string {
     `<p class="badge" data-field="state"><span aria-hidden="true">${label.icon}</span> ${label.text}</p></header>` +
     `<p class="reason" data-field="state-reason">${escapeText(account.stateReason)}</p>` +
     `<dl class="values">${value('balance', 'Balance', account.balance, ' main')}${value('gift', 'Gift', account.gift, '')}` +
-    `${value('credit', 'Credit', account.credit, '')}${value('threshold', 'Low below', account.lowBalanceThreshold, '')}</dl>` +
+    `${value('credit', 'Credit', account.credit, '')}${value('threshold', account.lowBalanceThresholdSource === 'account' ? 'Low below' : 'Low below (rules’ default)', account.lowBalanceThreshold, '')}</dl>` +
     `<p class="meta"><span>Last success: <span data-field="last-success">${lastSuccess}</span></span>` +
     `<span>Money lasts: <span data-field="days-left">${runway}</span></span></p>` +
     renderChart(account) +

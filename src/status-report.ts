@@ -1,4 +1,4 @@
-import { accountState, type AccountState } from './account-state';
+import { accountState, lowBalanceThreshold, type AccountState, type LowBalanceThreshold } from './account-state';
 import type { AccountStatus, LastError } from './account-status';
 import { daysLeft, SPEND_WINDOW_MS } from './balance-math';
 import type { BalanceHistory, HistoryPoint } from './balance-history';
@@ -37,7 +37,9 @@ export interface AccountReport {
   balance: number | null;
   gift: number | null;
   credit: number | null;
-  lowBalanceThreshold: number | null;
+  /** The account's own threshold, or the alert rules' default without one (see the source). */
+  lowBalanceThreshold: number;
+  lowBalanceThresholdSource: LowBalanceThreshold['source'];
   belowThreshold: boolean;
   lastAttemptAt: string | null;
   lastSuccessAt: string | null;
@@ -93,7 +95,7 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
   const points = input.history.points(status.name);
   const balance = status.values?.balance ?? null;
   const spend = input.history.spendPerDay(status.name) ?? null;
-  const threshold = status.lowBalanceThreshold ?? null;
+  const threshold = lowBalanceThreshold(status);
   return {
     name: status.name,
     state: verdict.state,
@@ -101,8 +103,9 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
     balance,
     gift: status.values?.gift ?? null,
     credit: status.values?.credit ?? null,
-    lowBalanceThreshold: threshold,
-    belowThreshold: balance !== null && threshold !== null && balance < threshold,
+    lowBalanceThreshold: threshold.value,
+    lowBalanceThresholdSource: threshold.source,
+    belowThreshold: balance !== null && balance < threshold.value,
     lastAttemptAt: iso(status.lastAttemptMs),
     lastSuccessAt: iso(status.lastSuccessMs),
     lastSuccessAgeSeconds: status.lastSuccessMs === undefined ? null : Math.max(0, (input.nowMs - status.lastSuccessMs) / 1000),

@@ -67,7 +67,11 @@ describe('GET /api/v1/status before any poll has finished', () => {
       });
       expect(account.stateReason).toMatch(/first poll/);
     }
-    expect(body.accounts.map((a) => a.lowBalanceThreshold)).toEqual([200, null]);
+    // otp has no threshold of its own: the alert rules' default applies, and the JSON says so.
+    expect(body.accounts.map((a) => [a.lowBalanceThreshold, a.lowBalanceThresholdSource])).toEqual([
+      [200, 'account'],
+      [100, 'rules_default'],
+    ]);
   });
 
   test('the page before any poll says it is waiting', async () => {
@@ -84,7 +88,7 @@ describe('GET /api/v1/status before any poll has finished', () => {
 describe('GET /api/v1/status after polls', () => {
   const HEALTHY: FixtureAccount = { name: 'marketing', apiKey: 'mktKey01', apiSecret: 'mkt-secret-01', balance: 1000, gift: 25, credit: 300, spendPerHour: 0, lowBalanceThreshold: 200 };
   const LOW: FixtureAccount = { name: 'alerts', apiKey: 'altKey02', apiSecret: 'alt-secret-02', balance: 50.5, gift: 0, credit: 0, spendPerHour: 0, lowBalanceThreshold: 100 };
-  const FAILING: FixtureAccount = { name: 'otp', apiKey: 'otpKey03', apiSecret: 'otp-secret-03', balance: 10, gift: 0, credit: 0, spendPerHour: 0, failStatus: '-16' };
+  const FAILING: FixtureAccount = { name: 'otp', apiKey: 'otpKey03', apiSecret: 'otp-secret-03', balance: 500, gift: 0, credit: 0, spendPerHour: 0, failStatus: '-16' };
   let fixture: StatusFixture;
   const scheduler = manualScheduler();
 

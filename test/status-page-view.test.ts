@@ -11,6 +11,7 @@ const base: AccountReport = {
   gift: 10,
   credit: 0,
   lowBalanceThreshold: 100,
+  lowBalanceThresholdSource: 'account',
   belowThreshold: false,
   lastAttemptAt: '2025-01-01T12:00:00.000Z',
   lastSuccessAt: '2025-01-01T12:00:00.000Z',
@@ -60,6 +61,13 @@ describe('status page view', () => {
 
   test('the script renders the summary as the server does', () => {
     expect(scriptSide('renderSummary(data)', report)).toBe(renderSummary(report));
+  });
+
+  test('says when the threshold is the alert rules\' default rather than the account\'s own', () => {
+    const own = /<dt>([^<]*)<\/dt><dd data-field="threshold">/.exec(renderAccountCard(base))?.[1];
+    const fallback = /<dt>([^<]*)<\/dt><dd data-field="threshold">/.exec(renderAccountCard({ ...base, lowBalanceThresholdSource: 'rules_default' }))?.[1];
+    expect(own).toBe('Low below');
+    expect(fallback).toMatch(/default/);
   });
 
   test('escapes text that comes from the upstream', () => {
