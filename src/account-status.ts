@@ -4,6 +4,8 @@ import { statusMeaning } from './itnio/status-codes';
 import type { PollResult } from './poller';
 
 export interface LastError {
+  /** api_error: the API answered a non-zero status; failure: no usable answer. */
+  kind: 'api_error' | 'failure';
   /** API status code for an API failure, otherwise the failure reason (timeout, network…). */
   code: string;
   meaning: string;
@@ -63,6 +65,7 @@ export class AccountStatusStore {
       case 'api_error':
         status.lastOk = false;
         status.lastError = {
+          kind: 'api_error',
           code: outcome.status,
           meaning: statusMeaning(outcome.status),
           detail: outcome.reason,
@@ -72,6 +75,7 @@ export class AccountStatusStore {
       case 'failure':
         status.lastOk = false;
         status.lastError = {
+          kind: 'failure',
           code: outcome.reason,
           meaning: FAILURE_MEANINGS[outcome.reason] ?? outcome.reason,
           detail: outcome.detail,

@@ -1,12 +1,6 @@
 import { RULES_DEFAULT_LOW_BALANCE_THRESHOLD } from './account-state';
-import { formatClock, formatDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from './status-page-view';
+import { escapeText, formatClock, humanDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from './status-page-view';
 import type { StatusReport } from './status-report';
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
-}
 
 export interface LandingPageInput {
   report: StatusReport;
@@ -106,8 +100,8 @@ footer{margin-top:1.5rem}
 /** The status page: one card per account, readable with JavaScript off, live with it on. */
 export function renderLandingPage(input: LandingPageInput): string {
   const { report } = input;
-  const nonce = escapeHtml(input.nonce);
-  const name = escapeHtml(report.exporter.name);
+  const nonce = escapeText(input.nonce);
+  const name = escapeText(report.exporter.name);
   return `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -117,12 +111,12 @@ export function renderLandingPage(input: LandingPageInput): string {
 <noscript><meta http-equiv="refresh" content="60"></noscript>
 <style nonce="${nonce}">${PAGE_STYLE}</style>
 </head>
-<body data-api="${escapeHtml(input.statusApiPath)}" data-refresh-ms="${input.refreshMs}">
+<body data-api="${escapeText(input.statusApiPath)}" data-refresh-ms="${input.refreshMs}">
 <main>
 <div class="top">
 <div><h1>${name}</h1>
-<p class="sub">Version ${escapeHtml(report.exporter.version)} · balances polled ${escapeHtml(report.pollDescription)} · data as of <time id="updated" datetime="${escapeHtml(report.generatedAt)}">${escapeHtml(formatClock(report.generatedAt))}</time></p></div>
-<nav aria-label="Exporter endpoints"><a href="${escapeHtml(input.telemetryPath)}">Metrics</a><a href="${escapeHtml(input.statusApiPath)}">JSON</a><a href="/healthz">Health</a><a href="/readyz">Readiness</a></nav>
+<p class="sub">Version ${escapeText(report.exporter.version)} · balances polled ${escapeText(report.pollDescription)} · data as of <time id="updated" datetime="${escapeText(report.generatedAt)}">${escapeText(formatClock(report.generatedAt))}</time></p></div>
+<nav aria-label="Exporter endpoints"><a href="${escapeText(input.telemetryPath)}">Metrics</a><a href="${escapeText(input.statusApiPath)}">JSON</a><a href="/healthz">Health</a><a href="/readyz">Readiness</a></nav>
 </div>
 <p id="summary" role="status" aria-live="polite">${renderSummary(report)}</p>
 <p id="connection" role="alert" hidden></p>
@@ -130,7 +124,7 @@ export function renderLandingPage(input: LandingPageInput): string {
 ${report.accounts.map(renderAccountCard).join('\n')}
 </section>
 <footer><p id="live">Reload the page for fresh data (this page updates itself when JavaScript is on).</p>
-<p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeHtml(formatDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold or, without one, the alert rules' default of ${RULES_DEFAULT_LOW_BALANCE_THRESHOLD}) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeHtml(formatDuration(report.spendWindowSeconds))}, top-ups ignored.</p></footer>
+<p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeText(humanDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold or, without one, the alert rules' default of ${RULES_DEFAULT_LOW_BALANCE_THRESHOLD}) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeText(humanDuration(report.spendWindowSeconds))}, top-ups ignored.</p></footer>
 </main>
 <script nonce="${nonce}">${PAGE_SCRIPT}</script>
 </body>

@@ -17,7 +17,8 @@ export function formatAmount(value: number | null): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
-export function formatDuration(seconds: number): string {
+/** Seconds for people, "1 h 5 min" (not src/duration.ts, which writes and reads flag values like "1h5m"). */
+export function humanDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;
@@ -75,7 +76,7 @@ export function renderChart(account: AccountReport): string {
   const height = 64;
   const geometry = chartGeometry(account.history, account.lowBalanceThreshold, width, height);
   if (!geometry) return '<p class="chart-empty">No balance history yet.</p>';
-  const span = geometry.spanSeconds > 0 ? `the last ${formatDuration(geometry.spanSeconds)}` : 'one poll';
+  const span = geometry.spanSeconds > 0 ? `the last ${humanDuration(geometry.spanSeconds)}` : 'one poll';
   const label = `Balance over ${span}: lowest ${formatAmount(geometry.min)}, highest ${formatAmount(geometry.max)}`;
   const threshold =
     geometry.thresholdY === null ? '' : `<line class="threshold" x1="0" x2="${width}" y1="${geometry.thresholdY}" y2="${geometry.thresholdY}" vector-effect="non-scaling-stroke"/>`;
@@ -109,12 +110,12 @@ export function renderAccountCard(account: AccountReport): string {
   const lastSuccess =
     account.lastSuccessAt === null || account.lastSuccessAgeSeconds === null
       ? 'never'
-      : `<time datetime="${escapeText(account.lastSuccessAt)}" title="${escapeText(account.lastSuccessAt)}">${formatDuration(account.lastSuccessAgeSeconds)} ago</time>`;
+      : `<time datetime="${escapeText(account.lastSuccessAt)}" title="${escapeText(account.lastSuccessAt)}">${humanDuration(account.lastSuccessAgeSeconds)} ago</time>`;
   let runway: string;
   if (account.daysLeft !== null && account.spendPerDay !== null) {
     runway = `${account.daysLeft < 1000 ? '≈ ' : ''}${formatDaysLeft(account.daysLeft)} left, spending ${formatAmount(account.spendPerDay)}/day`;
     // The rate divides by the whole window, as the recording rule does: say when data is short.
-    if (account.spendDataSeconds < account.spendWindowSeconds) runway += ` (${formatDuration(account.spendWindowSeconds)} rate from ${formatDuration(account.spendDataSeconds)} of data)`;
+    if (account.spendDataSeconds < account.spendWindowSeconds) runway += ` (${humanDuration(account.spendWindowSeconds)} rate from ${humanDuration(account.spendDataSeconds)} of data)`;
   } else if (account.spendPerDay === 0) {
     runway = 'no spending seen recently';
   } else {
@@ -164,7 +165,7 @@ export function renderSummary(report: StatusReport): string {
 export const STATUS_VIEW_FUNCTIONS: ReadonlyArray<(...args: never[]) => unknown> = [
   escapeText,
   formatAmount,
-  formatDuration,
+  humanDuration,
   formatDaysLeft,
   chartGeometry,
   renderChart,

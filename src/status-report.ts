@@ -79,7 +79,7 @@ export interface StatusReportInput {
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
 export function describeError(error: LastError): ErrorReport {
-  const isApiStatus = /^-?\d+$/.test(error.code);
+  const isApiStatus = error.kind === 'api_error';
   return {
     kind: isApiStatus ? 'api_status' : 'request_failure',
     code: error.code,

@@ -6,7 +6,7 @@ import type { AccountStatus } from '../src/account-status';
 
 const NOW = Date.UTC(2025, 0, 1, 12);
 const MAX_AGE = 60 * 60 * 1000;
-const error = { code: '-1', meaning: 'authentication error', detail: 'authentication error', atMs: NOW - 1000 };
+const error = { kind: 'api_error' as const, code: '-1', meaning: 'authentication error', detail: 'authentication error', atMs: NOW - 1000 };
 const values = (balance: number) => ({ balance, gift: 0, credit: 0 });
 
 describe('accountState', () => {

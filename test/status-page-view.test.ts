@@ -1,6 +1,6 @@
 import { runInNewContext } from 'node:vm';
 import { renderLandingPage } from '../src/landing-page';
-import { formatDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from '../src/status-page-view';
+import { humanDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from '../src/status-page-view';
 import type { AccountReport, StatusReport } from '../src/status-report';
 
 const base: AccountReport = {
@@ -101,7 +101,7 @@ describe('status page view', () => {
     [3660, '1 h 1 min'],
     [86400, '1 d'],
     [90000, '1 d 1 h'],
-  ])('formatDuration(%s) = %s', (seconds, text) => {
-    expect(formatDuration(seconds)).toBe(text);
+  ])('humanDuration(%s) = %s', (seconds, text) => {
+    expect(humanDuration(seconds)).toBe(text);
   });
 });
