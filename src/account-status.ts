@@ -33,12 +33,19 @@ const FAILURE_MEANINGS: Record<string, string> = {
 /** The latest poll state of each account, for the landing page and readiness; no secrets. */
 export class AccountStatusStore {
   private readonly statuses = new Map<string, AccountStatus>();
+  private changes = 0;
 
   constructor(accounts: readonly Account[]) {
     this.setAccounts(accounts);
   }
 
+  /** Grows with every change, so a reader can tell its cached view is current. */
+  get changeCount(): number {
+    return this.changes;
+  }
+
   setAccounts(accounts: readonly Account[]): void {
+    this.changes++;
     const previous = new Map(this.statuses);
     this.statuses.clear();
     for (const account of accounts) {
@@ -53,6 +60,7 @@ export class AccountStatusStore {
   record(result: PollResult): void {
     const status = this.statuses.get(result.account.name);
     if (!status || result.outcome.kind === 'aborted') return;
+    this.changes++;
     const finishedMs = result.startedAt + result.durationSeconds * 1000;
     status.lastAttemptMs = finishedMs;
     const { outcome } = result;

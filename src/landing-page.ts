@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RULES_DEFAULT_LOW_BALANCE_THRESHOLD } from './account-state';
 import { escapeText, formatClock, humanDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from './status-page-view';
 import type { StatusReport } from './status-report';
@@ -8,8 +9,6 @@ export interface LandingPageInput {
   /** Where the page's script fetches fresh data from. */
   statusApiPath: string;
   refreshMs: number;
-  /** Per-response CSP nonce for the inline style and script. */
-  nonce: string;
 }
 
 /**
@@ -97,10 +96,26 @@ footer{margin-top:1.5rem}
 @media (max-width:30rem){body{padding:.6rem}#accounts{grid-template-columns:1fr}.value.main dd{font-size:1.6rem}}
 `;
 
+const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * Only the page's own inline style and script run (by hash, so the page can be cached and
+ * compressed once), the script may fetch from this origin only, and the page cannot be framed.
+ */
+export const STATUS_PAGE_CSP = [
+  "default-src 'none'",
+  `script-src ${sha256(PAGE_SCRIPT)}`,
+  `style-src ${sha256(PAGE_STYLE)}`,
+  "connect-src 'self'",
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** The status page: one card per account, readable with JavaScript off, live with it on. */
 export function renderLandingPage(input: LandingPageInput): string {
   const { report } = input;
-  const nonce = escapeText(input.nonce);
   const name = escapeText(report.exporter.name);
   return `<!DOCTYPE html>
 <html lang="en">
@@ -109,7 +124,7 @@ export function renderLandingPage(input: LandingPageInput): string {
 <title>${name} status</title>
 <link rel="icon" href="data:,">
 <noscript><meta http-equiv="refresh" content="60"></noscript>
-<style nonce="${nonce}">${PAGE_STYLE}</style>
+<style>${PAGE_STYLE}</style>
 </head>
 <body data-api="${escapeText(input.statusApiPath)}" data-refresh-ms="${input.refreshMs}">
 <main>
@@ -126,7 +141,7 @@ ${report.accounts.map(renderAccountCard).join('\n')}
 <footer><p id="live">Reload the page for fresh data (this page updates itself when JavaScript is on).</p>
 <p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeText(humanDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold or, without one, the alert rules' default of ${RULES_DEFAULT_LOW_BALANCE_THRESHOLD}) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeText(humanDuration(report.spendWindowSeconds))}, top-ups ignored.</p></footer>
 </main>
-<script nonce="${nonce}">${PAGE_SCRIPT}</script>
+<script>${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;

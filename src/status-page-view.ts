@@ -1,4 +1,4 @@
-import type { AccountReport, HistoryPointReport, StatusReport } from './status-report';
+import type { AccountReport, ChartPoint, StatusReport } from './status-report';
 
 /*
  * The account cards of the status page. The server renders them into the page and the page's
@@ -14,7 +14,11 @@ export function escapeText(text: string): string {
 
 export function formatAmount(value: number | null): string {
   if (value === null) return '—';
-  return value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  // toLocaleString builds a formatter per call (most of a 1000-card page's render time); the one
+  // kept lives on the function itself, as a module-level value would not reach the page script.
+  const self = formatAmount as typeof formatAmount & { formatter?: Intl.NumberFormat };
+  self.formatter ??= new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return self.formatter.format(value);
 }
 
 /** Seconds for people, "1 h 5 min" (not src/duration.ts, which writes and reads flag values like "1h5m"). */
@@ -44,12 +48,12 @@ export interface ChartGeometry {
   spanSeconds: number;
 }
 
-/** Scales the balance history into the chart box; y grows downwards as in SVG. */
-export function chartGeometry(points: readonly HistoryPointReport[], threshold: number | null, width: number, height: number): ChartGeometry | null {
+/** Scales the chart points ([seconds, balance]) into the chart box; y grows downwards as in SVG. */
+export function chartGeometry(points: readonly ChartPoint[], threshold: number | null, width: number, height: number): ChartGeometry | null {
   if (points.length === 0) return null;
-  const times = points.map((p) => Date.parse(p.at));
-  let low = Math.min(...points.map((p) => p.balance));
-  let high = Math.max(...points.map((p) => p.balance));
+  const times = points.map((p) => p[0]);
+  let low = Math.min(...points.map((p) => p[1]));
+  let high = Math.max(...points.map((p) => p[1]));
   const min = low;
   const max = high;
   if (threshold !== null) {
@@ -65,16 +69,16 @@ export function chartGeometry(points: readonly HistoryPointReport[], threshold: 
   const y = (v: number): number => height - ((v - low) / (high - low)) * height;
   const round = (n: number): string => String(Math.round(n * 10) / 10);
   // A single point is drawn as a short flat line at the right edge.
-  const coords = points.length === 1 ? [[width - 4, y(points[0]?.balance as number)], [width, y(points[0]?.balance as number)]] : points.map((p, i) => [x(times[i] as number), y(p.balance)]);
+  const coords = points.length === 1 ? [[width - 4, y(points[0]?.[1] as number)], [width, y(points[0]?.[1] as number)]] : points.map((p, i) => [x(times[i] as number), y(p[1])]);
   const line = coords.map(([cx, cy]) => `${round(cx as number)},${round(cy as number)}`).join(' ');
   const area = `${line} ${round((coords[coords.length - 1] as number[])[0] as number)},${height} ${round((coords[0] as number[])[0] as number)},${height}`;
-  return { line, area, thresholdY: threshold === null ? null : Number(round(y(threshold))), min, max, spanSeconds: span / 1000 };
+  return { line, area, thresholdY: threshold === null ? null : Number(round(y(threshold))), min, max, spanSeconds: span };
 }
 
 export function renderChart(account: AccountReport): string {
   const width = 300;
   const height = 64;
-  const geometry = chartGeometry(account.history, account.lowBalanceThreshold, width, height);
+  const geometry = chartGeometry(account.chart, account.lowBalanceThreshold, width, height);
   if (!geometry) return '<p class="chart-empty">No balance history yet.</p>';
   const span = geometry.spanSeconds > 0 ? `the last ${humanDuration(geometry.spanSeconds)}` : 'one poll';
   const label = `Balance over ${span}: lowest ${formatAmount(geometry.min)}, highest ${formatAmount(geometry.max)}`;

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { runInNewContext } from 'node:vm';
-import { renderLandingPage } from '../src/landing-page';
+import { renderLandingPage, STATUS_PAGE_CSP } from '../src/landing-page';
 import { humanDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from '../src/status-page-view';
 import type { AccountReport, StatusReport } from '../src/status-report';
 
@@ -21,10 +22,10 @@ const base: AccountReport = {
   daysLeft: 12.345,
   spendWindowSeconds: 21600,
   spendDataSeconds: 600,
-  history: [
-    { at: '2025-01-01T11:50:00.000Z', balance: 1300 },
-    { at: '2025-01-01T11:55:00.000Z', balance: 1250 },
-    { at: '2025-01-01T12:00:00.000Z', balance: 1234.5 },
+  chart: [
+    [Date.UTC(2025, 0, 1, 11, 50) / 1000, 1300],
+    [Date.UTC(2025, 0, 1, 11, 55) / 1000, 1250],
+    [Date.UTC(2025, 0, 1, 12, 0) / 1000, 1234.5],
   ],
 };
 const failing: AccountReport = {
@@ -34,7 +35,7 @@ const failing: AccountReport = {
   balance: null,
   gift: null,
   credit: null,
-  history: [],
+  chart: [],
   spendPerDay: null,
   daysLeft: null,
   lastError: { kind: 'api_status', code: '-1', meaning: 'authentication error', hint: 'check the key', detail: '<img src=x onerror=alert(1)>', at: '2025-01-01T12:00:00.000Z' },
@@ -45,7 +46,7 @@ const report: StatusReport = {
   pollDescription: 'every 60s',
   maxAgeSeconds: 3600,
   spendWindowSeconds: 21600,
-  accounts: [base, failing, { ...base, name: 'single', history: [{ at: '2025-01-01T12:00:00.000Z', balance: 5 }] }],
+  accounts: [base, failing, { ...base, name: 'single', chart: [[Date.UTC(2025, 0, 1, 12) / 1000, 5]] }],
 };
 
 /** The view functions as the page's script defines them: from their source, in a bare context. */
@@ -83,14 +84,25 @@ describe('status page view', () => {
     }
   });
 
-  test('the page carries the nonce on its inline style and script and links the metrics path', () => {
-    const html = renderLandingPage({ report, telemetryPath: '/custom-metrics', statusApiPath: '/api/v1/status', refreshMs: 3000, nonce: 'abc123' });
-    expect(html.match(/<script nonce="abc123">/g)).toHaveLength(1);
-    expect(html.match(/<style nonce="abc123">/g)).toHaveLength(1);
+  test('the CSP admits exactly the page\'s inline style and script, by hash', () => {
+    const html = renderLandingPage({ report, telemetryPath: '/custom-metrics', statusApiPath: '/api/v1/status', refreshMs: 3000 });
     expect(html.match(/<script/g)).toHaveLength(1);
+    expect(html.match(/<style/g)).toHaveLength(1);
     expect(html).not.toMatch(/ style="/);
+    const hash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    expect(STATUS_PAGE_CSP).toContain(`script-src ${hash(script)};`);
+    expect(STATUS_PAGE_CSP).toContain(`style-src ${hash(style)};`);
+    expect(STATUS_PAGE_CSP).toContain("default-src 'none'");
+    expect(STATUS_PAGE_CSP).not.toContain('unsafe-inline');
     expect(html).toContain('href="/custom-metrics"');
     expect(html).toContain('9.9.9');
+  });
+
+  test('labels the chart with the span its points cover', () => {
+    // The base account's points are 11:50 to 12:00.
+    expect(renderAccountCard(base)).toContain('aria-label="Balance over the last 10 min:');
   });
 
   test.each([

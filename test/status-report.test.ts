@@ -1,5 +1,6 @@
 import type { LastError } from '../src/account-status';
-import { describeError } from '../src/status-report';
+import type { HistoryPoint } from '../src/balance-history';
+import { chartPoints, describeError } from '../src/status-report';
 
 const AT = Date.UTC(2025, 0, 1, 12);
 
@@ -17,5 +18,30 @@ describe('describeError', () => {
     expect(report.code).toBe(error.code);
     expect(report.at).toBe('2025-01-01T12:00:00.000Z');
     expect(report.hint.length).toBeGreaterThan(0);
+  });
+});
+
+describe('chartPoints', () => {
+  const MINUTE = 60_000;
+  const points = (count: number): HistoryPoint[] => Array.from({ length: count }, (_, i) => ({ atMs: i * MINUTE, firstAtMs: i * MINUTE, balance: 10_000 - i, spent: 1 }));
+
+  test('keeps up to the limit untouched', () => {
+    expect(chartPoints(points(60), 60)).toEqual(points(60));
+    expect(chartPoints([], 60)).toEqual([]);
+  });
+
+  test('thins a day of minute polls to the limit, keeping both ends and an even spread', () => {
+    const day = points(24 * 60 + 1);
+    const kept = chartPoints(day, 60);
+    expect(kept.length).toBeLessThanOrEqual(60);
+    expect(kept.length).toBeGreaterThanOrEqual(55);
+    expect(kept[0]).toEqual(day[0]);
+    expect(kept[kept.length - 1]).toEqual(day[day.length - 1]);
+    // 24 h over 59 slices is about 24.4 minutes; no two kept points are more than two slices apart.
+    for (let i = 1; i < kept.length; i++) {
+      const step = (kept[i] as HistoryPoint).atMs - (kept[i - 1] as HistoryPoint).atMs;
+      expect(step).toBeGreaterThan(0);
+      expect(step).toBeLessThanOrEqual(2 * ((24 * 60) / 59) * MINUTE);
+    }
   });
 });
