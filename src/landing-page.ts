@@ -14,6 +14,10 @@ export interface LandingPageInput {
 /**
  * Re-renders the cards from the JSON API every few seconds. The view functions come in by
  * their source text (see status-page-view.ts); everything else is plain DOM.
+ *
+ * That text is whatever the compiler emitted: a TS target that needs module-level helpers, or
+ * coverage instrumentation (jest --coverage over test/status-page-view.test.ts), breaks it.
+ * test/status-page-script.test.ts runs the script of the built page (dist/) in a bare context.
  */
 const PAGE_SCRIPT = `(() => {
 'use strict';
