@@ -4,6 +4,8 @@ import { statusMeaning } from './itnio/status-codes';
 import type { PollResult } from './poller';
 
 export interface LastError {
+  /** api_error: the API answered a non-zero status; failure: no usable answer. */
+  kind: 'api_error' | 'failure';
   /** API status code for an API failure, otherwise the failure reason (timeout, network…). */
   code: string;
   meaning: string;
@@ -31,12 +33,19 @@ const FAILURE_MEANINGS: Record<string, string> = {
 /** The latest poll state of each account, for the landing page and readiness; no secrets. */
 export class AccountStatusStore {
   private readonly statuses = new Map<string, AccountStatus>();
+  private changes = 0;
 
   constructor(accounts: readonly Account[]) {
     this.setAccounts(accounts);
   }
 
+  /** Grows with every change, so a reader can tell its cached view is current. */
+  get changeCount(): number {
+    return this.changes;
+  }
+
   setAccounts(accounts: readonly Account[]): void {
+    this.changes++;
     const previous = new Map(this.statuses);
     this.statuses.clear();
     for (const account of accounts) {
@@ -51,6 +60,7 @@ export class AccountStatusStore {
   record(result: PollResult): void {
     const status = this.statuses.get(result.account.name);
     if (!status || result.outcome.kind === 'aborted') return;
+    this.changes++;
     const finishedMs = result.startedAt + result.durationSeconds * 1000;
     status.lastAttemptMs = finishedMs;
     const { outcome } = result;
@@ -63,6 +73,7 @@ export class AccountStatusStore {
       case 'api_error':
         status.lastOk = false;
         status.lastError = {
+          kind: 'api_error',
           code: outcome.status,
           meaning: statusMeaning(outcome.status),
           detail: outcome.reason,
@@ -72,6 +83,7 @@ export class AccountStatusStore {
       case 'failure':
         status.lastOk = false;
         status.lastError = {
+          kind: 'failure',
           code: outcome.reason,
           meaning: FAILURE_MEANINGS[outcome.reason] ?? outcome.reason,
           detail: outcome.detail,

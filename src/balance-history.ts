@@ -1,17 +1,24 @@
 import type { Account } from './account';
-import { DAY_MS, spendPerDay, spentBetween, SPEND_WINDOW_MS } from './balance-math';
+import { DAY_MS, spendPerDay, spentAcross, SPEND_WINDOW_MS } from './balance-math';
 import type { PollResult } from './poller';
 
 /** One kept balance: the last one seen in its time bucket, and the money spent within it. */
 export interface HistoryPoint {
   atMs: number;
+  /** The first poll merged into this point (atMs when it holds one poll). */
+  firstAtMs: number;
   balance: number;
-  /** Sum of the decreases (top-ups count 0) from the previous poll up to this one. */
+  /** Sum of the decreases (top-ups count 0) of the steps ending at the polls firstAtMs..atMs. */
   spent: number;
 }
 
 export interface BalanceHistoryOptions {
   accounts: readonly Account[];
+  /**
+   * --poll.max-age: a decrease across a longer gap between successful polls spends 0, as in the
+   * recording rule (the exporter drops the balance series after that age).
+   */
+  maxGapMs: number;
   /** Most points kept per account. */
   maxPoints?: number;
   /** How far back points are kept. */
@@ -28,6 +35,7 @@ interface Series {
   points: HistoryPoint[];
   bucketMs: number;
   lastBalance?: number;
+  lastAtMs?: number;
   samples: number;
 }
 
@@ -35,24 +43,34 @@ interface Series {
  * The recent balances of each account, in memory and bounded: at most `maxPoints` per account
  * over the last `spanMs`. Points start one per poll; when there are too many, the bucket width
  * doubles and neighbours merge, keeping the later balance and the summed spend, so the spend
- * rate stays exact (to one bucket at the window's edge) however coarse the chart becomes.
+ * rate stays exact (to one bucket at the window's edge, where it errs low) however coarse the chart becomes.
  */
 export class BalanceHistory {
   private readonly series = new Map<string, Series>();
   private readonly maxPoints: number;
   private readonly spanMs: number;
+  private readonly maxGapMs: number;
   private readonly now: () => number;
+  private changes = 0;
 
   constructor(options: BalanceHistoryOptions) {
     this.maxPoints = options.maxPoints ?? DEFAULT_HISTORY_POINTS;
     this.spanMs = options.spanMs ?? DEFAULT_HISTORY_SPAN_MS;
+    this.maxGapMs = options.maxGapMs;
     this.now = options.now ?? Date.now;
+    if (!(this.maxGapMs > 0)) throw new RangeError(`balance history max gap must be positive, got ${this.maxGapMs} ms`);
     if (!Number.isInteger(this.maxPoints) || this.maxPoints < 2) throw new RangeError(`balance history needs at least 2 points, got ${this.maxPoints}`);
     if (!(this.spanMs > 0)) throw new RangeError(`balance history span must be positive, got ${this.spanMs} ms`);
     this.setAccounts(options.accounts);
   }
 
+  /** Grows with every change of the kept points, so a reader can tell its cached view is current. */
+  get changeCount(): number {
+    return this.changes;
+  }
+
   setAccounts(accounts: readonly Account[]): void {
+    this.changes++;
     const names = new Set(accounts.map((a) => a.name));
     for (const name of this.series.keys()) if (!names.has(name)) this.series.delete(name);
     for (const name of names) if (!this.series.has(name)) this.series.set(name, { points: [], bucketMs: FIRST_BUCKET_MS, samples: 0 });
@@ -66,8 +84,10 @@ export class BalanceHistory {
   add(name: string, atMs: number, balance: number): void {
     const series = this.series.get(name);
     if (!series || !Number.isFinite(balance)) return;
-    const spent = series.lastBalance === undefined ? 0 : spentBetween(series.lastBalance, balance);
+    this.changes++;
+    const spent = series.lastBalance === undefined || series.lastAtMs === undefined ? 0 : spentAcross(series.lastBalance, balance, atMs - series.lastAtMs, this.maxGapMs);
     series.lastBalance = balance;
+    series.lastAtMs = atMs;
     series.samples++;
     const last = series.points[series.points.length - 1];
     if (last && Math.floor(last.atMs / series.bucketMs) === Math.floor(atMs / series.bucketMs)) {
@@ -75,7 +95,7 @@ export class BalanceHistory {
       last.balance = balance;
       last.spent += spent;
     } else {
-      series.points.push({ atMs, balance, spent });
+      series.points.push({ atMs, firstAtMs: atMs, balance, spent });
     }
     this.prune(series, atMs);
     while (series.points.length > this.maxPoints) {
@@ -92,11 +112,17 @@ export class BalanceHistory {
     return series.points.filter((p) => p.atMs > from).map((p) => ({ ...p }));
   }
 
-  /** Spend per day over the recording rule's window, from the kept points; undefined before two polls. */
+  /**
+   * Spend per day over the recording rule's window, from the kept points; undefined before two
+   * polls. Only points whose every step lies inside the window count, so a merged point at the
+   * window's start makes the rate lower, never higher, than the rule's.
+   */
   spendPerDay(name: string, windowMs: number = SPEND_WINDOW_MS): number | undefined {
     const series = this.series.get(name);
     if (!series || series.samples < 2) return undefined;
-    return spendPerDay(series.points, this.now(), windowMs);
+    const nowMs = this.now();
+    const steps = series.points.filter((p) => p.atMs <= nowMs).map((p) => ({ atMs: p.firstAtMs, spent: p.spent }));
+    return spendPerDay(steps, nowMs, windowMs);
   }
 
   private prune(series: Series, newestMs: number): void {

@@ -2,7 +2,9 @@
  * Spend rate and days left, computed as prometheus/rules/itniotech.rules.yml does
  * (itniotech:balance_spend_per_day:rate6h, itniotech:balance_days_left:rate6h): the sum of the
  * balance's decreases over a fixed window, scaled to one day. A top-up counts as 0, never as
- * negative spend, and missing data can only under-estimate the rate.
+ * negative spend, and missing data can only under-estimate the rate: a decrease across a gap
+ * longer than --poll.max-age counts 0, because the exporter drops the balance series after that
+ * age and the rule sees no step across an absent series.
  */
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -24,13 +26,21 @@ export function spentBetween(previous: number, current: number): number {
   return Math.max(previous - current, 0);
 }
 
-/** The decrease from each sample to the next, in time order; the first sample has no step. */
-export function spendSteps(samples: readonly BalanceSample[]): SpendStep[] {
+/** Spend of one step between polls `gapMs` apart: 0 across a gap longer than `maxGapMs`. */
+export function spentAcross(previous: number, current: number, gapMs: number, maxGapMs: number): number {
+  return gapMs > maxGapMs ? 0 : spentBetween(previous, current);
+}
+
+/**
+ * The decrease from each sample to the next, in time order; the first sample has no step, and a
+ * step across a gap longer than `maxGapMs` (--poll.max-age) spends 0.
+ */
+export function spendSteps(samples: readonly BalanceSample[], maxGapMs: number): SpendStep[] {
   const steps: SpendStep[] = [];
   for (let i = 1; i < samples.length; i++) {
     const previous = samples[i - 1] as BalanceSample;
     const current = samples[i] as BalanceSample;
-    steps.push({ atMs: current.atMs, spent: spentBetween(previous.balance, current.balance) });
+    steps.push({ atMs: current.atMs, spent: spentAcross(previous.balance, current.balance, current.atMs - previous.atMs, maxGapMs) });
   }
   return steps;
 }

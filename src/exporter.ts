@@ -56,7 +56,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     now,
   });
   const statuses = new AccountStatusStore(config.accounts);
-  const history = new BalanceHistory({ accounts: config.accounts, now });
+  const history = new BalanceHistory({ accounts: config.accounts, maxGapMs: config.pollMaxAgeMs, now });
   const poller = new Poller({
     client,
     accounts: config.accounts,

@@ -1,11 +1,7 @@
-import { formatClock, formatDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from './status-page-view';
+import { createHash } from 'node:crypto';
+import { RULES_DEFAULT_LOW_BALANCE_THRESHOLD } from './account-state';
+import { escapeText, formatClock, humanDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from './status-page-view';
 import type { StatusReport } from './status-report';
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
-}
 
 export interface LandingPageInput {
   report: StatusReport;
@@ -13,13 +9,15 @@ export interface LandingPageInput {
   /** Where the page's script fetches fresh data from. */
   statusApiPath: string;
   refreshMs: number;
-  /** Per-response CSP nonce for the inline style and script. */
-  nonce: string;
 }
 
 /**
  * Re-renders the cards from the JSON API every few seconds. The view functions come in by
  * their source text (see status-page-view.ts); everything else is plain DOM.
+ *
+ * That text is whatever the compiler emitted: a TS target that needs module-level helpers, or
+ * coverage instrumentation (jest --coverage over test/status-page-view.test.ts), breaks it.
+ * test/status-page-script.test.ts runs the script of the built page (dist/) in a bare context.
  */
 const PAGE_SCRIPT = `(() => {
 'use strict';
@@ -102,11 +100,27 @@ footer{margin-top:1.5rem}
 @media (max-width:30rem){body{padding:.6rem}#accounts{grid-template-columns:1fr}.value.main dd{font-size:1.6rem}}
 `;
 
+const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * Only the page's own inline style and script run (by hash, so the page can be cached and
+ * compressed once), the script may fetch from this origin only, and the page cannot be framed.
+ */
+export const STATUS_PAGE_CSP = [
+  "default-src 'none'",
+  `script-src ${sha256(PAGE_SCRIPT)}`,
+  `style-src ${sha256(PAGE_STYLE)}`,
+  "connect-src 'self'",
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** The status page: one card per account, readable with JavaScript off, live with it on. */
 export function renderLandingPage(input: LandingPageInput): string {
   const { report } = input;
-  const nonce = escapeHtml(input.nonce);
-  const name = escapeHtml(report.exporter.name);
+  const name = escapeText(report.exporter.name);
   return `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -114,14 +128,14 @@ export function renderLandingPage(input: LandingPageInput): string {
 <title>${name} status</title>
 <link rel="icon" href="data:,">
 <noscript><meta http-equiv="refresh" content="60"></noscript>
-<style nonce="${nonce}">${PAGE_STYLE}</style>
+<style>${PAGE_STYLE}</style>
 </head>
-<body data-api="${escapeHtml(input.statusApiPath)}" data-refresh-ms="${input.refreshMs}">
+<body data-api="${escapeText(input.statusApiPath)}" data-refresh-ms="${input.refreshMs}">
 <main>
 <div class="top">
 <div><h1>${name}</h1>
-<p class="sub">Version ${escapeHtml(report.exporter.version)} · balances polled ${escapeHtml(report.pollDescription)} · data as of <time id="updated" datetime="${escapeHtml(report.generatedAt)}">${escapeHtml(formatClock(report.generatedAt))}</time></p></div>
-<nav aria-label="Exporter endpoints"><a href="${escapeHtml(input.telemetryPath)}">Metrics</a><a href="${escapeHtml(input.statusApiPath)}">JSON</a><a href="/healthz">Health</a><a href="/readyz">Readiness</a></nav>
+<p class="sub">Version ${escapeText(report.exporter.version)} · balances polled ${escapeText(report.pollDescription)} · data as of <time id="updated" datetime="${escapeText(report.generatedAt)}">${escapeText(formatClock(report.generatedAt))}</time></p></div>
+<nav aria-label="Exporter endpoints"><a href="${escapeText(input.telemetryPath)}">Metrics</a><a href="${escapeText(input.statusApiPath)}">JSON</a><a href="/healthz">Health</a><a href="/readyz">Readiness</a></nav>
 </div>
 <p id="summary" role="status" aria-live="polite">${renderSummary(report)}</p>
 <p id="connection" role="alert" hidden></p>
@@ -129,9 +143,9 @@ export function renderLandingPage(input: LandingPageInput): string {
 ${report.accounts.map(renderAccountCard).join('\n')}
 </section>
 <footer><p id="live">Reload the page for fresh data (this page updates itself when JavaScript is on).</p>
-<p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeHtml(formatDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeHtml(formatDuration(report.spendWindowSeconds))}, top-ups ignored.</p></footer>
+<p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeText(humanDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold or, without one, the alert rules' default of ${RULES_DEFAULT_LOW_BALANCE_THRESHOLD}) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeText(humanDuration(report.spendWindowSeconds))}, top-ups ignored.</p></footer>
 </main>
-<script nonce="${nonce}">${PAGE_SCRIPT}</script>
+<script>${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;

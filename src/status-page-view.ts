@@ -1,4 +1,4 @@
-import type { AccountReport, HistoryPointReport, StatusReport } from './status-report';
+import type { AccountReport, ChartPoint, StatusReport } from './status-report';
 
 /*
  * The account cards of the status page. The server renders them into the page and the page's
@@ -14,10 +14,15 @@ export function escapeText(text: string): string {
 
 export function formatAmount(value: number | null): string {
   if (value === null) return '—';
-  return value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  // toLocaleString builds a formatter per call (most of a 1000-card page's render time); the one
+  // kept lives on the function itself, as a module-level value would not reach the page script.
+  const self = formatAmount as typeof formatAmount & { formatter?: Intl.NumberFormat };
+  self.formatter ??= new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return self.formatter.format(value);
 }
 
-export function formatDuration(seconds: number): string {
+/** Seconds for people, "1 h 5 min" (not src/duration.ts, which writes and reads flag values like "1h5m"). */
+export function humanDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;
@@ -43,12 +48,12 @@ export interface ChartGeometry {
   spanSeconds: number;
 }
 
-/** Scales the balance history into the chart box; y grows downwards as in SVG. */
-export function chartGeometry(points: readonly HistoryPointReport[], threshold: number | null, width: number, height: number): ChartGeometry | null {
+/** Scales the chart points ([seconds, balance]) into the chart box; y grows downwards as in SVG. */
+export function chartGeometry(points: readonly ChartPoint[], threshold: number | null, width: number, height: number): ChartGeometry | null {
   if (points.length === 0) return null;
-  const times = points.map((p) => Date.parse(p.at));
-  let low = Math.min(...points.map((p) => p.balance));
-  let high = Math.max(...points.map((p) => p.balance));
+  const times = points.map((p) => p[0]);
+  let low = Math.min(...points.map((p) => p[1]));
+  let high = Math.max(...points.map((p) => p[1]));
   const min = low;
   const max = high;
   if (threshold !== null) {
@@ -64,18 +69,18 @@ export function chartGeometry(points: readonly HistoryPointReport[], threshold: 
   const y = (v: number): number => height - ((v - low) / (high - low)) * height;
   const round = (n: number): string => String(Math.round(n * 10) / 10);
   // A single point is drawn as a short flat line at the right edge.
-  const coords = points.length === 1 ? [[width - 4, y(points[0]?.balance as number)], [width, y(points[0]?.balance as number)]] : points.map((p, i) => [x(times[i] as number), y(p.balance)]);
+  const coords = points.length === 1 ? [[width - 4, y(points[0]?.[1] as number)], [width, y(points[0]?.[1] as number)]] : points.map((p, i) => [x(times[i] as number), y(p[1])]);
   const line = coords.map(([cx, cy]) => `${round(cx as number)},${round(cy as number)}`).join(' ');
   const area = `${line} ${round((coords[coords.length - 1] as number[])[0] as number)},${height} ${round((coords[0] as number[])[0] as number)},${height}`;
-  return { line, area, thresholdY: threshold === null ? null : Number(round(y(threshold))), min, max, spanSeconds: span / 1000 };
+  return { line, area, thresholdY: threshold === null ? null : Number(round(y(threshold))), min, max, spanSeconds: span };
 }
 
 export function renderChart(account: AccountReport): string {
   const width = 300;
   const height = 64;
-  const geometry = chartGeometry(account.history, account.lowBalanceThreshold, width, height);
+  const geometry = chartGeometry(account.chart, account.lowBalanceThreshold, width, height);
   if (!geometry) return '<p class="chart-empty">No balance history yet.</p>';
-  const span = geometry.spanSeconds > 0 ? `the last ${formatDuration(geometry.spanSeconds)}` : 'one poll';
+  const span = geometry.spanSeconds > 0 ? `the last ${humanDuration(geometry.spanSeconds)}` : 'one poll';
   const label = `Balance over ${span}: lowest ${formatAmount(geometry.min)}, highest ${formatAmount(geometry.max)}`;
   const threshold =
     geometry.thresholdY === null ? '' : `<line class="threshold" x1="0" x2="${width}" y1="${geometry.thresholdY}" y2="${geometry.thresholdY}" vector-effect="non-scaling-stroke"/>`;
@@ -84,7 +89,7 @@ export function renderChart(account: AccountReport): string {
     `<polygon class="area" points="${geometry.area}"/>${threshold}` +
     `<polyline class="line" points="${geometry.line}" vector-effect="non-scaling-stroke"/></svg>` +
     `<figcaption>Balance over ${escapeText(span)} · low ${formatAmount(geometry.min)} · high ${formatAmount(geometry.max)}` +
-    `${account.lowBalanceThreshold === null ? '' : ' · <span class="threshold-key">dashed: threshold</span>'}</figcaption></figure>`
+    ' · <span class="threshold-key">dashed: threshold</span></figcaption></figure>'
   );
 }
 
@@ -109,12 +114,12 @@ export function renderAccountCard(account: AccountReport): string {
   const lastSuccess =
     account.lastSuccessAt === null || account.lastSuccessAgeSeconds === null
       ? 'never'
-      : `<time datetime="${escapeText(account.lastSuccessAt)}" title="${escapeText(account.lastSuccessAt)}">${formatDuration(account.lastSuccessAgeSeconds)} ago</time>`;
+      : `<time datetime="${escapeText(account.lastSuccessAt)}" title="${escapeText(account.lastSuccessAt)}">${humanDuration(account.lastSuccessAgeSeconds)} ago</time>`;
   let runway: string;
   if (account.daysLeft !== null && account.spendPerDay !== null) {
     runway = `${account.daysLeft < 1000 ? '≈ ' : ''}${formatDaysLeft(account.daysLeft)} left, spending ${formatAmount(account.spendPerDay)}/day`;
     // The rate divides by the whole window, as the recording rule does: say when data is short.
-    if (account.spendDataSeconds < account.spendWindowSeconds) runway += ` (${formatDuration(account.spendWindowSeconds)} rate from ${formatDuration(account.spendDataSeconds)} of data)`;
+    if (account.spendDataSeconds < account.spendWindowSeconds) runway += ` (${humanDuration(account.spendWindowSeconds)} rate from ${humanDuration(account.spendDataSeconds)} of data)`;
   } else if (account.spendPerDay === 0) {
     runway = 'no spending seen recently';
   } else {
@@ -138,7 +143,7 @@ export function renderAccountCard(account: AccountReport): string {
     `<p class="badge" data-field="state"><span aria-hidden="true">${label.icon}</span> ${label.text}</p></header>` +
     `<p class="reason" data-field="state-reason">${escapeText(account.stateReason)}</p>` +
     `<dl class="values">${value('balance', 'Balance', account.balance, ' main')}${value('gift', 'Gift', account.gift, '')}` +
-    `${value('credit', 'Credit', account.credit, '')}${value('threshold', 'Low below', account.lowBalanceThreshold, '')}</dl>` +
+    `${value('credit', 'Credit', account.credit, '')}${value('threshold', account.lowBalanceThresholdSource === 'account' ? 'Low below' : 'Low below (rules’ default)', account.lowBalanceThreshold, '')}</dl>` +
     `<p class="meta"><span>Last success: <span data-field="last-success">${lastSuccess}</span></span>` +
     `<span>Money lasts: <span data-field="days-left">${runway}</span></span></p>` +
     renderChart(account) +
@@ -164,7 +169,7 @@ export function renderSummary(report: StatusReport): string {
 export const STATUS_VIEW_FUNCTIONS: ReadonlyArray<(...args: never[]) => unknown> = [
   escapeText,
   formatAmount,
-  formatDuration,
+  humanDuration,
   formatDaysLeft,
   chartGeometry,
   renderChart,

@@ -1,4 +1,4 @@
-import { accountState, type AccountState } from './account-state';
+import { accountState, lowBalanceThreshold, type AccountState, type LowBalanceThreshold } from './account-state';
 import type { AccountStatus, LastError } from './account-status';
 import { daysLeft, SPEND_WINDOW_MS } from './balance-math';
 import type { BalanceHistory, HistoryPoint } from './balance-history';
@@ -24,10 +24,11 @@ export interface ErrorReport {
   at: string;
 }
 
-export interface HistoryPointReport {
-  at: string;
-  balance: number;
-}
+/** A chart point: [Unix time in whole seconds, balance], as Prometheus's HTTP API writes samples. */
+export type ChartPoint = [number, number];
+
+/** Most chart points per account: plenty for a card-sized line, and keeps the JSON small. */
+export const CHART_POINTS = 60;
 
 export interface AccountReport {
   name: string;
@@ -37,7 +38,9 @@ export interface AccountReport {
   balance: number | null;
   gift: number | null;
   credit: number | null;
-  lowBalanceThreshold: number | null;
+  /** The account's own threshold, or the alert rules' default without one (see the source). */
+  lowBalanceThreshold: number;
+  lowBalanceThresholdSource: LowBalanceThreshold['source'];
   belowThreshold: boolean;
   lastAttemptAt: string | null;
   lastSuccessAt: string | null;
@@ -52,7 +55,8 @@ export interface AccountReport {
   spendWindowSeconds: number;
   /** How much of that window the kept history covers; less means spendPerDay is an under-estimate. */
   spendDataSeconds: number;
-  history: HistoryPointReport[];
+  /** The kept history, oldest first, thinned to at most CHART_POINTS for the chart. */
+  chart: ChartPoint[];
 }
 
 export interface StatusReport {
@@ -77,7 +81,7 @@ export interface StatusReportInput {
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
 export function describeError(error: LastError): ErrorReport {
-  const isApiStatus = /^-?\d+$/.test(error.code);
+  const isApiStatus = error.kind === 'api_error';
   return {
     kind: isApiStatus ? 'api_status' : 'request_failure',
     code: error.code,
@@ -93,7 +97,7 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
   const points = input.history.points(status.name);
   const balance = status.values?.balance ?? null;
   const spend = input.history.spendPerDay(status.name) ?? null;
-  const threshold = status.lowBalanceThreshold ?? null;
+  const threshold = lowBalanceThreshold(status);
   return {
     name: status.name,
     state: verdict.state,
@@ -101,8 +105,9 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
     balance,
     gift: status.values?.gift ?? null,
     credit: status.values?.credit ?? null,
-    lowBalanceThreshold: threshold,
-    belowThreshold: balance !== null && threshold !== null && balance < threshold,
+    lowBalanceThreshold: threshold.value,
+    lowBalanceThresholdSource: threshold.source,
+    belowThreshold: balance !== null && balance < threshold.value,
     lastAttemptAt: iso(status.lastAttemptMs),
     lastSuccessAt: iso(status.lastSuccessMs),
     lastSuccessAgeSeconds: status.lastSuccessMs === undefined ? null : Math.max(0, (input.nowMs - status.lastSuccessMs) / 1000),
@@ -111,8 +116,30 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
     daysLeft: spend === null || balance === null ? null : (daysLeft(balance, spend) ?? null),
     spendWindowSeconds: SPEND_WINDOW_MS / 1000,
     spendDataSeconds: points.length === 0 ? 0 : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
-    history: points.map((p) => ({ at: new Date(p.atMs).toISOString(), balance: p.balance })),
+    chart: chartPoints(points, CHART_POINTS).map((p) => [Math.round(p.atMs / 1000), p.balance]),
   };
+}
+
+/**
+ * Thins points (oldest first) to at most `maxPoints`: the oldest one, then the latest of each of
+ * maxPoints - 1 equal time slices of the rest, as the history itself merges its buckets.
+ */
+export function chartPoints(points: readonly HistoryPoint[], maxPoints: number): HistoryPoint[] {
+  if (points.length <= maxPoints) return [...points];
+  const first = points[0] as HistoryPoint;
+  const last = points[points.length - 1] as HistoryPoint;
+  const slices = maxPoints - 1;
+  const sliceMs = (last.atMs - first.atMs) / slices;
+  const kept: HistoryPoint[] = [first];
+  let keptSlice = -1;
+  for (let i = 1; i < points.length; i++) {
+    const point = points[i] as HistoryPoint;
+    const slice = Math.min(slices - 1, Math.floor((point.atMs - first.atMs) / sliceMs));
+    if (slice === keptSlice) kept[kept.length - 1] = point;
+    else kept.push(point);
+    keptSlice = slice;
+  }
+  return kept;
 }
 
 /** Everything the status page and GET /api/v1/status show; holds no API key or secret. */

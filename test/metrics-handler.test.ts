@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import { AccountStatusStore } from '../src/account-status';
 import type { Account } from '../src/account';
+import { BalanceHistory } from '../src/balance-history';
 import { BalanceCollector } from '../src/collector';
 import { createLogger } from '../src/logger';
 import { acceptsGzip } from '../src/metrics-handler';
@@ -63,7 +64,7 @@ describe('/metrics', () => {
       telemetryPath: '/metrics',
       metrics: renderer,
       statuses: new AccountStatusStore([shop]),
-      page: { name: 'itniotech-exporter', version: '1.0.0', pollDescription: () => 'every 1m' },
+      page: { name: 'itniotech-exporter', version: '1.0.0', pollDescription: () => 'every 1m', maxAgeMs: 3_600_000, history: new BalanceHistory({ accounts: [shop], maxGapMs: 3_600_000 }), now: Date.now },
       logger: createLogger('silent'),
     });
     server = await listen(app, { host: '127.0.0.1', port: 0 });

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { runInNewContext } from 'node:vm';
-import { renderLandingPage } from '../src/landing-page';
-import { formatDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from '../src/status-page-view';
+import { renderLandingPage, STATUS_PAGE_CSP } from '../src/landing-page';
+import { humanDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from '../src/status-page-view';
 import type { AccountReport, StatusReport } from '../src/status-report';
 
 const base: AccountReport = {
@@ -11,6 +12,7 @@ const base: AccountReport = {
   gift: 10,
   credit: 0,
   lowBalanceThreshold: 100,
+  lowBalanceThresholdSource: 'account',
   belowThreshold: false,
   lastAttemptAt: '2025-01-01T12:00:00.000Z',
   lastSuccessAt: '2025-01-01T12:00:00.000Z',
@@ -20,10 +22,10 @@ const base: AccountReport = {
   daysLeft: 12.345,
   spendWindowSeconds: 21600,
   spendDataSeconds: 600,
-  history: [
-    { at: '2025-01-01T11:50:00.000Z', balance: 1300 },
-    { at: '2025-01-01T11:55:00.000Z', balance: 1250 },
-    { at: '2025-01-01T12:00:00.000Z', balance: 1234.5 },
+  chart: [
+    [Date.UTC(2025, 0, 1, 11, 50) / 1000, 1300],
+    [Date.UTC(2025, 0, 1, 11, 55) / 1000, 1250],
+    [Date.UTC(2025, 0, 1, 12, 0) / 1000, 1234.5],
   ],
 };
 const failing: AccountReport = {
@@ -33,7 +35,7 @@ const failing: AccountReport = {
   balance: null,
   gift: null,
   credit: null,
-  history: [],
+  chart: [],
   spendPerDay: null,
   daysLeft: null,
   lastError: { kind: 'api_status', code: '-1', meaning: 'authentication error', hint: 'check the key', detail: '<img src=x onerror=alert(1)>', at: '2025-01-01T12:00:00.000Z' },
@@ -44,7 +46,7 @@ const report: StatusReport = {
   pollDescription: 'every 60s',
   maxAgeSeconds: 3600,
   spendWindowSeconds: 21600,
-  accounts: [base, failing, { ...base, name: 'single', history: [{ at: '2025-01-01T12:00:00.000Z', balance: 5 }] }],
+  accounts: [base, failing, { ...base, name: 'single', chart: [[Date.UTC(2025, 0, 1, 12) / 1000, 5]] }],
 };
 
 /** The view functions as the page's script defines them: from their source, in a bare context. */
@@ -62,6 +64,13 @@ describe('status page view', () => {
     expect(scriptSide('renderSummary(data)', report)).toBe(renderSummary(report));
   });
 
+  test('says when the threshold is the alert rules\' default rather than the account\'s own', () => {
+    const own = /<dt>([^<]*)<\/dt><dd data-field="threshold">/.exec(renderAccountCard(base))?.[1];
+    const fallback = /<dt>([^<]*)<\/dt><dd data-field="threshold">/.exec(renderAccountCard({ ...base, lowBalanceThresholdSource: 'rules_default' }))?.[1];
+    expect(own).toBe('Low below');
+    expect(fallback).toMatch(/default/);
+  });
+
   test('escapes text that comes from the upstream', () => {
     const html = renderAccountCard(failing);
     expect(html).not.toContain('<img');
@@ -75,14 +84,25 @@ describe('status page view', () => {
     }
   });
 
-  test('the page carries the nonce on its inline style and script and links the metrics path', () => {
-    const html = renderLandingPage({ report, telemetryPath: '/custom-metrics', statusApiPath: '/api/v1/status', refreshMs: 3000, nonce: 'abc123' });
-    expect(html.match(/<script nonce="abc123">/g)).toHaveLength(1);
-    expect(html.match(/<style nonce="abc123">/g)).toHaveLength(1);
+  test('the CSP admits exactly the page\'s inline style and script, by hash', () => {
+    const html = renderLandingPage({ report, telemetryPath: '/custom-metrics', statusApiPath: '/api/v1/status', refreshMs: 3000 });
     expect(html.match(/<script/g)).toHaveLength(1);
+    expect(html.match(/<style/g)).toHaveLength(1);
     expect(html).not.toMatch(/ style="/);
+    const hash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    expect(STATUS_PAGE_CSP).toContain(`script-src ${hash(script)};`);
+    expect(STATUS_PAGE_CSP).toContain(`style-src ${hash(style)};`);
+    expect(STATUS_PAGE_CSP).toContain("default-src 'none'");
+    expect(STATUS_PAGE_CSP).not.toContain('unsafe-inline');
     expect(html).toContain('href="/custom-metrics"');
     expect(html).toContain('9.9.9');
+  });
+
+  test('labels the chart with the span its points cover', () => {
+    // The base account's points are 11:50 to 12:00.
+    expect(renderAccountCard(base)).toContain('aria-label="Balance over the last 10 min:');
   });
 
   test.each([
@@ -93,7 +113,7 @@ describe('status page view', () => {
     [3660, '1 h 1 min'],
     [86400, '1 d'],
     [90000, '1 d 1 h'],
-  ])('formatDuration(%s) = %s', (seconds, text) => {
-    expect(formatDuration(seconds)).toBe(text);
+  ])('humanDuration(%s) = %s', (seconds, text) => {
+    expect(humanDuration(seconds)).toBe(text);
   });
 });
