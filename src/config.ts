@@ -1,11 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cron from 'node-cron';
-import { parseDocument } from 'yaml';
 import type { Account } from './account';
 import { DURATION_FORM, formatDuration, parseDuration } from './duration';
 import { EVEN_INTERVALS_HELP, intervalToCron, longestGapMs, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from './schedule';
 import { loadWebConfig, type WebConfig } from './web/web-config';
+import { parseYamlFile } from './yaml-file';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -138,13 +138,6 @@ function parseHttpUrl(text: string): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-function describeYamlError(file: string, error: { code: string; message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
-  // Only the first line: the rest quotes the file, which may hold a secret.
-  const where = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-  const first = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-  return `${file}: malformed YAML${where}: ${first}`;
 }
 
 /** String(value), which throws for a YAML mapping that has a "toString" key. */
@@ -377,19 +370,12 @@ function accountsFromFile(fileSetting: Setting, defaultBaseUrl: string, sources:
     problems.push(`${fileSetting.source}: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected a readable YAML file`);
     return [];
   }
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors) problems.push(describeYamlError(file, error as never));
+  const parsed = parseYamlFile(file, text);
+  if (!parsed.ok) {
+    problems.push(...parsed.problems);
     return [];
   }
-  let root: unknown;
-  try {
-    root = doc.toJS();
-  } catch (error) {
-    // yaml refuses to expand aliases without bound ("billion laughs"); first line only, as above.
-    problems.push(`${file}: cannot be read as data: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
-    return [];
-  }
+  const root = parsed.data;
   if (typeof root !== 'object' || root === null || Array.isArray(root)) {
     problems.push(`${file}: expected a mapping with the key "accounts"`);
     return [];

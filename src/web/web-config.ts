@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { createSecureContext, type SecureVersion } from 'node:tls';
-import { parseDocument } from 'yaml';
+import { parseYamlFile } from '../yaml-file';
 
 /**
  * The Prometheus exporter-toolkit web configuration file
@@ -80,16 +80,9 @@ export function loadWebConfig(file: string, readFile: (path: string) => string):
     problems.push(`${file}: cannot read the web config file (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected a readable YAML file`);
     return { problems };
   }
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      // Only the first line: the rest quotes the file, which holds password hashes.
-      const where = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-      problems.push(`${file}: malformed YAML${where}: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`);
-    }
-    return { problems };
-  }
-  const root: unknown = doc.toJS() ?? {};
+  const parsed = parseYamlFile(file, text);
+  if (!parsed.ok) return { problems: parsed.problems };
+  const root: unknown = parsed.data ?? {};
   if (!isMapping(root)) {
     problems.push(`${file}: expected a mapping with the keys ${TOP_KEYS.join(', ')}`);
     return { problems };
