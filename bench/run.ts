@@ -20,6 +20,8 @@ export interface BenchOptions {
   durationSeconds: number;
   threads: number;
   connections: number;
+  /** Seconds after the idle sample to sample RSS again, once V8 has had time to shrink the heap. */
+  settleSeconds: number;
   /** Exporter spawns per size for the start-to-ready figure (median). */
   startRuns: number;
   pollAccounts: number;
@@ -43,7 +45,10 @@ export interface ScrapeFigures {
   contentType: string;
   contentEncoding: string;
   errors: number;
+  /** 1.5 s after start-up (the exporter's includes its start-up poll). */
   rssIdleBytes: number;
+  /** `settleSeconds` later, still idle. */
+  rssSettledBytes: number;
   rssLoadBytes: number;
   runs: WrkResult[];
 }
@@ -66,6 +71,8 @@ export const FULL: BenchShape = {
   durationSeconds: 5,
   threads: 2,
   connections: 16,
+  // V8's memory reducer first acts about 8 s after a full GC.
+  settleSeconds: 15,
   startRuns: 3,
   pollAccounts: 1000,
   pollLatencyMs: 50,
@@ -73,7 +80,7 @@ export const FULL: BenchShape = {
 };
 
 /** Seconds rather than minutes: enough to prove every part still runs. */
-export const SMOKE: typeof FULL = { ...FULL, sizes: [1, 20], runs: 1, durationSeconds: 1, startRuns: 1, pollAccounts: 40 };
+export const SMOKE: typeof FULL = { ...FULL, sizes: [1, 20], runs: 1, durationSeconds: 1, settleSeconds: 1, startRuns: 1, pollAccounts: 40 };
 
 export interface PollCycleResult {
   accounts: number;
@@ -132,6 +139,7 @@ async function describe(target: Target): Promise<Pick<ScrapeFigures, 'wireBytes'
 class ScrapeSeries {
   readonly runs: WrkResult[] = [];
   rssLoadBytes = 0;
+  rssSettledBytes = 0;
   constructor(
     readonly target: Target,
     readonly shape: Awaited<ReturnType<typeof describe>>,
@@ -166,6 +174,7 @@ class ScrapeSeries {
       ...shape,
       errors: this.runs.reduce((sum, r) => sum + r.errors, 0),
       rssIdleBytes: this.rssIdleBytes,
+      rssSettledBytes: this.rssSettledBytes,
       rssLoadBytes: this.rssLoadBytes,
       runs: this.runs,
     };
@@ -211,6 +220,9 @@ async function benchSize(count: number, options: BenchOptions): Promise<SizeResu
       new ScrapeSeries(pushgateway, await describe(pushgateway), readRssBytes(pushgateway.pid)),
       new ScrapeSeries(plain, await describe(plain), readRssBytes(plain.pid)),
     ] as const;
+    // A real idle: the start-up garbage left long enough for V8 to give pages back.
+    await sleep(options.settleSeconds * 1000);
+    for (const s of scrapeSeries) s.rssSettledBytes = readRssBytes(s.target.pid);
 
     const upstreamBefore = simulator.requestCount();
     // Interleaved, so drift on the machine touches every program alike.

@@ -92,6 +92,14 @@ export interface ExporterSpawnOptions {
   readyTimeoutMs?: number;
 }
 
+/**
+ * Node flags the exporter ships with (Dockerfile ENTRYPOINT and `npm start`; a test keeps the
+ * three in step). A 2 MB young-generation semi-space instead of V8's 16 MB: the start-up poll
+ * of many accounts otherwise grows it to the maximum and the pages stay resident. V8 reads the
+ * flag only when the heap is set up, so the process cannot set it for itself.
+ */
+export const EXPORTER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
+
 /** Writes a configuration file into `dir` and starts the built exporter as its own process. */
 export async function spawnExporter(options: ExporterSpawnOptions): Promise<ExporterTarget> {
   const root = repoRoot();
@@ -102,6 +110,7 @@ export async function spawnExporter(options: ExporterSpawnOptions): Promise<Expo
   writeFileSync(configFile, stringify({ accounts }), { mode: 0o600 });
   const port = await freePort();
   const args = [
+    ...EXPORTER_NODE_FLAGS,
     main,
     `--config.file=${configFile}`,
     `--web.listen-address=127.0.0.1:${port}`,

@@ -94,13 +94,12 @@ export class MetricFamily<L extends string> {
   /** This family in the text format 0.0.4, without a trailing newline (as prom-client joins them). */
   render(): string {
     if (this.text !== undefined) return this.text;
-    let text = this.header;
-    for (const sample of this.samples.values()) {
-      sample.line ??= this.line(sample);
-      text += `\n${sample.line}`;
-    }
-    this.text = text;
-    return text;
+    // join() yields one flat string; `text +=` would keep a rope of 2 nodes per line alive
+    // (about 5 MB of heap at 1000 accounts).
+    const lines = [this.header];
+    for (const sample of this.samples.values()) lines.push((sample.line ??= this.line(sample)));
+    this.text = lines.join('\n');
+    return this.text;
   }
 
   /** For prom-client's Registry. */
@@ -129,10 +128,11 @@ export class MetricFamily<L extends string> {
     return key;
   }
 
+  /** Built with join() so the kept line is one flat string, not a rope of its pieces. */
   private line(sample: Sample): string {
-    const parts: string[] = [];
-    for (const name in sample.labels) parts.push(`${name}="${escapeLabelValue(String(sample.labels[name]))}"`);
-    return `${this.name}${parts.length > 0 ? `{${parts.join(',')}}` : ''} ${formatValue(sample.value)}`;
+    const labels: string[] = [];
+    for (const name in sample.labels) labels.push(`${name}="${escapeLabelValue(String(sample.labels[name]))}"`);
+    return [this.name, labels.length > 0 ? `{${labels.join(',')}}` : '', ' ', formatValue(sample.value)].join('');
   }
 }
 

@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import type { RequestHandler, Response } from 'express';
 
 export type PasswordVerifier = (password: string, hash: string) => Promise<boolean>;
@@ -54,7 +53,8 @@ export class BasicAuth {
     this.users = options.users;
     this.openPaths = new Set(options.openPaths);
     this.challenge = `Basic realm="${options.realm.replace(/["\\]/g, '')}", charset="UTF-8"`;
-    this.verify = options.verify ?? ((password, hash) => bcrypt.compare(password, hash));
+    // Loaded on first use: an exporter without basic auth users never needs it.
+    this.verify = options.verify ?? (async (password, hash) => (await import('bcryptjs')).default.compare(password, hash));
     this.maxConcurrentChecks = options.maxConcurrentChecks ?? 2;
   }
 
