@@ -104,6 +104,7 @@ export class MetricsRenderer {
   private exporterRendering: Promise<ExporterPart> | undefined;
   private processPart: ProcessPart | undefined;
   private processRendering: Promise<ProcessPart> | undefined;
+  private processGeneration = 0;
   private body: Body | undefined;
   private renderTimer: NodeJS.Timeout | undefined;
   private firstUnrenderedAt: number | undefined;
@@ -154,7 +155,10 @@ export class MetricsRenderer {
 
   /** Drops the cached process metrics, for a change that must show at the next scrape (a reload). */
   processChanged(): void {
+    // A render already running read the old values: it must neither be reused nor stored.
+    this.processGeneration++;
     this.processPart = undefined;
+    this.processRendering = undefined;
   }
 
   /** Stops a pending background render. */
@@ -192,17 +196,22 @@ export class MetricsRenderer {
   private currentProcessPart(): Promise<ProcessPart> | ProcessPart {
     const part = this.processPart;
     if (part && this.now() - part.renderedAt < this.processMaxAgeMs) return part;
-    this.processRendering ??= this.renderProcessPart().finally(() => {
-      this.processRendering = undefined;
-    });
+    if (!this.processRendering) {
+      const rendering = this.renderProcessPart().finally(() => {
+        if (this.processRendering === rendering) this.processRendering = undefined;
+      });
+      this.processRendering = rendering;
+    }
     return this.processRendering;
   }
 
   private async renderProcessPart(): Promise<ProcessPart> {
+    const generation = this.processGeneration;
     const renderedAt = this.now();
     const text = Buffer.from(await this.process.metrics());
     const deflated = await deflateRawAsync(text);
-    this.processPart = { renderedAt, text, deflated, crc: crc32(text) };
-    return this.processPart;
+    const part = { renderedAt, text, deflated, crc: crc32(text) };
+    if (generation === this.processGeneration) this.processPart = part;
+    return part;
   }
 }

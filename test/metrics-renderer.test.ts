@@ -95,3 +95,29 @@ describe('MetricsRenderer', () => {
     renderer.close();
   });
 });
+
+test('processChanged: a process render already running when it is called is not kept', async () => {
+  const processRegistry = new Registry();
+  let value = 1;
+  let release: () => void = () => undefined;
+  let slow = true;
+  new Gauge({
+    name: 'itniotech_exporter_config_last_reload_successful',
+    help: 'Reload outcome.',
+    registers: [processRegistry],
+    async collect() {
+      const seen = value;
+      if (slow) await new Promise<void>((resolve) => (release = resolve));
+      this.set(seen);
+    },
+  });
+  const renderer = new MetricsRenderer({ registry: new Registry(), changeCount: () => 0 }, processRegistry, { processMaxAgeMs: 60_000 });
+  const before = renderer.payload(false);
+  await new Promise((r) => setImmediate(r));
+  value = 0;
+  renderer.processChanged();
+  slow = false;
+  release();
+  expect((await before).toString()).toContain('itniotech_exporter_config_last_reload_successful 1\n');
+  expect(await renderer.render()).toContain('itniotech_exporter_config_last_reload_successful 0\n');
+});
