@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { startExporter, type RunningExporter } from '../src/exporter';
 import { createLogger } from '../src/logger';
 import { startSimulator, type Simulator } from '../src/simulator/simulator';
-import { ACCOUNT_A, idleScheduler, loadRunConfig } from './helpers/exporter-harness';
-import { fetchUrl, sampleValue } from './helpers/https-request';
+import { ACCOUNT_A, idleScheduler, loadRunConfig } from './support/exporter-harness';
+import { fetchUrl, sampleValue } from './support/https-request';
 
 /** Where the upstream's redirect points: it records whatever reaches it. */
 async function startRedirectTarget(): Promise<{ url: string; received: IncomingHttpHeaders[]; close(): Promise<void> }> {

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../src/simulator/simulator';
-import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C } from './helpers/exporter-harness';
-import { fetchUrl, sampleValue } from './helpers/https-request';
-import { waitFor } from './helpers/wait';
+import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C } from './support/exporter-harness';
+import { fetchUrl, sampleValue } from './support/https-request';
+import { eventually } from './support/exporter-process';
 
 const MAIN = join(__dirname, '../dist/main.js');
 
@@ -43,7 +43,7 @@ class ExporterProcess {
 
   /** Resolves with the first log line after `from` whose message matches. */
   logAfter(from: number, message: RegExp): Promise<LogLine> {
-    return waitFor(() => this.logs.slice(from).find((l) => message.test(l.msg)), `a log line matching ${message}; output so far:\n${this.output}`);
+    return eventually(() => this.logs.slice(from).find((l) => message.test(l.msg)), `a log line matching ${message}; output so far:\n${this.output}`);
   }
 }
 
@@ -69,7 +69,7 @@ describe('SIGHUP on the built exporter (node dist/main.js)', () => {
     // Polls at start-up only (the next scheduled one is at midnight), so counters move only when the test says so.
     exporter = new ExporterProcess([`--config.file=${configFile()}`, '--web.listen-address=127.0.0.1:0', '--poll.interval=24h', '--poll.max-age=48h']);
     url = (await exporter.logAfter(0, /listening/)).url as string;
-    await waitFor(async () => ((await fetchUrl(`${url}/readyz`)).status === 200 ? true : undefined), 'readiness');
+    await eventually(async () => ((await fetchUrl(`${url}/readyz`)).status === 200 ? true : undefined), 'readiness');
   });
 
   afterAll(async () => {
@@ -91,7 +91,7 @@ describe('SIGHUP on the built exporter (node dist/main.js)', () => {
     const reloaded = await exporter.logAfter(mark, /^configuration reloaded$/);
     expect(reloaded).toMatchObject({ trigger: 'SIGHUP', accounts: ['alpha', 'charlie'], added: ['charlie'], removed: ['bravo'] });
 
-    const after = await waitFor(async () => {
+    const after = await eventually(async () => {
       const text = await metrics();
       return sampleValue(text, 'itniotech_up{account="charlie"}') === 1 ? text : undefined;
     }, 'charlie to be polled');

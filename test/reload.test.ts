@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { createTestPki, HTPASSWD_HASH, HTPASSWD_PASSWORD, type TestPki } from './helpers/certs';
+import { createTestPki, HTPASSWD_HASH, HTPASSWD_PASSWORD, type TestPki } from './support/certs';
 import { settingsNeedingRestart } from '../src/reload';
-import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, loadRunConfig, startHarness, type Harness } from './helpers/exporter-harness';
-import { fetchUrl, sampleValue, type FetchOptions } from './helpers/https-request';
-import { waitFor } from './helpers/wait';
+import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, loadRunConfig, startHarness, type Harness } from './support/exporter-harness';
+import { fetchUrl, sampleValue, type FetchOptions } from './support/https-request';
+import { eventually } from './support/exporter-process';
 
 let dir: string;
 let pki: TestPki;
@@ -31,7 +31,7 @@ async function metrics(h: Harness, options: FetchOptions = {}): Promise<string> 
 }
 
 async function ready(h: Harness, options: FetchOptions = {}): Promise<void> {
-  await waitFor(async () => ((await fetchUrl(`${h.exporter.url}/readyz`, options)).status === 200 ? true : undefined), 'readiness');
+  await eventually(async () => ((await fetchUrl(`${h.exporter.url}/readyz`, options)).status === 200 ? true : undefined), 'readiness');
 }
 
 describe('reloading accounts (POST /-/reload)', () => {
@@ -75,7 +75,7 @@ describe('reloading accounts (POST /-/reload)', () => {
     const res = await fetchUrl(`${h.exporter.url}/-/reload`, { method: 'POST' });
     expect(res).toMatchObject({ status: 200, body: 'configuration reloaded\n' });
 
-    const after = await waitFor(async () => {
+    const after = await eventually(async () => {
       const text = await metrics(h);
       return sampleValue(text, 'itniotech_up{account="charlie"}') === 1 ? text : undefined;
     }, 'the added account to be polled');

@@ -12,7 +12,7 @@ import { createLogger } from '../src/logger';
 import { createProcessRegistry, MetricsRenderer } from '../src/metrics-renderer';
 import { createApp, listen } from '../src/server';
 import type { StatusReport } from '../src/status-report';
-import { manualScheduler, startStatusFixture, waitUntil, type FixtureAccount, type StatusFixture } from './helpers/status-fixture';
+import { manualScheduler, startStatusFixture, waitUntil, type FixtureAccount, type StatusFixture } from './support/status-fixture';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

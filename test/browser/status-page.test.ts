@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { statusHint, statusMeaning } from '../../src/itnio/status-codes';
-import { startStatusFixture, waitUntil, type FixtureAccount, type StatusFixture } from '../helpers/status-fixture';
+import { startStatusFixture, waitUntil, type FixtureAccount, type StatusFixture } from '../support/status-fixture';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const IN_CI = process.env.CI === 'true';

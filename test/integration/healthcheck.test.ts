@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestPki, type TestPki } from '../helpers/certs';
-import { ACCOUNT_A, startHarness, type Harness } from '../helpers/exporter-harness';
+import { createTestPki, type TestPki } from '../support/certs';
+import { ACCOUNT_A, startHarness, type Harness } from '../support/exporter-harness';
 import { assertBuilt, ROOT } from '../support/exporter-process';
 
 /** Runs the container health probe (the Dockerfile's HEALTHCHECK) with the given environment. */

@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { BasicAuth, parseBasicAuthorization } from '../../src/web/basic-auth';
-import { HTPASSWD_HASH, HTPASSWD_PASSWORD } from '../helpers/certs';
+import { HTPASSWD_HASH, HTPASSWD_PASSWORD } from '../support/certs';
 
 const basic = (credentials: string): string => `Basic ${Buffer.from(credentials).toString('base64')}`;
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCOUNT_A, startHarness, type Harness } from '../helpers/exporter-harness';
-import { createTestPki, HTPASSWD_HASH, HTPASSWD_PASSWORD, type TestPki } from '../helpers/certs';
-import { fetchUrl, type FetchOptions } from '../helpers/https-request';
+import { ACCOUNT_A, startHarness, type Harness } from '../support/exporter-harness';
+import { createTestPki, HTPASSWD_HASH, HTPASSWD_PASSWORD, type TestPki } from '../support/certs';
+import { fetchUrl, type FetchOptions } from '../support/https-request';
 
 let pki: TestPki;
 let counter = 0;

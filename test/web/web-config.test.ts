@@ -4,7 +4,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 import { loadWebConfig } from '../../src/web/web-config';
-import { createTestPki, HTPASSWD_HASH, type TestPki } from '../helpers/certs';
+import { createTestPki, HTPASSWD_HASH, type TestPki } from '../support/certs';
 
 let pki: TestPki;
 beforeAll(() => {
