@@ -29,8 +29,10 @@ USER node
 EXPOSE 10042
 
 # No curl in slim images: a small node probe of /healthz that follows ITNIO_LISTEN_ADDRESS and
-# speaks HTTPS when ITNIO_WEB_CONFIG_FILE is set. With client certificates required
-# (RequireAnyClientCert, RequireAndVerifyClientCert) it cannot connect: override HEALTHCHECK.
+# speaks HTTPS when the file in ITNIO_WEB_CONFIG_FILE has tls_server_config (basic auth alone
+# needs nothing: /healthz is open). Override HEALTHCHECK when the listen address is given as a
+# flag rather than ITNIO_LISTEN_ADDRESS, or when client certificates are required
+# (RequireAnyClientCert, RequireAndVerifyClientCert): the probe has none.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "dist/healthcheck.js"]
 

@@ -116,7 +116,10 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   ]);
   const { values, positionals } = parseArgs({ args: [...sources.argv], options, strict: false, allowPositionals: true });
 
-  for (const positional of positionals) problems.push(`unexpected argument "${positional}"; flags look like --name=value`);
+  // Not quoted: after a refused "--api.secret VALUE" the value arrives here, and may be a secret.
+  if (positionals.length > 0) {
+    problems.push(`${positionals.length} unexpected argument(s) that are not flags (not shown, as they may hold a secret); flags look like --name=value`);
+  }
   for (const [name, value] of Object.entries(values)) {
     const isValueFlag = FLAGS.some((f) => f.flag === name && !f.boolean);
     const isBooleanFlag = FLAGS.some((f) => f.flag === name && f.boolean);

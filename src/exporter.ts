@@ -66,7 +66,8 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       collector.record(result);
       statuses.record(result);
       history.record(result);
-      renderer.sourceChanged();
+      // An aborted poll (shutdown, removed account) changes nothing to render.
+      if (result.outcome.kind !== 'aborted') renderer.sourceChanged();
       logPollResult(logger, result);
     },
     onListenerError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),

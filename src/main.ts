@@ -45,6 +45,9 @@ async function main(): Promise<number> {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
+  // SIGHUP's default action is to terminate; until the exporter runs, a reload has nothing to do.
+  const hangupDuringStart = (): void => logger.warn('SIGHUP during start-up ignored: the configuration is being read now');
+  process.on('SIGHUP', hangupDuringStart);
   let exporter;
   try {
     const reloadConfig = (): ExporterConfig => {
@@ -55,11 +58,13 @@ async function main(): Promise<number> {
     exporter = await startExporter(config, { logger, reloadConfig });
   } catch (error) {
     logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'cannot start');
+    process.off('SIGHUP', hangupDuringStart);
     return 1;
   }
   const running = exporter;
   const onHangup = (): void => void running.reload('SIGHUP');
   process.on('SIGHUP', onHangup);
+  process.off('SIGHUP', hangupDuringStart);
   const signal = await stopRequested;
   process.off('SIGHUP', onHangup);
   logger.info({ signal }, 'shutting down');

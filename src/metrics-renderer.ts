@@ -59,19 +59,7 @@ interface Body {
 
 const deflateRawAsync = promisify(zlib.deflateRaw);
 
-let crcTable: Int32Array | undefined;
-/** CRC-32 as gzip uses it, continuing from `value`; zlib.crc32 only exists from Node 20.15. */
-function crc32Fallback(data: Uint8Array, value = 0): number {
-  crcTable ??= Int32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c;
-  });
-  let crc = ~value;
-  for (const byte of data) crc = (crcTable[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
-  return ~crc >>> 0;
-}
-const crc32: (data: Uint8Array, value?: number) => number = typeof zlib.crc32 === 'function' ? zlib.crc32 : crc32Fallback;
+const { crc32 } = zlib;
 // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=unix (RFC 1952)
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
 

@@ -71,7 +71,12 @@ export class Poller {
       else this.finish(queued.name);
     }
     this.queue.push(...kept);
-    for (const [name, controller] of this.inFlight) if (!byName.has(name)) controller.abort();
+    for (const [name, controller] of this.inFlight) {
+      if (byName.has(name)) continue;
+      controller.abort();
+      // Settled now, so an account added back before the abort lands is polled again at once.
+      this.finish(name);
+    }
   }
 
   /** Queues every configured account not already queued or in flight; resolves when they are done. */
@@ -113,10 +118,12 @@ export class Poller {
   private drain(): void {
     while (this.running < this.concurrency && this.queue.length > 0) {
       const account = this.queue.shift() as Account;
+      const waiting = this.pending.get(account.name);
       this.running++;
       void this.pollOne(account).finally(() => {
         this.running--;
-        this.finish(account.name);
+        // Only this poll's own entry: setAccounts may have settled it and a new one begun.
+        if (this.pending.get(account.name) === waiting) this.finish(account.name);
         this.drain();
       });
     }
@@ -134,7 +141,7 @@ export class Poller {
       // The client reports failures as outcomes; this guards the scheduler against a bug there.
       outcome = { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };
     } finally {
-      this.inFlight.delete(account.name);
+      if (this.inFlight.get(account.name) === controller) this.inFlight.delete(account.name);
     }
     const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     try {

@@ -239,11 +239,18 @@ describe('loadConfig refuses bad flags and values, naming each', () => {
     expect(list).toEqual(
       expect.arrayContaining([
         expect.stringContaining('unknown flag --poll.intervall'),
-        expect.stringContaining('unexpected argument "extra"'),
+        expect.stringContaining('1 unexpected argument(s) that are not flags'),
         expect.stringContaining('--api.secret: secrets are not accepted as flags'),
       ]),
     );
     for (const problem of list) expect(problem).not.toContain('hunter2');
+  });
+
+  test('a secret given as "--api.secret VALUE" is refused without quoting the value', () => {
+    const list = problems(['--api.secret', 'hunter2-spaced'], oneAccountEnv);
+    expect(list).toEqual(expect.arrayContaining([expect.stringContaining('--api.secret: secrets are not accepted as flags'), expect.stringContaining('1 unexpected argument(s)')]));
+    expect(list).toHaveLength(2);
+    expect(list.join('\n')).not.toContain('hunter2-spaced');
   });
 
   test('a value flag without a value', () => {

@@ -122,3 +122,21 @@ describe('Poller.setAccounts', () => {
     ]);
   });
 });
+
+test('an account removed and added back while its aborted poll settles is polled again at once', async () => {
+  const held = heldClient();
+  const poller = new Poller({ client: held.client, accounts: [account('a')], concurrency: 2, onResult: () => undefined });
+  void poller.pollAll();
+  await tick();
+  expect(held.open.get('a')).toHaveLength(1);
+  poller.setAccounts([]);
+  poller.setAccounts([account('a')]);
+  void poller.pollAll();
+  await tick();
+  // The first request was aborted (resolved) and a second one is open.
+  expect(held.open.get('a')).toHaveLength(2);
+  expect(held.stats().inFlight).toBe(1);
+  held.release('a');
+  held.release('a');
+  poller.stop();
+});

@@ -98,7 +98,9 @@ describe('secret hygiene: the key, the secret and every Sign stay out of everyth
     writeFileSync(yamlBroken, `accounts:\n  - name: shop\n    api_key: ${KEY}\n    api_secret: ${SECRET}: [\n`);
     const broken = await runCli([`--config.file=${yamlBroken}`]);
     const asFlag = await runCli([`--api.secret=${SECRET}`, `--api.key=${KEY}`], env());
-    for (const [label, run] of [['env', inEnv], ['yaml', inYaml], ['broken yaml', broken], ['flag', asFlag]] as const) {
+    // The Go-exporter habit: value after a space, so the parser sees it as a stray argument.
+    const asSpacedFlag = await runCli(['--api.secret', SECRET, '--api.key', KEY], env());
+    for (const [label, run] of [['env', inEnv], ['yaml', inYaml], ['broken yaml', broken], ['flag', asFlag], ['spaced flag', asSpacedFlag]] as const) {
       expect(run.status).toBe(1);
       expect(run.stderr).toContain('invalid configuration');
       record(`bad config ${label}`, run.stdout + run.stderr);

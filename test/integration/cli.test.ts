@@ -44,8 +44,10 @@ describe('command line', () => {
       '--check',
       '--config.check',
       '--version',
+      '--help',
     ]) {
-      expect(stdout).toContain(flag);
+      // A whole line, so --check is not found inside --config.check.
+      expect(stdout).toMatch(new RegExp(`^  ${flag.replace(/\./g, '\\.')}(=VALUE)?$`, 'm'));
     }
   });
 

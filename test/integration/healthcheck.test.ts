@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestPki, type TestPki } from '../support/certs';
+import { createTestPki, HTPASSWD_HASH, type TestPki } from '../support/certs';
 import { ACCOUNT_A, startHarness, type Harness } from '../support/exporter-harness';
 import { assertBuilt, ROOT } from '../support/exporter-process';
 
@@ -34,7 +34,18 @@ describe('dist/healthcheck.js', () => {
     expect(await probe({ ITNIO_LISTEN_ADDRESS: `127.0.0.1:${port}` })).toBe(1);
   });
 
-  test('speaks HTTPS when a web config file is set', async () => {
+  test('stays on plain HTTP with a basic-auth-only web config (/healthz needs no password)', async () => {
+    const webConfig = join(pki.dir, 'auth-only-web.yml');
+    writeFileSync(webConfig, `basic_auth_users:\n  prometheus: '${HTPASSWD_HASH}'\n`);
+    const harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
+    try {
+      expect(await probe({ ITNIO_LISTEN_ADDRESS: `:${portOf(harness.exporter.url)}`, ITNIO_WEB_CONFIG_FILE: webConfig })).toBe(0);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  test('speaks HTTPS when the web config turns TLS on', async () => {
     const webConfig = join(pki.dir, 'health-web.yml');
     writeFileSync(webConfig, `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n`);
     const harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
