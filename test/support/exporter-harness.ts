@@ -31,16 +31,15 @@ export async function startHarness(accounts: SimulatedAccount[], argv: (simulato
   try {
     const config = loadRunConfig(args, env);
     const exporter = await startExporter(config, { logger: createLogger('silent'), scheduler: idleScheduler, reloadConfig: () => loadRunConfig(args, env) });
-    return {
-      simulator,
-      exporter,
-      close: async () => {
-        await exporter.close();
-        await simulator.close();
-      },
-    };
+    return { simulator, exporter, close: () => closeBoth(exporter, simulator) };
   } catch (error) {
     await simulator.close();
     throw error;
   }
+}
+
+/** Stops the exporter first (its polls end), then its simulator. */
+export async function closeBoth(exporter: RunningExporter, simulator: Simulator): Promise<void> {
+  await exporter.close();
+  await simulator.close();
 }

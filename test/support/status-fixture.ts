@@ -4,6 +4,8 @@ import { startExporter, type RunningExporter } from '../../src/exporter';
 import { createLogger } from '../../src/logger';
 import type { Scheduler } from '../../src/scheduler';
 import { startSimulator, type SimulatedAccount, type Simulator } from '../../src/simulator/simulator';
+import { closeBoth } from './exporter-harness';
+import { eventually } from './exporter-process';
 
 export type FixtureAccount = SimulatedAccount & { name: string; lowBalanceThreshold?: number };
 
@@ -51,10 +53,7 @@ export async function startStatusFixture(accounts: readonly FixtureAccount[], fl
       simulator,
       exporter,
       config: command.config,
-      close: async () => {
-        await exporter.close();
-        await simulator.close();
-      },
+      close: () => closeBoth(exporter, simulator),
     };
   } catch (error) {
     await simulator.close();
@@ -64,9 +63,5 @@ export async function startStatusFixture(accounts: readonly FixtureAccount[], fl
 
 /** Resolves once `check` is true, polling; rejects naming `what` after `timeoutMs`. */
 export async function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await eventually(() => (check() ? true : undefined), what, timeoutMs);
 }
