@@ -2,20 +2,16 @@ import { parseArgs } from 'node:util';
 import cron from 'node-cron';
 import type { Account } from './account';
 import { ACCOUNT_ENV, accountFromEnv, accountsFromFile, isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './accounts-config';
+import { parseListenAddress, type ListenAddress } from './listen-address';
 import { DURATION_FORM, formatDuration, parseDuration } from './duration';
 import { EVEN_INTERVALS_HELP, intervalToCron, longestGapMs, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from './schedule';
 import { loadWebConfig, type WebConfig } from './web/web-config';
 
-export { ACCOUNT_ENV };
+export { ACCOUNT_ENV, parseListenAddress, type ListenAddress };
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface ListenAddress {
-  /** Empty means every interface. */
-  host: string;
-  port: number;
-}
 
 export interface ExporterConfig {
   listen: ListenAddress;
@@ -100,13 +96,6 @@ interface Setting {
   source: string;
 }
 
-export function parseListenAddress(text: string): ListenAddress | undefined {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text.trim());
-  if (!match) return undefined;
-  const port = Number(match[3]);
-  if (port > 65535) return undefined;
-  return { host: match[1] ?? match[2] ?? '', port };
-}
 
 export function loadConfig(sources: ConfigSources): CliCommand {
   const problems: string[] = [];

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { AccountStatusStore } from './account-status';
-import type { ListenAddress } from './config';
+import type { ListenAddress } from './listen-address';
 import type { Logger } from './logger';
 import { createMetricsHandler } from './metrics-handler';
 import type { MetricsRenderer } from './metrics-renderer';
