@@ -1,6 +1,6 @@
-import { loadConfig, ConfigError } from './config';
-import { startExporter } from './exporter';
-import { createLogger } from './logger';
+import { loadConfig, ConfigError } from './config/config';
+import { startExporter } from './app/exporter';
+import { createLogger } from './log/logger';
 import { DEMO_ACCOUNTS, demoConfigYaml } from './simulator/demo-accounts';
 import { startSimulator, type Simulator } from './simulator/simulator';
 

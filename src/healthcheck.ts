@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { parseListenAddress } from './listen-address';
-import { parseYamlFile } from './yaml-file';
+import { parseListenAddress } from './config/listen-address';
+import { parseYamlFile } from './config/yaml-file';
 
 /** HTTPS only when the web config turns TLS on; a basic-auth-only config still serves HTTP. */
 function webConfigHasTls(file: string | undefined): boolean {

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { runCheck } from './check';
-import { ConfigError, helpText, loadConfig, type ExporterConfig } from './config';
-import { startExporter } from './exporter';
+import { runCheck } from './cli/check';
+import { ConfigError, helpText, loadConfig, type ExporterConfig } from './config/config';
+import { startExporter } from './app/exporter';
 import { createBalanceClient } from './itnio/client';
-import { createLogger } from './logger';
-import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
+import { createLogger } from './log/logger';
+import { EXPORTER_NAME, EXPORTER_VERSION } from './app/version';
 
 async function main(): Promise<number> {
   const sources = { argv: process.argv.slice(2), env: process.env, readFile: (path: string) => readFileSync(path, 'utf8') };

@@ -4,12 +4,10 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
-import type { Account } from '../account';
+import type { FailureReason } from './failures';
 import { parseBalanceResponse, type BalanceValues } from './response';
 import { buildSignedHeaders, joinUrl } from './signing';
 
-export type FailureReason = 'timeout' | 'network' | 'http_status' | 'invalid_response';
-export const FAILURE_REASONS: readonly FailureReason[] = ['timeout', 'network', 'http_status', 'invalid_response'];
 
 /** What one getBalance request ended as. `detail` is safe to log: it never holds a secret. */
 export type BalanceOutcome =
@@ -18,8 +16,16 @@ export type BalanceOutcome =
   | { kind: 'failure'; reason: FailureReason; detail: string }
   | { kind: 'aborted' };
 
+/** What one getBalance request needs to know of an account. */
+export interface ItnioCredentials {
+  apiKey: string;
+  apiSecret: string;
+  /** The API base URL; /getBalance is appended. */
+  baseUrl: string;
+}
+
 export interface BalanceClient {
-  fetchBalance(account: Account, signal?: AbortSignal): Promise<BalanceOutcome>;
+  fetchBalance(credentials: ItnioCredentials, signal?: AbortSignal): Promise<BalanceOutcome>;
 }
 
 export interface BalanceClientOptions {
@@ -74,7 +80,7 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
     }),
   });
 
-  async function fetchBalance(account: Account, signal?: AbortSignal): Promise<BalanceOutcome> {
+  async function fetchBalance(account: ItnioCredentials, signal?: AbortSignal): Promise<BalanceOutcome> {
     // axios' own timeout is an idle-socket timeout; the signal also bounds a slow drip of bytes.
     // Linked by hand, not with AbortSignal.any(): on Node 20 that leaves a reference per call on
     // the long-lived shutdown signal (nodejs/node#55351), which bench/soak.ts measures.

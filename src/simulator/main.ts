@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { parseListenAddress } from '../listen-address';
+import { parseListenAddress } from '../config/listen-address';
 import { DEMO_ACCOUNTS } from './demo-accounts';
 import { startSimulator } from './simulator';
 

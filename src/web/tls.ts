@@ -1,7 +1,7 @@
 import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions } from 'node:https';
 import type { RequestListener } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { ClientAuthType, TlsSettings } from './web-config';
+import type { ClientAuthType, TlsSettings } from '../config/web-config';
 
 /** The parts of the settings a running server can swap in place (certificate rotation). */
 export function secureContextOptions(tls: TlsSettings): ServerOptions {

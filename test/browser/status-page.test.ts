@@ -103,7 +103,7 @@ describeBrowser('status page in Chromium', () => {
     expect(error).toContain('-1');
     // The API documentation: -1 is an authentication error (wrong key or sign).
     expect(error).toMatch(/authentication/i);
-    // Written out here, not read from src/itnio/status-codes.ts: the page must say these words.
+    // Written out here, not read from src/itnio/failures.ts: the page must say these words.
     expect(error).toContain('authentication error (wrong API key or sign)');
     expect(error).toContain('check the API key and secret in the ITNIO console');
 

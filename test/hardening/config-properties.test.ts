@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { ACCOUNT_ENV, ConfigError, FLAGS, loadConfig, MODE_FLAGS, type CliCommand, type ConfigSources } from '../../src/config';
+import { ACCOUNT_ENV, ConfigError, FLAGS, loadConfig, MODE_FLAGS, type CliCommand, type ConfigSources } from '../../src/config/config';
 
 const FILE = '/etc/itnio/exporter.yml';
 const SECRET_FILE = '/run/secrets/itnio';

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Account } from '../../src/account';
+import type { Account } from '../../src/config/account';
 import { createBalanceClient } from '../../src/itnio/client';
 import { startSimulator, type Fault, type Simulator } from '../../src/simulator/simulator';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { loadConfig, type ExporterConfig } from '../../src/config';
-import { startExporter, type RunningExporter } from '../../src/exporter';
-import { createLogger } from '../../src/logger';
-import type { Scheduler } from '../../src/scheduler';
+import { loadConfig, type ExporterConfig } from '../../src/config/config';
+import { startExporter, type RunningExporter } from '../../src/app/exporter';
+import { createLogger } from '../../src/log/logger';
+import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type SimulatedAccount, type Simulator } from '../../src/simulator/simulator';
 
 export const ACCOUNT_A: SimulatedAccount = { apiKey: 'keyAlpha1', apiSecret: 'alpha-secret-value', balance: 100, gift: 5, credit: 0, spendPerHour: 0 };

@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
-import { loadConfig, type ExporterConfig } from '../../src/config';
-import { startExporter, type RunningExporter } from '../../src/exporter';
-import { createLogger } from '../../src/logger';
-import type { Scheduler } from '../../src/scheduler';
+import { loadConfig, type ExporterConfig } from '../../src/config/config';
+import { startExporter, type RunningExporter } from '../../src/app/exporter';
+import { createLogger } from '../../src/log/logger';
+import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type SimulatedAccount, type Simulator } from '../../src/simulator/simulator';
 import { closeBoth } from './exporter-harness';
 import { eventually } from './exporter-process';

@@ -1,0 +1,132 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { Account } from '../config/account';
+import { ConfigError, type ExporterConfig } from '../config/config';
+import type { Logger } from '../log/logger';
+import type { WebConfig } from '../config/web-config';
+
+export interface ReloadTargets {
+  /** The new account list, and which of its accounts were not there before. */
+  setAccounts(accounts: readonly Account[], added: readonly Account[]): void;
+  /** Basic auth users and, when TLS stays on with the same client auth, certificate and key. */
+  setWebConfig(web: WebConfig | undefined, applyTls: boolean): void;
+}
+
+export interface ConfigReloaderOptions {
+  /** The configuration the exporter started with. */
+  initial: ExporterConfig;
+  /** Reads the configuration again from the original flags and environment; throws ConfigError. */
+  load: () => ExporterConfig;
+  targets: ReloadTargets;
+  logger: Logger;
+  registry: Registry;
+  now?: () => number;
+}
+
+export type ReloadResult =
+  | { ok: true; added: string[]; removed: string[]; needsRestart: string[] }
+  /** Problems name keys and files, never a secret. */
+  | { ok: false; problems: string[] };
+
+interface RestartOnly {
+  setting: string;
+  value: (config: ExporterConfig) => unknown;
+}
+
+/** What a running exporter cannot change in place: listeners, schedule, clients, TLS mode. */
+const RESTART_ONLY: readonly RestartOnly[] = [
+  { setting: '--web.listen-address', value: (c) => `${c.listen.host}:${c.listen.port}` },
+  { setting: '--web.telemetry-path', value: (c) => c.telemetryPath },
+  { setting: '--web.enable-lifecycle', value: (c) => c.webEnableLifecycle },
+  { setting: 'tls_server_config (TLS on or off)', value: (c) => c.web?.tls !== undefined },
+  { setting: 'tls_server_config.client_auth_type', value: (c) => c.web?.tls?.clientAuthType ?? 'NoClientCert' },
+  { setting: '--api.timeout', value: (c) => c.apiTimeoutMs },
+  { setting: '--api.ca-file', value: (c) => c.caFile },
+  { setting: '--poll.interval / --poll.schedule', value: (c) => c.pollSchedule },
+  { setting: '--poll.max-age', value: (c) => c.pollMaxAgeMs },
+  { setting: '--poll.concurrency', value: (c) => c.pollConcurrency },
+  { setting: '--log.level', value: (c) => c.logLevel },
+];
+
+/** Settings whose new value differs from the one the process started with. */
+export function settingsNeedingRestart(running: ExporterConfig, next: ExporterConfig): string[] {
+  return RESTART_ONLY.filter((r) => r.value(running) !== r.value(next)).map((r) => r.setting);
+}
+
+/**
+ * Re-reads the configuration on SIGHUP or POST /-/reload. A configuration with any problem is
+ * refused as a whole and the running one stays; a good one replaces accounts and web users.
+ */
+export class ConfigReloader {
+  private readonly initial: ExporterConfig;
+  private accounts: readonly Account[];
+  /** Basic auth users in force, to warn when a reload turns auth off. */
+  private authUsers: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly successful: Gauge;
+  private readonly successTime: Gauge;
+
+  constructor(private readonly options: ConfigReloaderOptions) {
+    this.initial = options.initial;
+    this.accounts = options.initial.accounts;
+    this.authUsers = options.initial.web?.users.size ?? 0;
+    const registers = [options.registry];
+    this.successful = new Gauge({
+      name: 'itniotech_exporter_config_last_reload_successful',
+      help: 'Whether the last configuration reload attempt was successful.',
+      registers,
+    });
+    this.successTime = new Gauge({
+      name: 'itniotech_exporter_config_last_reload_success_timestamp_seconds',
+      help: 'Unix time of the last successful configuration load (start-up counts).',
+      registers,
+    });
+    this.successful.set(1);
+    this.successTime.set((options.now ?? Date.now)() / 1000);
+  }
+
+  /** One reload at a time: a SIGHUP during a /-/reload waits for it. */
+  reload(trigger: string): Promise<ReloadResult> {
+    const run = this.queue.then(() => this.reloadNow(trigger));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private reloadNow(trigger: string): ReloadResult {
+    const { logger, targets } = this.options;
+    let next: ExporterConfig;
+    try {
+      next = this.options.load();
+      const oldNames = new Set(this.accounts.map((a) => a.name));
+      const newNames = new Set(next.accounts.map((a) => a.name));
+      const added = next.accounts.filter((a) => !oldNames.has(a.name));
+      const removed = this.accounts.filter((a) => !newNames.has(a.name)).map((a) => a.name);
+      const needsRestart = settingsNeedingRestart(this.initial, next);
+      const tlsUnchanged = !needsRestart.some((s) => s.startsWith('tls_server_config'));
+
+      targets.setWebConfig(next.web, tlsUnchanged && next.web?.tls !== undefined);
+      targets.setAccounts(next.accounts, added);
+      this.accounts = next.accounts;
+
+      this.successful.set(1);
+      this.successTime.set((this.options.now ?? Date.now)() / 1000);
+      for (const warning of [...next.warnings, ...(next.web?.warnings ?? [])]) logger.warn({ trigger }, warning);
+      if (this.authUsers > 0 && (next.web?.users.size ?? 0) === 0) {
+        logger.warn({ trigger }, 'basic auth is now off: the reloaded web config has no basic_auth_users');
+      }
+      this.authUsers = next.web?.users.size ?? 0;
+      logger.info(
+        { trigger, accounts: next.accounts.map((a) => a.name), added: added.map((a) => a.name), removed, basicAuthUsers: next.web?.users.size ?? 0 },
+        'configuration reloaded',
+      );
+      if (needsRestart.length > 0) {
+        logger.warn({ trigger, settings: needsRestart }, `changed settings need a restart to take effect: ${needsRestart.join(', ')}`);
+      }
+      return { ok: true, added: added.map((a) => a.name), removed, needsRestart };
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
+      this.successful.set(0);
+      logger.error({ trigger, problems }, 'configuration reload failed; the running configuration stays');
+      return { ok: false, problems };
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { AccountStatusStore } from '../accounts/store';
+import type { Logger } from '../log/logger';
+import { createMetricsHandler } from '../metrics/route';
+import type { MetricsRenderer } from '../metrics/exposition';
+import { addStatusRoutes, type StatusPageSource } from '../status-page/routes';
+import type { ReloadResult } from './reload';
+import { reloadHandler } from './reload-route';
+
+export interface AppOptions {
+  telemetryPath: string;
+  metrics: MetricsRenderer;
+  statuses: AccountStatusStore;
+  page: StatusPageSource;
+  logger: Logger;
+  /** Runs before every route (basic auth). */
+  auth?: RequestHandler;
+  /** Serves /-/reload when set (--web.enable-lifecycle). */
+  reload?: (trigger: string) => Promise<ReloadResult>;
+}
+
+export function createApp(options: AppOptions): Express {
+  const { logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  // Paths match exactly as written: /Healthz or /healthz/ is not the open probe path.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.set('etag', false);
+  if (options.auth) app.use(options.auth);
+
+  app.get(options.telemetryPath, createMetricsHandler(options.metrics));
+
+  addStatusRoutes(app, { telemetryPath: options.telemetryPath, statuses: options.statuses, page: options.page });
+
+  app.get('/healthz', (_req, res) => {
+    res.type('text').send('ok\n');
+  });
+
+  app.get('/readyz', (_req, res) => {
+    if (options.statuses.allAttempted()) res.type('text').send('ready\n');
+    else res.status(503).type('text').send('waiting for the first poll of every account\n');
+  });
+
+  if (options.reload) app.all('/-/reload', reloadHandler(options.reload));
+
+  app.use((_req, res) => {
+    res.status(404).type('text').send('not found\n');
+  });
+
+  // Express needs all four parameters to treat this as an error handler.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ path: req.path, err: error instanceof Error ? error.message : String(error) }, 'request failed');
+    if (!res.headersSent) res.status(500).type('text').send('internal error\n');
+  });
+  return app;
+}

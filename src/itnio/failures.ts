@@ -1,0 +1,97 @@
+/**
+ * The one vocabulary of failed polls: every getBalance status the API documents and every
+ * reason a request can fail without one, each with what it means and what to do. Logs,
+ * `--check`, the status page, its JSON API and the dashboard's legends all read this table;
+ * a new status code is one more row.
+ */
+
+export interface FailureWords {
+  /** What happened, in a few words (logs, `--check`, the status page). */
+  meaning: string;
+  /** What to do about it. */
+  hint: string;
+  /** A shorter label for the dashboard's legend and table. */
+  legend: string;
+}
+
+/** getBalance statuses other than 0 (success); -15 comes from a white-label twin of the API. */
+export const API_STATUSES = {
+  '-1': {
+    meaning: 'authentication error (wrong API key or sign)',
+    hint: 'check the API key and secret in the ITNIO console; the secret is case-sensitive',
+    legend: 'authentication error',
+  },
+  '-2': {
+    meaning: 'IP access restricted (this host is not on the account allow list)',
+    hint: "add this host's public IP address to the account's IP allow list",
+    legend: 'IP access restricted',
+  },
+  '-13': { meaning: 'user locked', hint: 'the account is locked; contact ITNIO support', legend: 'user locked' },
+  '-15': {
+    meaning: 'query too frequently (rate limited)',
+    hint: 'poll less often (--poll.interval) or fewer accounts at once (--poll.concurrency)',
+    legend: 'rate limited',
+  },
+  '-16': {
+    meaning: 'timestamp outside the allowed time range (clock skew)',
+    hint: "synchronise this host's clock (NTP); the Timestamp must be Unix seconds within about 30 minutes of ITNIO's clock",
+    legend: 'clock skew',
+  },
+  '-18': {
+    meaning: 'port program exception (server-side fault at ITNIO)',
+    hint: 'a fault on the ITNIO side; it usually passes, contact ITNIO support if it persists',
+    legend: 'ITNIO server fault',
+  },
+} as const satisfies Record<string, FailureWords>;
+
+export type KnownApiStatus = keyof typeof API_STATUSES;
+export const KNOWN_API_STATUSES = Object.keys(API_STATUSES) as KnownApiStatus[];
+
+/** A status the table does not know: said as such, never guessed. */
+export const UNDOCUMENTED_STATUS: FailureWords = {
+  meaning: 'undocumented status',
+  hint: 'not documented by ITNIO; see the reason text and contact ITNIO support',
+  legend: 'undocumented status',
+};
+
+/** Why a request got no usable getBalance answer at all (the client's reasons). */
+export const FAILURE_REASON_WORDS = {
+  timeout: {
+    meaning: 'no answer within the timeout',
+    hint: 'check that this host reaches the API host, or raise --api.timeout if the API is just slow',
+    legend: 'timeout',
+  },
+  network: {
+    meaning: 'network or TLS error',
+    hint: 'check DNS, firewall, proxy and TLS (--api.ca-file) between this host and the API',
+    legend: 'network or TLS error',
+  },
+  http_status: {
+    meaning: 'unexpected HTTP status',
+    hint: 'the API, or a proxy in front of it, answered with an HTTP error; the exporter log has the status',
+    legend: 'unexpected HTTP status',
+  },
+  invalid_response: {
+    meaning: 'answer was not a valid getBalance response',
+    hint: 'the answer was not getBalance JSON; check --api.base-url (or base_url) points at the ITNIO API',
+    legend: 'invalid answer',
+  },
+} as const satisfies Record<string, FailureWords>;
+
+export type FailureReason = keyof typeof FAILURE_REASON_WORDS;
+export const FAILURE_REASONS = Object.keys(FAILURE_REASON_WORDS) as FailureReason[];
+
+const has = <T extends object>(table: T, key: string): key is Extract<keyof T, string> => Object.hasOwn(table, key);
+
+/** The words for an API status, or for an undocumented one. */
+export function apiStatusWords(status: string): FailureWords {
+  return has(API_STATUSES, status) ? API_STATUSES[status] : UNDOCUMENTED_STATUS;
+}
+
+/** The words for a request failure reason. */
+export function failureReasonWords(reason: string): FailureWords {
+  return has(FAILURE_REASON_WORDS, reason) ? FAILURE_REASON_WORDS[reason] : { meaning: reason, hint: 'see the exporter log', legend: reason };
+}
+
+export const statusMeaning = (status: string): string => apiStatusWords(status).meaning;
+export const statusHint = (status: string): string => apiStatusWords(status).hint;

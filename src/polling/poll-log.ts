@@ -1,0 +1,61 @@
+import { statusHint, statusMeaning } from '../itnio/failures';
+import type { Logger } from '../log/logger';
+import type { PollResult } from './poller';
+
+/** Seconds the local clock is ahead of the server's (negative: behind), when the server sent a Date. */
+export function clockSkewSeconds(result: PollResult): number | undefined {
+  const { outcome } = result;
+  if (outcome.kind !== 'api_error' || !outcome.serverDate) return undefined;
+  // The Date header has whole-second precision; compare with the moment the request was sent.
+  return Math.round((result.startedAt - outcome.serverDate.getTime()) / 1000);
+}
+
+/** A one-line human description of a failed poll, with the status meaning and what to do. */
+export function describeFailure(result: PollResult): string {
+  const { outcome } = result;
+  if (outcome.kind === 'api_error') {
+    let text = `status ${outcome.status}: ${statusMeaning(outcome.status)}`;
+    if (outcome.reason) text += ` (ITNIO says "${outcome.reason}")`;
+    if (outcome.status === '-16') {
+      const skew = clockSkewSeconds(result);
+      text +=
+        skew === undefined
+          ? '; the server sent no Date header to compare clocks with'
+          : `; local clock ${new Date(result.startedAt).toISOString()}, server clock ${outcome.serverDate?.toISOString()}, skew ${skew > 0 ? '+' : ''}${skew}s`;
+    }
+    return `${text}; hint: ${statusHint(outcome.status)}`;
+  }
+  if (outcome.kind === 'failure') return `${outcome.reason}: ${outcome.detail}`;
+  return outcome.kind;
+}
+
+/** One log line per failed poll (warn), and per successful poll at debug level. */
+export function logPollResult(logger: Logger, result: PollResult): void {
+  const { account, outcome } = result;
+  const base = { account: account.name, duration_seconds: Number(result.durationSeconds.toFixed(3)) };
+  switch (outcome.kind) {
+    case 'success':
+      logger.debug({ ...base, balance: outcome.balance, gift: outcome.gift, credit: outcome.credit }, 'poll succeeded');
+      break;
+    case 'api_error': {
+      const skew = clockSkewSeconds(result);
+      logger.warn(
+        {
+          ...base,
+          status: outcome.status,
+          meaning: statusMeaning(outcome.status),
+          reason: outcome.reason,
+          ...(skew !== undefined && outcome.status === '-16' ? { clock_skew_seconds: skew } : {}),
+        },
+        `poll failed: ${describeFailure(result)}`,
+      );
+      break;
+    }
+    case 'failure':
+      logger.warn({ ...base, reason: outcome.reason, detail: outcome.detail }, `poll failed: ${describeFailure(result)}`);
+      break;
+    case 'aborted':
+      logger.debug(base, 'poll aborted by shutdown');
+      break;
+  }
+}

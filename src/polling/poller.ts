@@ -1,0 +1,153 @@
+import type { Account } from '../config/account';
+import type { BalanceClient, BalanceOutcome } from '../itnio/client';
+
+/** One finished poll of one account, as every consumer (metrics, status, logs) sees it. */
+export interface PollResult {
+  account: Account;
+  outcome: BalanceOutcome;
+  /** Unix milliseconds when the request was sent. */
+  startedAt: number;
+  durationSeconds: number;
+}
+
+/** Unix milliseconds when the poll's answer (or failure) arrived. */
+export function pollFinishedAt(result: PollResult): number {
+  return result.startedAt + result.durationSeconds * 1000;
+}
+
+export type PollListener = (result: PollResult) => void;
+
+export interface PollerOptions {
+  client: BalanceClient;
+  accounts: readonly Account[];
+  concurrency: number;
+  now?: () => number;
+  onResult: PollListener;
+  /** Called if a listener throws; the poll loop itself carries on. */
+  onListenerError?: (error: unknown) => void;
+}
+
+/**
+ * Polls accounts through a shared queue: at most `concurrency` requests in flight, and an
+ * account that is queued or still being polled is never queued a second time.
+ */
+export class Poller {
+  private readonly client: BalanceClient;
+  private readonly concurrency: number;
+  private readonly now: () => number;
+  private readonly onResult: PollListener;
+  private readonly onListenerError: (error: unknown) => void;
+  private accounts: readonly Account[];
+  private readonly queue: Account[] = [];
+  /** Accounts queued or in flight, by name, with the promise their poll settles. */
+  private readonly pending = new Map<string, Promise<void>>();
+  private readonly settle = new Map<string, () => void>();
+  private running = 0;
+  private stopped = false;
+  /** One controller per in-flight poll: stop() aborts them all, a reload those of removed accounts. */
+  private readonly inFlight = new Map<string, AbortController>();
+
+  constructor(options: PollerOptions) {
+    this.client = options.client;
+    this.accounts = options.accounts;
+    this.concurrency = Math.max(1, options.concurrency);
+    this.now = options.now ?? Date.now;
+    this.onResult = options.onResult;
+    this.onListenerError = options.onListenerError ?? (() => undefined);
+  }
+
+  /**
+   * Replaces the account list. Queued polls of removed accounts are dropped and their in-flight
+   * requests aborted (their credentials are no longer configured); queued polls of kept
+   * accounts use the new entry.
+   */
+  setAccounts(accounts: readonly Account[]): void {
+    const byName = new Map(accounts.map((a) => [a.name, a]));
+    this.accounts = accounts;
+    const kept: Account[] = [];
+    for (const queued of this.queue.splice(0)) {
+      const current = byName.get(queued.name);
+      if (current) kept.push(current);
+      else this.finish(queued.name);
+    }
+    this.queue.push(...kept);
+    for (const [name, controller] of this.inFlight) {
+      if (byName.has(name)) continue;
+      controller.abort();
+      // Settled now, so an account added back before the abort lands is polled again at once.
+      this.finish(name);
+    }
+  }
+
+  /** Queues every configured account not already queued or in flight; resolves when they are done. */
+  pollAll(): Promise<void> {
+    return this.pollSome(this.accounts);
+  }
+
+  /** Queues the given accounts (such as ones a reload added) like pollAll does. */
+  pollSome(accounts: readonly Account[]): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const waits = accounts.map((account) => this.enqueue(account));
+    this.drain();
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  /** Aborts in-flight requests and drops the queue; later calls to pollAll do nothing. */
+  stop(): void {
+    this.stopped = true;
+    for (const controller of this.inFlight.values()) controller.abort();
+    for (const account of this.queue.splice(0)) this.finish(account.name);
+  }
+
+  private enqueue(account: Account): Promise<void> {
+    const existing = this.pending.get(account.name);
+    if (existing) return existing;
+    const done = new Promise<void>((resolve) => this.settle.set(account.name, resolve));
+    this.pending.set(account.name, done);
+    this.queue.push(account);
+    return done;
+  }
+
+  private finish(name: string): void {
+    this.pending.delete(name);
+    const resolve = this.settle.get(name);
+    this.settle.delete(name);
+    resolve?.();
+  }
+
+  private drain(): void {
+    while (this.running < this.concurrency && this.queue.length > 0) {
+      const account = this.queue.shift() as Account;
+      const waiting = this.pending.get(account.name);
+      this.running++;
+      void this.pollOne(account).finally(() => {
+        this.running--;
+        // Only this poll's own entry: setAccounts may have settled it and a new one begun.
+        if (this.pending.get(account.name) === waiting) this.finish(account.name);
+        this.drain();
+      });
+    }
+  }
+
+  private async pollOne(account: Account): Promise<void> {
+    const startedAt = this.now();
+    const started = process.hrtime.bigint();
+    const controller = new AbortController();
+    this.inFlight.set(account.name, controller);
+    let outcome: BalanceOutcome;
+    try {
+      outcome = await this.client.fetchBalance(account, controller.signal);
+    } catch (error) {
+      // The client reports failures as outcomes; this guards the scheduler against a bug there.
+      outcome = { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };
+    } finally {
+      if (this.inFlight.get(account.name) === controller) this.inFlight.delete(account.name);
+    }
+    const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      this.onResult({ account, outcome, startedAt, durationSeconds });
+    } catch (error) {
+      this.onListenerError(error);
+    }
+  }
+}

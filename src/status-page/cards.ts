@@ -1,0 +1,180 @@
+import type { AccountReport, ChartPoint, StatusReport } from './report';
+
+/*
+ * The account cards of the status page. The server renders them into the page and the page's
+ * script renders them again from GET /api/v1/status: the script carries these very functions
+ * (`STATUS_VIEW_FUNCTIONS`, by their source text), so both sides cannot drift apart.
+ * Hence each function here must be self-contained: no imports at run time, no module-level
+ * values, only calls to the other functions of this list.
+ */
+
+export function escapeText(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+export function formatAmount(value: number | null): string {
+  if (value === null) return '—';
+  // toLocaleString builds a formatter per call (most of a 1000-card page's render time); the one
+  // kept lives on the function itself, as a module-level value would not reach the page script.
+  const self = formatAmount as typeof formatAmount & { formatter?: Intl.NumberFormat };
+  self.formatter ??= new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return self.formatter.format(value);
+}
+
+/** Seconds for people, "1 h 5 min" (not src/duration.ts, which writes and reads flag values like "1h5m"). */
+export function humanDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  const [big, bigUnit, small, smallUnit] = s < 86400 ? [Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'min'] : [Math.floor(s / 86400), 'd', Math.floor((s % 86400) / 3600), 'h'];
+  return small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
+}
+
+export function formatDaysLeft(days: number): string {
+  if (days < 1) return `${(days * 24).toFixed(1)} hours`;
+  if (days < 10) return `${days.toFixed(1)} days`;
+  if (days < 1000) return `${Math.round(days)} days`;
+  return 'over 1,000 days';
+}
+
+export interface ChartGeometry {
+  /** SVG points of the balance line, in a 0..width × 0..height box. */
+  line: string;
+  /** The line closed down to the bottom edge, for the area under it. */
+  area: string;
+  thresholdY: number | null;
+  min: number;
+  max: number;
+  spanSeconds: number;
+}
+
+/** Scales the chart points ([seconds, balance]) into the chart box; y grows downwards as in SVG. */
+export function chartGeometry(points: readonly ChartPoint[], threshold: number | null, width: number, height: number): ChartGeometry | null {
+  if (points.length === 0) return null;
+  const times = points.map((p) => p[0]);
+  let low = Math.min(...points.map((p) => p[1]));
+  let high = Math.max(...points.map((p) => p[1]));
+  const min = low;
+  const max = high;
+  if (threshold !== null) {
+    low = Math.min(low, threshold);
+    high = Math.max(high, threshold);
+  }
+  const pad = high > low ? (high - low) * 0.08 : Math.max(Math.abs(high) * 0.05, 1);
+  low -= pad;
+  high += pad;
+  const first = times[0] as number;
+  const span = (times[times.length - 1] as number) - first;
+  const x = (t: number): number => (span > 0 ? ((t - first) / span) * width : width);
+  const y = (v: number): number => height - ((v - low) / (high - low)) * height;
+  const round = (n: number): string => String(Math.round(n * 10) / 10);
+  // A single point is drawn as a short flat line at the right edge.
+  const coords = points.length === 1 ? [[width - 4, y(points[0]?.[1] as number)], [width, y(points[0]?.[1] as number)]] : points.map((p, i) => [x(times[i] as number), y(p[1])]);
+  const line = coords.map(([cx, cy]) => `${round(cx as number)},${round(cy as number)}`).join(' ');
+  const area = `${line} ${round((coords[coords.length - 1] as number[])[0] as number)},${height} ${round((coords[0] as number[])[0] as number)},${height}`;
+  return { line, area, thresholdY: threshold === null ? null : Number(round(y(threshold))), min, max, spanSeconds: span };
+}
+
+export function renderChart(account: AccountReport): string {
+  const width = 300;
+  const height = 64;
+  const geometry = chartGeometry(account.chart, account.lowBalanceThreshold, width, height);
+  if (!geometry) return '<p class="chart-empty">No balance history yet.</p>';
+  const span = geometry.spanSeconds > 0 ? `the last ${humanDuration(geometry.spanSeconds)}` : 'one poll';
+  const label = `Balance over ${span}: lowest ${formatAmount(geometry.min)}, highest ${formatAmount(geometry.max)}`;
+  const threshold =
+    geometry.thresholdY === null ? '' : `<line class="threshold" x1="0" x2="${width}" y1="${geometry.thresholdY}" y2="${geometry.thresholdY}" vector-effect="non-scaling-stroke"/>`;
+  return (
+    `<figure class="chart"><svg viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img" aria-label="${escapeText(label)}">` +
+    `<polygon class="area" points="${geometry.area}"/>${threshold}` +
+    `<polyline class="line" points="${geometry.line}" vector-effect="non-scaling-stroke"/></svg>` +
+    `<figcaption>Balance over ${escapeText(span)} · low ${formatAmount(geometry.min)} · high ${formatAmount(geometry.max)}` +
+    ' · <span class="threshold-key">dashed: threshold</span></figcaption></figure>'
+  );
+}
+
+export function stateLabel(state: string): { icon: string; text: string } {
+  switch (state) {
+    case 'ok':
+      return { icon: '✓', text: 'OK' };
+    case 'low':
+      return { icon: '▼', text: 'Low balance' };
+    case 'failing':
+      return { icon: '✕', text: 'Failing' };
+    default:
+      return { icon: '⏸', text: 'Stale' };
+  }
+}
+
+export function renderAccountCard(account: AccountReport): string {
+  const name = escapeText(account.name);
+  const label = stateLabel(account.state);
+  const value = (field: string, title: string, amount: number | null, extra: string): string =>
+    `<div class="value${extra}"><dt>${title}</dt><dd data-field="${field}">${formatAmount(amount)}</dd></div>`;
+  const lastSuccess =
+    account.lastSuccessAt === null || account.lastSuccessAgeSeconds === null
+      ? 'never'
+      : `<time datetime="${escapeText(account.lastSuccessAt)}" title="${escapeText(account.lastSuccessAt)}">${humanDuration(account.lastSuccessAgeSeconds)} ago</time>`;
+  let runway: string;
+  if (account.daysLeft !== null && account.spendPerDay !== null) {
+    runway = `${account.daysLeft < 1000 ? '≈ ' : ''}${formatDaysLeft(account.daysLeft)} left, spending ${formatAmount(account.spendPerDay)}/day`;
+    // The rate divides by the whole window, as the recording rule does: say when data is short.
+    if (account.spendDataSeconds < account.spendWindowSeconds) runway += ` (${humanDuration(account.spendWindowSeconds)} rate from ${humanDuration(account.spendDataSeconds)} of data)`;
+  } else if (account.spendPerDay === 0) {
+    runway = 'no spending seen recently';
+  } else {
+    runway = 'not enough polls yet to estimate';
+  }
+  let error = '';
+  const e = account.lastError;
+  if (e) {
+    const what = e.kind === 'api_status' ? `Status ${escapeText(e.code)}` : escapeText(e.code.replace('_', ' '));
+    const current = account.state === 'failing';
+    error =
+      `<div class="error${current ? '' : ' resolved'}" data-field="error">` +
+      `<p><strong>${current ? 'Error' : 'Previous error'}: ${what}</strong> — <span data-field="error-meaning">${escapeText(e.meaning)}</span></p>` +
+      (current ? `<p><strong>What to do:</strong> <span data-field="error-hint">${escapeText(e.hint)}</span></p>` : '') +
+      `<p class="detail">${e.detail ? `${e.kind === 'api_status' ? 'ITNIO said' : 'Detail'}: “${escapeText(e.detail)}” · ` : ''}` +
+      `<time datetime="${escapeText(e.at)}">${escapeText(e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time></p></div>`;
+  }
+  return (
+    `<article class="card state-${escapeText(account.state)}" id="account-${name}" data-account="${name}" data-state="${escapeText(account.state)}" aria-labelledby="account-${name}-name">` +
+    `<header><h2 id="account-${name}-name">${name}</h2>` +
+    `<p class="badge" data-field="state"><span aria-hidden="true">${label.icon}</span> ${label.text}</p></header>` +
+    `<p class="reason" data-field="state-reason">${escapeText(account.stateReason)}</p>` +
+    `<dl class="values">${value('balance', 'Balance', account.balance, ' main')}${value('gift', 'Gift', account.gift, '')}` +
+    `${value('credit', 'Credit', account.credit, '')}${value('threshold', account.lowBalanceThresholdSource === 'account' ? 'Low below' : 'Low below (rules’ default)', account.lowBalanceThreshold, '')}</dl>` +
+    `<p class="meta"><span>Last success: <span data-field="last-success">${lastSuccess}</span></span>` +
+    `<span>Money lasts: <span data-field="days-left">${runway}</span></span></p>` +
+    renderChart(account) +
+    error +
+    '</article>'
+  );
+}
+
+/** "14:03:05 UTC" from an ISO time; the same on every browser, whatever its locale. */
+export function formatClock(iso: string): string {
+  return `${iso.slice(11, 19)} UTC`;
+}
+
+export function renderSummary(report: StatusReport): string {
+  const count = (state: string): number => report.accounts.filter((a) => a.state === state).length;
+  const problems = report.accounts.length - count('ok');
+  const parts = ['failing', 'stale', 'low', 'ok'].filter((s) => count(s) > 0).map((s) => `${count(s)} ${stateLabel(s).text.toLowerCase()}`);
+  const head = problems === 0 ? `All ${report.accounts.length} account(s) OK` : `${problems} of ${report.accounts.length} account(s) need attention`;
+  return `<strong>${head}</strong>${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
+}
+
+/** The functions the page script needs, in an order where each one's callees come first. */
+export const STATUS_VIEW_FUNCTIONS: ReadonlyArray<(...args: never[]) => unknown> = [
+  escapeText,
+  formatAmount,
+  humanDuration,
+  formatDaysLeft,
+  chartGeometry,
+  renderChart,
+  stateLabel,
+  renderAccountCard,
+  formatClock,
+  renderSummary,
+];

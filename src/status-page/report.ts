@@ -1,0 +1,148 @@
+import { accountState, lowBalanceThreshold, type AccountState, type LowBalanceThreshold } from './verdict';
+import type { AccountStatus, LastError } from '../accounts/store';
+import { daysLeft, SPEND_WINDOW_MS } from '../accounts/money';
+import type { BalanceHistory, HistoryPoint } from '../accounts/history';
+import { failureReasonWords, statusHint } from '../itnio/failures';
+
+
+export interface ErrorReport {
+  /** api_status: ITNIO answered with a non-zero status; request_failure: no usable answer. */
+  kind: 'api_status' | 'request_failure';
+  /** The API status (e.g. "-1") or the failure reason (timeout, network, http_status, invalid_response). */
+  code: string;
+  meaning: string;
+  hint: string;
+  /** ITNIO's reason text or the client's description; never holds a secret. */
+  detail: string;
+  at: string;
+}
+
+/** A chart point: [Unix time in whole seconds, balance], as Prometheus's HTTP API writes samples. */
+export type ChartPoint = [number, number];
+
+/** Most chart points per account: plenty for a card-sized line, and keeps the JSON small. */
+export const CHART_POINTS = 60;
+
+export interface AccountReport {
+  name: string;
+  state: AccountState;
+  stateReason: string;
+  /** Values of the last successful poll (see lastSuccessAt for their age), null before one. */
+  balance: number | null;
+  gift: number | null;
+  credit: number | null;
+  /** The account's own threshold, or the alert rules' default without one (see the source). */
+  lowBalanceThreshold: number;
+  lowBalanceThresholdSource: LowBalanceThreshold['source'];
+  belowThreshold: boolean;
+  lastAttemptAt: string | null;
+  lastSuccessAt: string | null;
+  lastSuccessAgeSeconds: number | null;
+  /** The latest failed poll, kept after a recovery: current only when state is failing. */
+  lastError: ErrorReport | null;
+  /** Decreases of the balance over spendWindowSeconds, per day (top-ups ignored); null without two polls. */
+  spendPerDay: number | null;
+  /** balance / spendPerDay while spending, else null. */
+  daysLeft: number | null;
+  /** The window spendPerDay is computed over (the recording rule's 6h). */
+  spendWindowSeconds: number;
+  /** How much of that window the kept history covers; less means spendPerDay is an under-estimate. */
+  spendDataSeconds: number;
+  /** The kept history, oldest first, thinned to at most CHART_POINTS for the chart. */
+  chart: ChartPoint[];
+}
+
+export interface StatusReport {
+  exporter: { name: string; version: string };
+  generatedAt: string;
+  pollDescription: string;
+  maxAgeSeconds: number;
+  spendWindowSeconds: number;
+  accounts: AccountReport[];
+}
+
+export interface StatusReportInput {
+  name: string;
+  version: string;
+  pollDescription: string;
+  maxAgeMs: number;
+  accounts: readonly AccountStatus[];
+  history: BalanceHistory;
+  nowMs: number;
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function describeError(error: LastError): ErrorReport {
+  const isApiStatus = error.kind === 'api_error';
+  return {
+    kind: isApiStatus ? 'api_status' : 'request_failure',
+    code: error.code,
+    meaning: error.meaning,
+    hint: isApiStatus ? statusHint(error.code) : failureReasonWords(error.code).hint,
+    detail: error.detail,
+    at: new Date(error.atMs).toISOString(),
+  };
+}
+
+function accountReport(status: AccountStatus, input: StatusReportInput): AccountReport {
+  const verdict = accountState(status, input.nowMs, input.maxAgeMs);
+  const points = input.history.points(status.name);
+  const balance = status.values?.balance ?? null;
+  const spend = input.history.spendPerDay(status.name) ?? null;
+  const threshold = lowBalanceThreshold(status);
+  return {
+    name: status.name,
+    state: verdict.state,
+    stateReason: verdict.reason,
+    balance,
+    gift: status.values?.gift ?? null,
+    credit: status.values?.credit ?? null,
+    lowBalanceThreshold: threshold.value,
+    lowBalanceThresholdSource: threshold.source,
+    belowThreshold: balance !== null && balance < threshold.value,
+    lastAttemptAt: iso(status.lastAttemptMs),
+    lastSuccessAt: iso(status.lastSuccessMs),
+    lastSuccessAgeSeconds: status.lastSuccessMs === undefined ? null : Math.max(0, (input.nowMs - status.lastSuccessMs) / 1000),
+    lastError: status.lastError ? describeError(status.lastError) : null,
+    spendPerDay: spend,
+    daysLeft: spend === null || balance === null ? null : (daysLeft(balance, spend) ?? null),
+    spendWindowSeconds: SPEND_WINDOW_MS / 1000,
+    spendDataSeconds: points.length === 0 ? 0 : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
+    chart: chartPoints(points, CHART_POINTS).map((p) => [Math.round(p.atMs / 1000), p.balance]),
+  };
+}
+
+/**
+ * Thins points (oldest first) to at most `maxPoints`: the oldest one, then the latest of each of
+ * maxPoints - 1 equal time slices of the rest, as the history itself merges its buckets.
+ */
+export function chartPoints(points: readonly HistoryPoint[], maxPoints: number): HistoryPoint[] {
+  if (points.length <= maxPoints) return [...points];
+  const first = points[0] as HistoryPoint;
+  const last = points[points.length - 1] as HistoryPoint;
+  const slices = maxPoints - 1;
+  const sliceMs = (last.atMs - first.atMs) / slices;
+  const kept: HistoryPoint[] = [first];
+  let keptSlice = -1;
+  for (let i = 1; i < points.length; i++) {
+    const point = points[i] as HistoryPoint;
+    const slice = Math.min(slices - 1, Math.floor((point.atMs - first.atMs) / sliceMs));
+    if (slice === keptSlice) kept[kept.length - 1] = point;
+    else kept.push(point);
+    keptSlice = slice;
+  }
+  return kept;
+}
+
+/** Everything the status page and GET /api/v1/status show; holds no API key or secret. */
+export function buildStatusReport(input: StatusReportInput): StatusReport {
+  return {
+    exporter: { name: input.name, version: input.version },
+    generatedAt: new Date(input.nowMs).toISOString(),
+    pollDescription: input.pollDescription,
+    maxAgeSeconds: input.maxAgeMs / 1000,
+    spendWindowSeconds: SPEND_WINDOW_MS / 1000,
+    accounts: input.accounts.map((status) => accountReport(status, input)),
+  };
+}

@@ -1,8 +1,0 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-// package.json sits one level above both src/ (ts-jest) and dist/ (built code).
-const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
-
-export const EXPORTER_NAME = 'itniotech-exporter';
-export const EXPORTER_VERSION: string = pkg.version;

@@ -1,0 +1,149 @@
+import type { Account } from '../../src/config/account';
+import { spendPerDay, spendSteps, type BalanceSample } from '../../src/accounts/money';
+import { BalanceHistory } from '../../src/accounts/history';
+import type { BalanceOutcome } from '../../src/itnio/client';
+import type { PollResult } from '../../src/polling/poller';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const account = (name: string): Account => ({ name, apiKey: 'k', apiSecret: 's', baseUrl: 'http://127.0.0.1:9/sms' });
+const poll = (name: string, atMs: number, outcome: BalanceOutcome): PollResult => ({ account: account(name), outcome, startedAt: atMs, durationSeconds: 0 });
+
+/** A clock the test sets. */
+function clock(start: number): { now: () => number; set(ms: number): void } {
+  let t = start;
+  return { now: () => t, set: (ms) => void (t = ms) };
+}
+
+describe('BalanceHistory', () => {
+  test('keeps successful polls only, per configured account', () => {
+    const time = clock(0);
+    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: HOUR, now: time.now });
+    history.record(poll('a', 1000, { kind: 'success', balance: 10, gift: 0, credit: 0 }));
+    history.record(poll('a', 2000, { kind: 'api_error', status: '-1', reason: 'authentication error' }));
+    history.record(poll('a', 3000, { kind: 'failure', reason: 'timeout', detail: 'slow' }));
+    history.record(poll('unknown', 3000, { kind: 'success', balance: 1, gift: 0, credit: 0 }));
+    time.set(5000);
+    expect(history.points('a').map((p) => p.balance)).toEqual([10]);
+    expect(history.points('unknown')).toEqual([]);
+    // One poll: no spend rate yet (not a rate of 0).
+    expect(history.spendPerDay('a')).toBeUndefined();
+    history.record(poll('a', 4000, { kind: 'success', balance: 10, gift: 0, credit: 0 }));
+    expect(history.spendPerDay('a')).toBe(0);
+  });
+
+  test('stays within maxPoints over a day of 1s polls, covering the whole span', () => {
+    const maxPoints = 50;
+    const time = clock(0);
+    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: HOUR, maxPoints, spanMs: 24 * HOUR, now: time.now });
+    let longest = 0;
+    for (let t = 0; t <= 26 * HOUR; t += 1000) {
+      history.add('a', t, 1_000_000 - t / 1000);
+      if (t % (10 * MINUTE) === 0) {
+        time.set(t);
+        longest = Math.max(longest, history.points('a').length);
+      }
+    }
+    time.set(26 * HOUR);
+    const points = history.points('a');
+    expect(longest).toBeLessThanOrEqual(maxPoints);
+    expect(points.length).toBeGreaterThan(maxPoints / 4);
+    // Oldest kept point within the span but not much newer than its start.
+    expect((points[0] as { atMs: number }).atMs).toBeGreaterThan(2 * HOUR);
+    expect((points[0] as { atMs: number }).atMs).toBeLessThan(4 * HOUR);
+    expect((points[points.length - 1] as { atMs: number }).atMs).toBe(26 * HOUR);
+  });
+
+  test('downsampling keeps the spend rate of the raw polls, top-ups included', () => {
+    const maxPoints = 100;
+    const time = clock(0);
+    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: HOUR, maxPoints, now: time.now });
+    const raw: BalanceSample[] = [];
+    let balance = 5000;
+    for (let t = 0; t <= 8 * HOUR; t += MINUTE) {
+      // Spends 2 a minute, with a top-up of 3000 every 100 minutes.
+      balance += t > 0 && t % (100 * MINUTE) === 0 ? 3000 : -2;
+      raw.push({ atMs: t, balance });
+      history.add('a', t, balance);
+    }
+    expect(history.points('a').length).toBeLessThanOrEqual(maxPoints);
+
+    // A window holding all the data: merging buckets loses no spend at all.
+    time.set(8 * HOUR);
+    const all = 12 * HOUR;
+    expect(history.spendPerDay('a', all)).toBeCloseTo(spendPerDay(spendSteps(raw, HOUR), 8 * HOUR, all), 6);
+
+    // The 6h window: 360 steps, 3 of them top-ups, 357 x 2 per quarter day.
+    const exact = spendPerDay(spendSteps(raw, HOUR), 8 * HOUR);
+    expect(exact).toBeCloseTo(357 * 2 * 4, 6);
+    // Its start falls inside a merged bucket: off by at most one bucket's spend. Buckets are
+    // under twice the width of maxPoints evenly spread points.
+    const bucketMinutes = (2 * 8 * 60) / maxPoints;
+    expect(Math.abs((history.spendPerDay('a') ?? Number.NaN) - exact)).toBeLessThanOrEqual(bucketMinutes * 2 * 4);
+  });
+
+  test('a drop across an outage longer than the max age spends 0, as in the recording rule', () => {
+    const time = clock(0);
+    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: HOUR, now: time.now });
+    // 1 spent, then 20 h without a successful poll, then 899 lower: the exporter had dropped the
+    // series after 1 h, so the rule has no step across the outage and sees no spend at all.
+    history.add('a', 0, 1000);
+    history.add('a', MINUTE, 999);
+    history.add('a', MINUTE + 20 * HOUR, 100);
+    time.set(MINUTE + 20 * HOUR);
+    expect(history.spendPerDay('a')).toBe(0);
+    // Spending after the outage counts again: 4 in the window, 16 a day.
+    history.add('a', 2 * MINUTE + 20 * HOUR, 96);
+    time.set(2 * MINUTE + 20 * HOUR);
+    expect(history.spendPerDay('a')).toBeCloseTo(16, 6);
+  });
+
+  test('a drop across a gap within the max age counts', () => {
+    const time = clock(0);
+    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: 2 * HOUR, now: time.now });
+    // 30 minutes of failed polls; the series stayed, the rule sees one 40 drop: 160 a day.
+    history.add('a', 0, 1000);
+    history.add('a', 30 * MINUTE, 960);
+    time.set(HOUR);
+    expect(history.spendPerDay('a')).toBeCloseTo(160, 6);
+  });
+
+  test('merged points at the window start make the rate lower than the raw polls give, never higher', () => {
+    const time = clock(0);
+    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: HOUR, maxPoints: 20, now: time.now });
+    const raw: BalanceSample[] = [];
+    for (let t = 0; t <= 10 * HOUR; t += MINUTE) {
+      raw.push({ atMs: t, balance: 100_000 - 5 * (t / MINUTE) });
+      history.add('a', t, 100_000 - 5 * (t / MINUTE));
+    }
+    // Slide the window across the merged buckets; 5 a minute is 7,200 a day.
+    for (let now = 7 * HOUR; now <= 10 * HOUR; now += 7 * MINUTE) {
+      time.set(now);
+      const exact = spendPerDay(spendSteps(raw.filter((s) => s.atMs <= now), HOUR), now);
+      expect(exact).toBeCloseTo(7200, 6);
+      expect(history.spendPerDay('a')).toBeLessThanOrEqual(exact + 1e-9);
+      // 20 buckets over 10 h: one bucket holds under 2 x 30 minutes of spend (300), 1,200 a day.
+      expect(history.spendPerDay('a')).toBeGreaterThanOrEqual(exact - 4 * 2 * 30 * 5);
+    }
+  });
+
+  test('drops points older than the span and accounts no longer configured', () => {
+    const time = clock(0);
+    const history = new BalanceHistory({ accounts: [account('a'), account('b')], maxGapMs: HOUR, spanMs: HOUR, now: time.now });
+    history.add('a', 0, 10);
+    history.add('a', 30 * MINUTE, 9);
+    history.add('b', 30 * MINUTE, 1);
+    time.set(70 * MINUTE);
+    expect(history.points('a').map((p) => p.balance)).toEqual([9]);
+    history.setAccounts([account('a')]);
+    expect(history.points('b')).toEqual([]);
+    history.add('b', 71 * MINUTE, 1);
+    expect(history.points('b')).toEqual([]);
+  });
+
+  test('rejects impossible bounds', () => {
+    expect(() => new BalanceHistory({ accounts: [], maxGapMs: HOUR, maxPoints: 1 })).toThrow(/at least 2 points/);
+    expect(() => new BalanceHistory({ accounts: [], maxGapMs: HOUR, spanMs: 0 })).toThrow(/span must be positive/);
+    expect(() => new BalanceHistory({ accounts: [], maxGapMs: 0 })).toThrow(/max gap must be positive/);
+  });
+});

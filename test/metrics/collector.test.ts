@@ -1,0 +1,130 @@
+import { Registry } from 'prom-client';
+import type { Account } from '../../src/config/account';
+import { BalanceCollector, MAX_UNKNOWN_STATUSES } from '../../src/metrics/collector';
+import type { BalanceOutcome } from '../../src/itnio/client';
+
+const shop: Account = { name: 'shop', apiKey: 'k-shop', apiSecret: 'secret-shop', baseUrl: 'http://x', lowBalanceThreshold: 50 };
+const otp: Account = { name: 'otp', apiKey: 'k-otp', apiSecret: 'secret-otp', baseUrl: 'http://x' };
+
+function setup(accounts: Account[] = [shop, otp]) {
+  let now = 1_700_000_000_000;
+  const registry = new Registry();
+  const collector = new BalanceCollector({ registry, accounts, maxAgeMs: 3_600_000, pollDescription: 'every 1m', version: '9.9.9', now: () => now });
+  const record = (account: Account, outcome: BalanceOutcome, durationSeconds = 0.25): void => {
+    collector.record({ account, outcome, startedAt: now, durationSeconds });
+  };
+  /** Sample values by metric name and label set, read back from the registry's text output. */
+  const sample = async (name: string, labels: string): Promise<number | undefined> => {
+    const text = await registry.metrics();
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+    return line === undefined ? undefined : Number(line.split(' ')[1]);
+  };
+  return { registry, collector, record, sample, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+const ok = (balance: number): BalanceOutcome => ({ kind: 'success', balance, gift: 5, credit: 10 });
+
+describe('BalanceCollector', () => {
+  test('from start-up: zeroed error counters for every documented status and reason, threshold when configured', async () => {
+    const { sample } = setup();
+    for (const status of ['-1', '-2', '-13', '-15', '-16', '-18']) {
+      expect(await sample('itniotech_api_errors_total', `account="shop",status="${status}"`)).toBe(0);
+    }
+    for (const reason of ['timeout', 'network', 'http_status', 'invalid_response']) {
+      expect(await sample('itniotech_request_failures_total', `account="otp",reason="${reason}"`)).toBe(0);
+    }
+    expect(await sample('itniotech_requests_total', 'account="otp"')).toBe(0);
+    expect(await sample('itniotech_balance_low_threshold', 'account="shop"')).toBe(50);
+    expect(await sample('itniotech_balance_low_threshold', 'account="otp"')).toBeUndefined();
+    expect(await sample('itniotech_up', 'account="shop"')).toBeUndefined();
+    expect(await sample('itniotech_exporter_build_info', `version="9.9.9",nodejs_version="${process.version}"`)).toBe(1);
+  });
+
+  test('a success sets the values; a failure keeps them and sets up to 0', async () => {
+    const t = setup();
+    t.record(shop, ok(99.99));
+    expect(await t.sample('itniotech_up', 'account="shop"')).toBe(1);
+    expect(await t.sample('itniotech_balance', 'account="shop"')).toBe(99.99);
+    expect(await t.sample('itniotech_gift_balance', 'account="shop"')).toBe(5);
+    expect(await t.sample('itniotech_credit_limit', 'account="shop"')).toBe(10);
+    expect(await t.sample('itniotech_poll_duration_seconds', 'account="shop"')).toBe(0.25);
+    expect(await t.sample('itniotech_last_success_timestamp_seconds', 'account="shop"')).toBe((t.now() + 250) / 1000);
+
+    t.advance(60_000);
+    t.record(shop, { kind: 'api_error', status: '-16', reason: 'timestamp expires' });
+    t.record(shop, { kind: 'failure', reason: 'timeout', detail: 'x' });
+    expect(await t.sample('itniotech_up', 'account="shop"')).toBe(0);
+    expect(await t.sample('itniotech_balance', 'account="shop"')).toBe(99.99);
+    expect(await t.sample('itniotech_api_errors_total', 'account="shop",status="-16"')).toBe(1);
+    expect(await t.sample('itniotech_request_failures_total', 'account="shop",reason="timeout"')).toBe(1);
+    expect(await t.sample('itniotech_requests_total', 'account="shop"')).toBe(3);
+  });
+
+  test('a negative balance is exported as is', async () => {
+    const t = setup();
+    t.record(shop, ok(-12.5));
+    expect(await t.sample('itniotech_balance', 'account="shop"')).toBe(-12.5);
+  });
+
+  test('balance series disappear once the last success is older than the maximum age', async () => {
+    const t = setup();
+    t.record(shop, ok(10));
+    t.advance(3_600_000);
+    t.record(shop, { kind: 'failure', reason: 'network', detail: 'ECONNREFUSED' });
+    expect(await t.sample('itniotech_balance', 'account="shop"')).toBe(10);
+    t.advance(1000);
+    t.collector.expireStale();
+    expect(await t.sample('itniotech_balance', 'account="shop"')).toBeUndefined();
+    expect(await t.sample('itniotech_gift_balance', 'account="shop"')).toBeUndefined();
+    expect(await t.sample('itniotech_credit_limit', 'account="shop"')).toBeUndefined();
+    // The age of the data stays visible, so staleness can still be alerted on.
+    expect(await t.sample('itniotech_last_success_timestamp_seconds', 'account="shop"')).toBeDefined();
+    t.record(shop, ok(11));
+    expect(await t.sample('itniotech_balance', 'account="shop"')).toBe(11);
+  });
+
+  test('unknown status codes appear when seen, bounded per account', async () => {
+    const t = setup();
+    t.record(otp, { kind: 'api_error', status: '-99', reason: '' });
+    expect(await t.sample('itniotech_api_errors_total', 'account="otp",status="-99"')).toBe(1);
+    for (let i = 0; i < MAX_UNKNOWN_STATUSES + 5; i++) t.record(otp, { kind: 'api_error', status: String(-1000 - i), reason: '' });
+    const text = await t.registry.metrics();
+    const statuses = text.split('\n').filter((l) => l.startsWith('itniotech_api_errors_total{account="otp"'));
+    expect(statuses.length).toBe(6 + MAX_UNKNOWN_STATUSES + 1);
+    expect(await t.sample('itniotech_api_errors_total', 'account="otp",status="other"')).toBe(6);
+  });
+
+  test('aborted polls change nothing', async () => {
+    const t = setup();
+    const before = t.collector.changeCount;
+    t.record(shop, { kind: 'aborted' });
+    expect(t.collector.changeCount).toBe(before);
+    expect(await t.sample('itniotech_requests_total', 'account="shop"')).toBe(0);
+  });
+
+  test('setAccounts keeps counters of accounts that stay and removes the others', async () => {
+    const t = setup();
+    t.record(shop, ok(1));
+    t.record(otp, { kind: 'api_error', status: '-42', reason: '' });
+    t.collector.setAccounts([{ ...shop, lowBalanceThreshold: 70 }]);
+    expect(await t.sample('itniotech_requests_total', 'account="shop"')).toBe(1);
+    expect(await t.sample('itniotech_balance_low_threshold', 'account="shop"')).toBe(70);
+    expect((await t.registry.metrics()).includes('account="otp"')).toBe(false);
+  });
+
+  test('HELP says the values are cached from a background poll and how often; no secret anywhere', async () => {
+    const t = setup();
+    t.record(shop, ok(1));
+    const text = await t.registry.metrics();
+    expect(text).toMatch(/# HELP itniotech_balance .*background getBalance poll \(every 1m\)/);
+    for (const secret of ['secret-shop', 'k-shop', 'secret-otp', 'k-otp']) expect(text).not.toContain(secret);
+  });
+});
+
+test('a poll that outlives its account (removed by a reload) does not bring its series back', async () => {
+  const t = setup();
+  t.collector.setAccounts([shop]);
+  t.record(otp, ok(5));
+  const text = await t.registry.metrics();
+  expect(text).not.toContain('account="otp"');
+});

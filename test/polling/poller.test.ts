@@ -1,0 +1,144 @@
+import type { Account } from '../../src/config/account';
+import type { BalanceClient, BalanceOutcome } from '../../src/itnio/client';
+import { Poller, type PollResult } from '../../src/polling/poller';
+
+const account = (name: string): Account => ({ name, apiKey: `key-${name}`, apiSecret: 's', baseUrl: 'http://127.0.0.1:9' });
+
+/** A client whose requests stay open until the test releases them. */
+function heldClient() {
+  const open = new Map<string, Array<(o: BalanceOutcome) => void>>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const client: BalanceClient = {
+    fetchBalance: (acc, signal) =>
+      new Promise((resolve) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const done = (o: BalanceOutcome): void => {
+          inFlight--;
+          resolve(o);
+        };
+        signal?.addEventListener('abort', () => done({ kind: 'aborted' }));
+        // The poller hands the client the configured account itself.
+        const { name } = acc as Account;
+        open.set(name, [...(open.get(name) ?? []), done]);
+      }),
+  };
+  const release = (name: string): void => {
+    const list = open.get(name) ?? [];
+    list.shift()?.({ kind: 'success', balance: 1, gift: 0, credit: 0 });
+  };
+  return { client, open, release, stats: () => ({ inFlight, maxInFlight }) };
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('Poller', () => {
+  test('never has more than `concurrency` requests in flight', async () => {
+    const held = heldClient();
+    const results: PollResult[] = [];
+    const accounts = Array.from({ length: 10 }, (_, i) => account(`a${i}`));
+    const poller = new Poller({ client: held.client, accounts, concurrency: 3, onResult: (r) => results.push(r) });
+    const all = poller.pollAll();
+    await tick();
+    expect(held.stats().inFlight).toBe(3);
+    for (let round = 0; round < 10; round++) {
+      for (const a of accounts) held.release(a.name);
+      await tick();
+    }
+    await all;
+    expect(held.stats().maxInFlight).toBe(3);
+    expect(results.map((r) => r.account.name).sort()).toEqual(accounts.map((a) => a.name).sort());
+  });
+
+  test('a poll of an account never overlaps a still-running poll of the same account', async () => {
+    const held = heldClient();
+    const results: PollResult[] = [];
+    const poller = new Poller({ client: held.client, accounts: [account('slow'), account('fast')], concurrency: 4, onResult: (r) => results.push(r) });
+    void poller.pollAll();
+    await tick();
+    held.release('fast');
+    await tick();
+    // Next tick while "slow" is still running: only "fast" gets a new request.
+    void poller.pollAll();
+    await tick();
+    expect(held.open.get('slow')).toHaveLength(1);
+    expect(held.open.get('fast')).toHaveLength(1);
+    held.release('slow');
+    held.release('fast');
+    await tick();
+    expect(results.map((r) => r.account.name)).toEqual(['fast', 'slow', 'fast']);
+  });
+
+  test('stop() aborts in-flight polls and later ticks do nothing', async () => {
+    const held = heldClient();
+    const results: PollResult[] = [];
+    const poller = new Poller({ client: held.client, accounts: [account('a'), account('b')], concurrency: 1, onResult: (r) => results.push(r) });
+    const all = poller.pollAll();
+    await tick();
+    poller.stop();
+    await all;
+    expect(results.map((r) => r.outcome.kind)).toEqual(['aborted']);
+    await poller.pollAll();
+    expect(held.stats().inFlight).toBe(0);
+  });
+
+  test('a throwing client or listener does not stop the loop', async () => {
+    const errors: unknown[] = [];
+    let calls = 0;
+    const poller = new Poller({
+      client: { fetchBalance: async () => { calls++; throw new Error('bug'); } },
+      accounts: [account('a'), account('b')],
+      concurrency: 1,
+      onResult: (r) => {
+        if (r.account.name === 'a') throw new Error('listener bug');
+        expect(r.outcome).toEqual({ kind: 'failure', reason: 'network', detail: 'bug' });
+      },
+      onListenerError: (e) => errors.push(e),
+    });
+    await poller.pollAll();
+    expect(calls).toBe(2);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe('Poller.setAccounts', () => {
+  test('drops queued polls of removed accounts and aborts their in-flight requests', async () => {
+    const held = heldClient();
+    const results: PollResult[] = [];
+    const accounts = [account('gone'), account('queued-gone'), account('kept')];
+    const poller = new Poller({ client: held.client, accounts, concurrency: 1, onResult: (r) => results.push(r) });
+    const all = poller.pollAll();
+    await tick();
+    expect(held.open.get('gone')).toHaveLength(1);
+    poller.setAccounts([{ ...account('kept'), apiKey: 'new-key' }]);
+    await tick();
+    await tick();
+    // "gone" was aborted, "queued-gone" never sent, "kept" is polled with its new entry.
+    expect(held.open.has('queued-gone')).toBe(false);
+    held.release('kept');
+    await all;
+    expect(results.map((r) => [r.account.name, r.outcome.kind, r.account.apiKey])).toEqual([
+      ['gone', 'aborted', 'key-gone'],
+      ['kept', 'success', 'new-key'],
+    ]);
+  });
+});
+
+test('an account removed and added back while its aborted poll settles is polled again at once', async () => {
+  const held = heldClient();
+  const poller = new Poller({ client: held.client, accounts: [account('a')], concurrency: 2, onResult: () => undefined });
+  void poller.pollAll();
+  await tick();
+  expect(held.open.get('a')).toHaveLength(1);
+  poller.setAccounts([]);
+  poller.setAccounts([account('a')]);
+  void poller.pollAll();
+  await tick();
+  // The first request was aborted (resolved) and a second one is open.
+  expect(held.open.get('a')).toHaveLength(2);
+  expect(held.stats().inFlight).toBe(1);
+  held.release('a');
+  held.release('a');
+  poller.stop();
+});
