@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
 import type { Account } from '../src/config/account';
-import { AccountStatusStore } from '../src/accounts/store';
+import { AccountStore } from '../src/accounts/store';
 import { BalanceCollector } from '../src/metrics/collector';
 import { createBalanceClient } from '../src/itnio/client';
 import { createLogger } from '../src/log/logger';
@@ -116,7 +116,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const logger = createLogger('info', sink);
   const registry = new Registry();
   const collector = new BalanceCollector({ registry, accounts: [account], maxAgeMs: 3_600_000, pollDescription: 'as fast as possible', version: 'soak' });
-  const statuses = new AccountStatusStore([account]);
+  const statuses = new AccountStore({ accounts: [account], maxAgeMs: 3_600_000 });
   const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount }, createProcessRegistry());
   let successes = 0;
   const poller = new Poller({

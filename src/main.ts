@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { runCheck } from './cli/check';
 import { ConfigError, helpText, loadConfig, type ExporterConfig } from './config/config';
+import { clientFor } from './app/client';
 import { startExporter } from './app/exporter';
-import { createBalanceClient } from './itnio/client';
 import { createLogger } from './log/logger';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './app/version';
 
@@ -34,8 +34,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (mode === 'check') {
-    const client = createBalanceClient({ timeoutMs: config.apiTimeoutMs, userAgent: `${EXPORTER_NAME}/${EXPORTER_VERSION}`, ...(config.caFile ? { caFile: config.caFile } : {}) });
-    const ok = await runCheck({ client, accounts: config.accounts, concurrency: config.pollConcurrency, write: (line) => process.stdout.write(`${line}\n`) });
+    const ok = await runCheck({ client: clientFor(config), accounts: config.accounts, concurrency: config.pollConcurrency, write: (line) => process.stdout.write(`${line}\n`) });
     return ok ? 0 : 1;
   }
 

@@ -1,6 +1,4 @@
-import type { Account } from '../config/account';
 import { DAY_MS, spendPerDay, spentAcross, SPEND_WINDOW_MS } from './money';
-import type { PollResult } from '../polling/poller';
 
 /** One kept balance: the last one seen in its time bucket, and the money spent within it. */
 export interface HistoryPoint {
@@ -12,8 +10,7 @@ export interface HistoryPoint {
   spent: number;
 }
 
-export interface BalanceHistoryOptions {
-  accounts: readonly Account[];
+export interface HistoryOptions {
   /**
    * --poll.max-age: a decrease across a longer gap between successful polls spends 0, as in the
    * recording rule (the exporter drops the balance series after that age).
@@ -51,9 +48,8 @@ export class BalanceHistory {
   private readonly spanMs: number;
   private readonly maxGapMs: number;
   private readonly now: () => number;
-  private changes = 0;
 
-  constructor(options: BalanceHistoryOptions) {
+  constructor(options: HistoryOptions) {
     this.maxPoints = options.maxPoints ?? DEFAULT_HISTORY_POINTS;
     this.spanMs = options.spanMs ?? DEFAULT_HISTORY_SPAN_MS;
     this.maxGapMs = options.maxGapMs;
@@ -61,30 +57,18 @@ export class BalanceHistory {
     if (!(this.maxGapMs > 0)) throw new RangeError(`balance history max gap must be positive, got ${this.maxGapMs} ms`);
     if (!Number.isInteger(this.maxPoints) || this.maxPoints < 2) throw new RangeError(`balance history needs at least 2 points, got ${this.maxPoints}`);
     if (!(this.spanMs > 0)) throw new RangeError(`balance history span must be positive, got ${this.spanMs} ms`);
-    this.setAccounts(options.accounts);
   }
 
-  /** Grows with every change of the kept points, so a reader can tell its cached view is current. */
-  get changeCount(): number {
-    return this.changes;
-  }
-
-  setAccounts(accounts: readonly Account[]): void {
-    this.changes++;
-    const names = new Set(accounts.map((a) => a.name));
+  /** Keeps the series of these accounts (new ones start empty) and drops every other. */
+  setAccounts(accountNames: readonly string[]): void {
+    const names = new Set(accountNames);
     for (const name of this.series.keys()) if (!names.has(name)) this.series.delete(name);
     for (const name of names) if (!this.series.has(name)) this.series.set(name, { points: [], bucketMs: FIRST_BUCKET_MS, samples: 0 });
-  }
-
-  record(result: PollResult): void {
-    if (result.outcome.kind !== 'success') return;
-    this.add(result.account.name, result.startedAt + result.durationSeconds * 1000, result.outcome.balance);
   }
 
   add(name: string, atMs: number, balance: number): void {
     const series = this.series.get(name);
     if (!series || !Number.isFinite(balance)) return;
-    this.changes++;
     const spent = series.lastBalance === undefined || series.lastAtMs === undefined ? 0 : spentAcross(series.lastBalance, balance, atMs - series.lastAtMs, this.maxGapMs);
     series.lastBalance = balance;
     series.lastAtMs = atMs;

@@ -2,6 +2,7 @@ import type { Account } from '../config/account';
 import type { BalanceValues } from '../itnio/response';
 import { failureReasonWords, statusMeaning } from '../itnio/failures';
 import type { PollResult } from '../polling/poller';
+import { BalanceHistory, type HistoryOptions, type HistoryPoint } from './history';
 
 export interface LastError {
   /** api_error: the API answered a non-zero status; failure: no usable answer. */
@@ -13,24 +14,52 @@ export interface LastError {
   atMs: number;
 }
 
+/** What the exporter knows of one account from its polls; holds no key or secret. */
 export interface AccountStatus {
   name: string;
   lowBalanceThreshold?: number;
+  /** When the last finished poll's answer (or failure) arrived. */
   lastAttemptMs?: number;
+  /** When the last successful poll's answer arrived: the age of `values`. */
   lastSuccessMs?: number;
   lastOk?: boolean;
+  /** The values of the last successful poll. */
   values?: BalanceValues;
   lastError?: LastError;
 }
 
+/** Told of every change, after the store has applied it. */
+export interface AccountStoreListener {
+  /** A poll result was recorded; `status` is the account's state after it. */
+  onResult?(result: PollResult, status: Readonly<AccountStatus>): void;
+  /** The set of accounts changed (a reload): `added` were not configured before. */
+  onAccounts?(accounts: readonly Account[], added: readonly Account[]): void;
+}
 
-/** The latest poll state of each account, for the landing page and readiness; no secrets. */
-export class AccountStatusStore {
+export interface AccountStoreOptions {
+  accounts: readonly Account[];
+  /** --poll.max-age: spend across a longer gap between successful polls counts 0. */
+  maxAgeMs: number;
+  history?: Omit<HistoryOptions, 'maxGapMs'>;
+  now?: () => number;
+}
+
+/**
+ * The one owner of per-account poll state: each poll result is recorded here once (last
+ * outcome, last good values and their time, the balance history for the page). Metrics, the
+ * status report and readiness read from it or subscribe to it; a reload changes the set of
+ * accounts here, in one place.
+ */
+export class AccountStore {
   private readonly statuses = new Map<string, AccountStatus>();
+  private readonly history: BalanceHistory;
+  private readonly listeners: AccountStoreListener[] = [];
+  private accounts: readonly Account[] = [];
   private changes = 0;
 
-  constructor(accounts: readonly Account[]) {
-    this.setAccounts(accounts);
+  constructor(options: AccountStoreOptions) {
+    this.history = new BalanceHistory({ ...options.history, maxGapMs: options.maxAgeMs, now: options.now ?? Date.now });
+    this.setAccounts(options.accounts);
   }
 
   /** Grows with every change, so a reader can tell its cached view is current. */
@@ -38,31 +67,59 @@ export class AccountStatusStore {
     return this.changes;
   }
 
-  setAccounts(accounts: readonly Account[]): void {
+  /** Listeners are called in the order they subscribed; returns an unsubscribe function. */
+  subscribe(listener: AccountStoreListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+    };
+  }
+
+  /** The configured accounts, in configuration order. */
+  configured(): readonly Account[] {
+    return this.accounts;
+  }
+
+  /**
+   * Replaces the set of accounts. A kept account keeps its state and history (its threshold
+   * follows the new entry); a removed one loses both. Returns the accounts that are new.
+   */
+  setAccounts(accounts: readonly Account[]): Account[] {
     this.changes++;
     const previous = new Map(this.statuses);
     this.statuses.clear();
+    const added: Account[] = [];
     for (const account of accounts) {
       const kept = previous.get(account.name);
+      if (!kept) added.push(account);
       const status: AccountStatus = kept ?? { name: account.name };
       if (account.lowBalanceThreshold === undefined) delete status.lowBalanceThreshold;
       else status.lowBalanceThreshold = account.lowBalanceThreshold;
       this.statuses.set(account.name, status);
     }
+    this.accounts = accounts;
+    this.history.setAccounts(accounts.map((a) => a.name));
+    for (const listener of this.listeners) listener.onAccounts?.(accounts, added);
+    return added;
   }
 
+  /**
+   * Records a finished poll. An aborted poll (shutdown, removed account) and a poll of an
+   * account no longer configured change nothing.
+   */
   record(result: PollResult): void {
     const status = this.statuses.get(result.account.name);
     if (!status || result.outcome.kind === 'aborted') return;
     this.changes++;
-    const finishedMs = result.startedAt + result.durationSeconds * 1000;
-    status.lastAttemptMs = finishedMs;
-    const { outcome } = result;
+    const { outcome, finishedAt } = result;
+    status.lastAttemptMs = finishedAt;
     switch (outcome.kind) {
       case 'success':
         status.lastOk = true;
-        status.lastSuccessMs = finishedMs;
+        status.lastSuccessMs = finishedAt;
         status.values = { balance: outcome.balance, gift: outcome.gift, credit: outcome.credit };
+        this.history.add(status.name, finishedAt, outcome.balance);
         break;
       case 'api_error':
         status.lastOk = false;
@@ -71,7 +128,7 @@ export class AccountStatusStore {
           code: outcome.status,
           meaning: statusMeaning(outcome.status),
           detail: outcome.reason,
-          atMs: finishedMs,
+          atMs: finishedAt,
         };
         break;
       case 'failure':
@@ -81,18 +138,34 @@ export class AccountStatusStore {
           code: outcome.reason,
           meaning: failureReasonWords(outcome.reason).meaning,
           detail: outcome.detail,
-          atMs: finishedMs,
+          atMs: finishedAt,
         };
         break;
     }
+    for (const listener of this.listeners) listener.onResult?.(result, status);
   }
 
   list(): AccountStatus[] {
     return [...this.statuses.values()];
   }
 
+  get(name: string): Readonly<AccountStatus> | undefined {
+    return this.statuses.get(name);
+  }
+
   /** True once every account has finished at least one poll attempt. */
   allAttempted(): boolean {
-    return this.list().every((s) => s.lastAttemptMs !== undefined);
+    for (const status of this.statuses.values()) if (status.lastAttemptMs === undefined) return false;
+    return true;
+  }
+
+  /** The account's kept balances within the history span, oldest first (copies). */
+  points(name: string): HistoryPoint[] {
+    return this.history.points(name);
+  }
+
+  /** Spend per day over the recording rule's window; undefined before two successful polls. */
+  spendPerDay(name: string, windowMs?: number): number | undefined {
+    return this.history.spendPerDay(name, windowMs);
   }
 }

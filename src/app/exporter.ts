@@ -1,23 +1,22 @@
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { AccountStatusStore } from '../accounts/store';
-import { BalanceHistory } from '../accounts/history';
-import { BalanceCollector } from '../metrics/collector';
+import { AccountStore } from '../accounts/store';
 import { ConfigError, type ExporterConfig } from '../config/config';
-import { createBalanceClient, type BalanceClient } from '../itnio/client';
+import type { BalanceClient } from '../itnio/client';
 import type { Logger } from '../log/logger';
+import { BalanceCollector } from '../metrics/collector';
 import { createProcessRegistry, MetricsRenderer } from '../metrics/exposition';
 import { logPollResult } from '../polling/poll-log';
 import { Poller } from '../polling/poller';
-import { ConfigReloader, type ReloadResult } from './reload';
 import { createCronScheduler, type Scheduler } from '../polling/scheduler';
-import { createApp } from './server';
-import { listen } from '../web/listen';
-import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
 import { BasicAuth } from '../web/basic-auth';
+import { closeServer, listen, serverUrl } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
+import { clientFor } from './client';
+import { ConfigReloader, type ReloadResult } from './reload';
+import { createApp } from './server';
+import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
 
 export interface ExporterDeps {
   logger: Logger;
@@ -34,20 +33,27 @@ export interface RunningExporter {
   url: string;
   poller: Poller;
   collector: BalanceCollector;
-  statuses: AccountStatusStore;
-  history: BalanceHistory;
+  /** The one store of per-account poll state. */
+  accounts: AccountStore;
   /** Re-reads the configuration and applies what can change live; `trigger` is for the log. */
   reload(trigger: string): Promise<ReloadResult>;
   /** Stops polling (aborting in-flight requests) and closes the server. */
   close(): Promise<void>;
 }
 
+const noReloadSource = (): ExporterConfig => {
+  throw new ConfigError(['this exporter was started without a configuration source to read again']);
+};
+
 /** Builds every piece from the configuration, starts serving, and polls at once and on schedule. */
 export async function startExporter(config: ExporterConfig, deps: ExporterDeps): Promise<RunningExporter> {
   const { logger } = deps;
   const now = deps.now ?? Date.now;
-  const client = deps.client ?? createBalanceClient({ timeoutMs: config.apiTimeoutMs, userAgent: `${EXPORTER_NAME}/${EXPORTER_VERSION}`, ...(config.caFile ? { caFile: config.caFile } : {}), now });
+  const client = deps.client ?? clientFor(config, now);
   const registry = new Registry();
+  const processRegistry = createProcessRegistry();
+
+  const accounts = new AccountStore({ accounts: config.accounts, maxAgeMs: config.pollMaxAgeMs, now });
   const collector = new BalanceCollector({
     registry,
     accounts: config.accounts,
@@ -56,44 +62,40 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     version: EXPORTER_VERSION,
     now,
   });
-  const statuses = new AccountStatusStore(config.accounts);
-  const history = new BalanceHistory({ accounts: config.accounts, maxGapMs: config.pollMaxAgeMs, now });
+  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount, render: () => collector.render() }, processRegistry);
   const poller = new Poller({
     client,
     accounts: config.accounts,
     concurrency: config.pollConcurrency,
     now,
     onResult: (result) => {
-      collector.record(result);
-      statuses.record(result);
-      history.record(result);
-      // An aborted poll (shutdown, removed account) changes nothing to render.
-      if (result.outcome.kind !== 'aborted') renderer.sourceChanged();
+      accounts.record(result);
       logPollResult(logger, result);
     },
     onListenerError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
-  const processRegistry = createProcessRegistry();
-  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount, render: () => collector.render() }, processRegistry);
+  accounts.subscribe({
+    onResult: (result) => {
+      collector.record(result);
+      renderer.sourceChanged();
+    },
+    onAccounts: (current, added) => {
+      collector.setAccounts(current);
+      poller.setAccounts(current);
+      // New accounts get numbers (and readiness) now rather than at the next scheduled poll.
+      void poller.pollSome(added);
+    },
+  });
+
   // Probes stay open so an orchestrator needs no password.
   const auth = new BasicAuth({ users: config.web?.users ?? new Map(), openPaths: ['/healthz', '/readyz'], realm: EXPORTER_NAME });
   for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) logger.warn(warning);
   const reloader = new ConfigReloader({
     initial: config,
-    load:
-      deps.reloadConfig ??
-      (() => {
-        throw new ConfigError(['this exporter was started without a configuration source to read again']);
-      }),
+    load: deps.reloadConfig ?? noReloadSource,
     targets: {
-      setAccounts: (accounts, added) => {
-        collector.setAccounts(accounts);
-        statuses.setAccounts(accounts);
-        poller.setAccounts(accounts);
-        history.setAccounts(accounts);
-        // New accounts get numbers (and readiness) now rather than at the next scheduled poll.
-        void poller.pollSome(added);
-      },
+      accounts: () => accounts.configured(),
+      setAccounts: (next) => accounts.setAccounts(next),
       setWebConfig: (web, applyTls) => {
         auth.setUsers(web?.users ?? new Map());
         if (applyTls && web?.tls) updateTlsServer(server as HttpsServer, web.tls);
@@ -112,17 +114,15 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   const app = createApp({
     telemetryPath: config.telemetryPath,
     metrics: renderer,
-    statuses,
-    page: { name: EXPORTER_NAME, version: EXPORTER_VERSION, pollDescription: () => config.pollDescription, maxAgeMs: config.pollMaxAgeMs, history, now },
+    accounts,
+    page: { name: EXPORTER_NAME, version: EXPORTER_VERSION, pollDescription: () => config.pollDescription, maxAgeMs: config.pollMaxAgeMs, now },
     logger,
     auth: auth.middleware(),
     ...(config.webEnableLifecycle ? { reload } : {}),
   });
 
   const server = await listen(app, config.listen, config.web?.tls);
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `${config.web?.tls ? 'https' : 'http'}://${host === '[::]' || host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
+  const url = serverUrl(server, config.web?.tls !== undefined);
 
   const scheduler = deps.scheduler ?? createCronScheduler(config.pollSchedule, logger);
   // Expire stale balances even when polls are rare or stuck.
@@ -142,14 +142,9 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       renderer.close();
       await scheduler.stop();
       poller.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // Scrapes are short; anything still open after a moment is cut rather than waited for.
-        setTimeout(() => server.closeAllConnections(), 1000).unref();
-      });
+      await closeServer(server);
     })();
     return closing;
   };
-  return { server, url, poller, collector, statuses, history, reload, close };
+  return { server, url, poller, collector, accounts, reload, close };
 }

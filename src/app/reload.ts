@@ -5,8 +5,10 @@ import type { Logger } from '../log/logger';
 import type { WebConfig } from '../config/web-config';
 
 export interface ReloadTargets {
-  /** The new account list, and which of its accounts were not there before. */
-  setAccounts(accounts: readonly Account[], added: readonly Account[]): void;
+  /** The account set in force (the account store's). */
+  accounts(): readonly Account[];
+  /** Replaces the account set; returns the accounts that were not there before. */
+  setAccounts(accounts: readonly Account[]): readonly Account[];
   /** Basic auth users and, when TLS stays on with the same client auth, certificate and key. */
   setWebConfig(web: WebConfig | undefined, applyTls: boolean): void;
 }
@@ -58,7 +60,6 @@ export function settingsNeedingRestart(running: ExporterConfig, next: ExporterCo
  */
 export class ConfigReloader {
   private readonly initial: ExporterConfig;
-  private accounts: readonly Account[];
   /** Basic auth users in force, to warn when a reload turns auth off. */
   private authUsers: number;
   private queue: Promise<unknown> = Promise.resolve();
@@ -67,7 +68,6 @@ export class ConfigReloader {
 
   constructor(private readonly options: ConfigReloaderOptions) {
     this.initial = options.initial;
-    this.accounts = options.initial.accounts;
     this.authUsers = options.initial.web?.users.size ?? 0;
     const registers = [options.registry];
     this.successful = new Gauge({
@@ -96,16 +96,13 @@ export class ConfigReloader {
     let next: ExporterConfig;
     try {
       next = this.options.load();
-      const oldNames = new Set(this.accounts.map((a) => a.name));
       const newNames = new Set(next.accounts.map((a) => a.name));
-      const added = next.accounts.filter((a) => !oldNames.has(a.name));
-      const removed = this.accounts.filter((a) => !newNames.has(a.name)).map((a) => a.name);
+      const removed = targets.accounts().filter((a) => !newNames.has(a.name)).map((a) => a.name);
       const needsRestart = settingsNeedingRestart(this.initial, next);
       const tlsUnchanged = !needsRestart.some((s) => s.startsWith('tls_server_config'));
 
       targets.setWebConfig(next.web, tlsUnchanged && next.web?.tls !== undefined);
-      targets.setAccounts(next.accounts, added);
-      this.accounts = next.accounts;
+      const added = targets.setAccounts(next.accounts);
 
       this.successful.set(1);
       this.successTime.set((this.options.now ?? Date.now)() / 1000);

@@ -1,5 +1,5 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { AccountStatusStore } from '../accounts/store';
+import type { AccountStore } from '../accounts/store';
 import type { Logger } from '../log/logger';
 import { createMetricsHandler } from '../metrics/route';
 import type { MetricsRenderer } from '../metrics/exposition';
@@ -10,7 +10,7 @@ import { reloadHandler } from './reload-route';
 export interface AppOptions {
   telemetryPath: string;
   metrics: MetricsRenderer;
-  statuses: AccountStatusStore;
+  accounts: AccountStore;
   page: StatusPageSource;
   logger: Logger;
   /** Runs before every route (basic auth). */
@@ -31,14 +31,14 @@ export function createApp(options: AppOptions): Express {
 
   app.get(options.telemetryPath, createMetricsHandler(options.metrics));
 
-  addStatusRoutes(app, { telemetryPath: options.telemetryPath, statuses: options.statuses, page: options.page });
+  addStatusRoutes(app, { telemetryPath: options.telemetryPath, accounts: options.accounts, page: options.page });
 
   app.get('/healthz', (_req, res) => {
     res.type('text').send('ok\n');
   });
 
   app.get('/readyz', (_req, res) => {
-    if (options.statuses.allAttempted()) res.type('text').send('ready\n');
+    if (options.accounts.allAttempted()) res.type('text').send('ready\n');
     else res.status(503).type('text').send('waiting for the first poll of every account\n');
   });
 

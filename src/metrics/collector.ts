@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Account } from '../config/account';
 import { MetricFamily, renderFamilies } from './metric-family';
 import { FAILURE_REASONS, KNOWN_API_STATUSES } from '../itnio/failures';
-import { pollFinishedAt, type PollResult } from '../polling/poller';
+import type { PollResult } from '../polling/poller';
 
 export interface CollectorOptions {
   registry: Registry;
@@ -174,7 +174,7 @@ export class BalanceCollector {
     this.pollDuration.set(labels, result.durationSeconds);
     switch (outcome.kind) {
       case 'success': {
-        const finishedAt = pollFinishedAt(result);
+        const { finishedAt } = result;
         this.up.set(labels, 1);
         this.balance.set(labels, outcome.balance);
         this.gift.set(labels, outcome.gift);

@@ -7,12 +7,9 @@ export interface PollResult {
   outcome: BalanceOutcome;
   /** Unix milliseconds when the request was sent. */
   startedAt: number;
+  /** Unix milliseconds when the answer (or the failure) arrived: startedAt + the duration. */
+  finishedAt: number;
   durationSeconds: number;
-}
-
-/** Unix milliseconds when the poll's answer (or failure) arrived. */
-export function pollFinishedAt(result: PollResult): number {
-  return result.startedAt + result.durationSeconds * 1000;
 }
 
 export type PollListener = (result: PollResult) => void;
@@ -145,7 +142,7 @@ export class Poller {
     }
     const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      this.onResult({ account, outcome, startedAt, durationSeconds });
+      this.onResult({ account, outcome, startedAt, finishedAt: startedAt + durationSeconds * 1000, durationSeconds });
     } catch (error) {
       this.onListenerError(error);
     }

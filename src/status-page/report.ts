@@ -1,7 +1,8 @@
 import { accountState, lowBalanceThreshold, type AccountState, type LowBalanceThreshold } from './verdict';
 import type { AccountStatus, LastError } from '../accounts/store';
 import { daysLeft, SPEND_WINDOW_MS } from '../accounts/money';
-import type { BalanceHistory, HistoryPoint } from '../accounts/history';
+import type { HistoryPoint } from '../accounts/history';
+import type { AccountStore } from '../accounts/store';
 import { failureReasonWords, statusHint } from '../itnio/failures';
 
 
@@ -67,7 +68,8 @@ export interface StatusReportInput {
   pollDescription: string;
   maxAgeMs: number;
   accounts: readonly AccountStatus[];
-  history: BalanceHistory;
+  /** Where the balance history comes from: the account store. */
+  history: Pick<AccountStore, 'points' | 'spendPerDay'>;
   nowMs: number;
 }
 

@@ -1,7 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { Express, Request, Response } from 'express';
-import type { AccountStatusStore } from '../accounts/store';
-import type { BalanceHistory } from '../accounts/history';
+import type { AccountStore } from '../accounts/store';
 import { renderLandingPage, STATUS_PAGE_CSP } from './page';
 import { acceptsGzip } from '../web/compression';
 import { buildStatusReport, type StatusReport } from './report';
@@ -18,13 +17,12 @@ export interface StatusPageSource {
   pollDescription: () => string;
   /** --poll.max-age: older data makes an account stale. */
   maxAgeMs: number;
-  history: BalanceHistory;
   now: () => number;
 }
 
 export interface StatusRoutesOptions {
   telemetryPath: string;
-  statuses: AccountStatusStore;
+  accounts: AccountStore;
   page: StatusPageSource;
   refreshMs?: number;
 }
@@ -44,7 +42,7 @@ class Body {
 const prepare = (text: string): Body => new Body(Buffer.from(text, 'utf8'));
 
 /**
- * The report and its two bodies, built at most once per change of the statuses or the history
+ * The report and its two bodies, built at most once per change of the account store
  * and once a second otherwise: with many accounts building them takes long enough to delay
  * scrapes, and every open page asks every few seconds. Each body is built when first asked for.
  */
@@ -57,9 +55,9 @@ class StatusReportCache {
   constructor(private readonly options: StatusRoutesOptions) {}
 
   private current(): StatusReport {
-    const { page, statuses } = this.options;
+    const { page, accounts } = this.options;
     const nowMs = page.now();
-    const key = `${statuses.changeCount}/${page.history.changeCount}/${Math.floor(nowMs / REPORT_MAX_AGE_MS)}`;
+    const key = `${accounts.changeCount}/${Math.floor(nowMs / REPORT_MAX_AGE_MS)}`;
     if (this.report === undefined || key !== this.key) {
       this.key = key;
       this.json = undefined;
@@ -69,8 +67,8 @@ class StatusReportCache {
         version: page.version,
         pollDescription: page.pollDescription(),
         maxAgeMs: page.maxAgeMs,
-        accounts: statuses.list(),
-        history: page.history,
+        accounts: accounts.list(),
+        history: accounts,
         nowMs,
       });
     }

@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../config/listen-address';
 import type { TlsSettings } from '../config/web-config';
 import { createTlsServer } from './tls';
@@ -16,5 +17,25 @@ export function listen(app: RequestListener, address: ListenAddress, tls?: TlsSe
       server.off('error', onError);
       resolve(server);
     });
+  });
+}
+
+/** The base URL a bound server answers on, e.g. http://127.0.0.1:10042 (localhost for a wildcard). */
+export function serverUrl(server: Server, tls: boolean): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${tls ? 'https' : 'http'}://${host === '[::]' || host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
+}
+
+/**
+ * Stops accepting connections and resolves once the server is closed. Idle keep-alive
+ * connections are closed at once; scrapes are short, so anything still open after `graceMs`
+ * is cut rather than waited for.
+ */
+export function closeServer(server: Server, graceMs = 1000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), graceMs).unref();
   });
 }

@@ -1,13 +1,14 @@
-import type { Account } from '../../src/config/account';
 import { spendPerDay, spendSteps, type BalanceSample } from '../../src/accounts/money';
-import { BalanceHistory } from '../../src/accounts/history';
-import type { BalanceOutcome } from '../../src/itnio/client';
-import type { PollResult } from '../../src/polling/poller';
+import { BalanceHistory, type HistoryOptions } from '../../src/accounts/history';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const account = (name: string): Account => ({ name, apiKey: 'k', apiSecret: 's', baseUrl: 'http://127.0.0.1:9/sms' });
-const poll = (name: string, atMs: number, outcome: BalanceOutcome): PollResult => ({ account: account(name), outcome, startedAt: atMs, durationSeconds: 0 });
+
+const historyOf = (names: string[], options: HistoryOptions): BalanceHistory => {
+  const history = new BalanceHistory(options);
+  history.setAccounts(names);
+  return history;
+};
 
 /** A clock the test sets. */
 function clock(start: number): { now: () => number; set(ms: number): void } {
@@ -16,26 +17,10 @@ function clock(start: number): { now: () => number; set(ms: number): void } {
 }
 
 describe('BalanceHistory', () => {
-  test('keeps successful polls only, per configured account', () => {
-    const time = clock(0);
-    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: HOUR, now: time.now });
-    history.record(poll('a', 1000, { kind: 'success', balance: 10, gift: 0, credit: 0 }));
-    history.record(poll('a', 2000, { kind: 'api_error', status: '-1', reason: 'authentication error' }));
-    history.record(poll('a', 3000, { kind: 'failure', reason: 'timeout', detail: 'slow' }));
-    history.record(poll('unknown', 3000, { kind: 'success', balance: 1, gift: 0, credit: 0 }));
-    time.set(5000);
-    expect(history.points('a').map((p) => p.balance)).toEqual([10]);
-    expect(history.points('unknown')).toEqual([]);
-    // One poll: no spend rate yet (not a rate of 0).
-    expect(history.spendPerDay('a')).toBeUndefined();
-    history.record(poll('a', 4000, { kind: 'success', balance: 10, gift: 0, credit: 0 }));
-    expect(history.spendPerDay('a')).toBe(0);
-  });
-
   test('stays within maxPoints over a day of 1s polls, covering the whole span', () => {
     const maxPoints = 50;
     const time = clock(0);
-    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: HOUR, maxPoints, spanMs: 24 * HOUR, now: time.now });
+    const history = historyOf(['a'], { maxGapMs: HOUR, maxPoints, spanMs: 24 * HOUR, now: time.now });
     let longest = 0;
     for (let t = 0; t <= 26 * HOUR; t += 1000) {
       history.add('a', t, 1_000_000 - t / 1000);
@@ -57,7 +42,7 @@ describe('BalanceHistory', () => {
   test('downsampling keeps the spend rate of the raw polls, top-ups included', () => {
     const maxPoints = 100;
     const time = clock(0);
-    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: HOUR, maxPoints, now: time.now });
+    const history = historyOf(['a'], { maxGapMs: HOUR, maxPoints, now: time.now });
     const raw: BalanceSample[] = [];
     let balance = 5000;
     for (let t = 0; t <= 8 * HOUR; t += MINUTE) {
@@ -84,7 +69,7 @@ describe('BalanceHistory', () => {
 
   test('a drop across an outage longer than the max age spends 0, as in the recording rule', () => {
     const time = clock(0);
-    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: HOUR, now: time.now });
+    const history = historyOf(['a'], { maxGapMs: HOUR, now: time.now });
     // 1 spent, then 20 h without a successful poll, then 899 lower: the exporter had dropped the
     // series after 1 h, so the rule has no step across the outage and sees no spend at all.
     history.add('a', 0, 1000);
@@ -100,7 +85,7 @@ describe('BalanceHistory', () => {
 
   test('a drop across a gap within the max age counts', () => {
     const time = clock(0);
-    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: 2 * HOUR, now: time.now });
+    const history = historyOf(['a'], { maxGapMs: 2 * HOUR, now: time.now });
     // 30 minutes of failed polls; the series stayed, the rule sees one 40 drop: 160 a day.
     history.add('a', 0, 1000);
     history.add('a', 30 * MINUTE, 960);
@@ -110,7 +95,7 @@ describe('BalanceHistory', () => {
 
   test('merged points at the window start make the rate lower than the raw polls give, never higher', () => {
     const time = clock(0);
-    const history = new BalanceHistory({ accounts: [account('a')], maxGapMs: HOUR, maxPoints: 20, now: time.now });
+    const history = historyOf(['a'], { maxGapMs: HOUR, maxPoints: 20, now: time.now });
     const raw: BalanceSample[] = [];
     for (let t = 0; t <= 10 * HOUR; t += MINUTE) {
       raw.push({ atMs: t, balance: 100_000 - 5 * (t / MINUTE) });
@@ -129,21 +114,21 @@ describe('BalanceHistory', () => {
 
   test('drops points older than the span and accounts no longer configured', () => {
     const time = clock(0);
-    const history = new BalanceHistory({ accounts: [account('a'), account('b')], maxGapMs: HOUR, spanMs: HOUR, now: time.now });
+    const history = historyOf(['a', 'b'], { maxGapMs: HOUR, spanMs: HOUR, now: time.now });
     history.add('a', 0, 10);
     history.add('a', 30 * MINUTE, 9);
     history.add('b', 30 * MINUTE, 1);
     time.set(70 * MINUTE);
     expect(history.points('a').map((p) => p.balance)).toEqual([9]);
-    history.setAccounts([account('a')]);
+    history.setAccounts(['a']);
     expect(history.points('b')).toEqual([]);
     history.add('b', 71 * MINUTE, 1);
     expect(history.points('b')).toEqual([]);
   });
 
   test('rejects impossible bounds', () => {
-    expect(() => new BalanceHistory({ accounts: [], maxGapMs: HOUR, maxPoints: 1 })).toThrow(/at least 2 points/);
-    expect(() => new BalanceHistory({ accounts: [], maxGapMs: HOUR, spanMs: 0 })).toThrow(/span must be positive/);
-    expect(() => new BalanceHistory({ accounts: [], maxGapMs: 0 })).toThrow(/max gap must be positive/);
+    expect(() => historyOf([], { maxGapMs: HOUR, maxPoints: 1 })).toThrow(/at least 2 points/);
+    expect(() => historyOf([], { maxGapMs: HOUR, spanMs: 0 })).toThrow(/span must be positive/);
+    expect(() => historyOf([], { maxGapMs: 0 })).toThrow(/max gap must be positive/);
   });
 });

@@ -62,7 +62,7 @@ describeBrowser('status page in Chromium', () => {
     fixture = await startStatusFixture([HEALTHY, LOW, FAILING], ['--poll.interval=1s']);
     // Three polls each, so the chart has a line and the spend rate has steps.
     await waitUntil('three polls per account', () => [HEALTHY, LOW, FAILING].every((a) => fixture.simulator.requestCount(a.apiKey) >= 3));
-    await waitUntil('the third poll results', () => fixture.exporter.history.points(HEALTHY.name).length >= 3 && fixture.exporter.statuses.allAttempted());
+    await waitUntil('the third poll results', () => fixture.exporter.accounts.points(HEALTHY.name).length >= 3 && fixture.exporter.accounts.allAttempted());
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 30_000);
@@ -157,7 +157,7 @@ describeBrowser('status page in Chromium', () => {
 
   test('shows the states with JavaScript off', async () => {
     fixture.simulator.update(FAILING.apiKey, { failStatus: '-2' });
-    await waitUntil('the failing poll', () => fixture.exporter.statuses.list().find((s) => s.name === FAILING.name)?.lastError?.code === '-2');
+    await waitUntil('the failing poll', () => fixture.exporter.accounts.list().find((s) => s.name === FAILING.name)?.lastError?.code === '-2');
     const page = await open({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
     expect(await card(page, FAILING.name).getAttribute('data-state')).toBe('failing');
     expect(await card(page, FAILING.name).locator('[data-field="error"]').innerText()).toContain('IP access restricted');

@@ -54,7 +54,7 @@ describe('a redirect from the API', () => {
     expect(sampleValue(text, 'itniotech_request_failures_total{account="default",reason="http_status"}')).toBe(simulator.requestCount(ACCOUNT_A.apiKey));
     expect(sampleValue(text, 'itniotech_up{account="default"}')).toBe(0);
     expect(sampleValue(text, 'itniotech_balance{account="default"}')).toBeUndefined();
-    expect(exporter.statuses.list()[0]?.lastError).toMatchObject({ code: 'http_status', detail: 'HTTP 302' });
+    expect(exporter.accounts.list()[0]?.lastError).toMatchObject({ code: 'http_status', detail: 'HTTP 302' });
   });
 
   it('the target would have answered: following the redirect is what the test rules out', async () => {

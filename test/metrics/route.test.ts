@@ -2,9 +2,8 @@ import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
-import { AccountStatusStore } from '../../src/accounts/store';
+import { AccountStore } from '../../src/accounts/store';
 import type { Account } from '../../src/config/account';
-import { BalanceHistory } from '../../src/accounts/history';
 import { BalanceCollector } from '../../src/metrics/collector';
 import { createLogger } from '../../src/log/logger';
 import { acceptsGzip } from '../../src/web/compression';
@@ -64,8 +63,8 @@ describe('/metrics', () => {
     const app = createApp({
       telemetryPath: '/metrics',
       metrics: renderer,
-      statuses: new AccountStatusStore([shop]),
-      page: { name: 'itniotech-exporter', version: '1.0.0', pollDescription: () => 'every 1m', maxAgeMs: 3_600_000, history: new BalanceHistory({ accounts: [shop], maxGapMs: 3_600_000 }), now: Date.now },
+      accounts: new AccountStore({ accounts: [shop], maxAgeMs: 3_600_000 }),
+      page: { name: 'itniotech-exporter', version: '1.0.0', pollDescription: () => 'every 1m', maxAgeMs: 3_600_000, now: Date.now },
       logger: createLogger('silent'),
     });
     server = await listen(app, { host: '127.0.0.1', port: 0 });
@@ -79,7 +78,7 @@ describe('/metrics', () => {
   };
 
   test('answers in the text format 0.0.4, gzipped for Prometheus, the same text either way', async () => {
-    collector.record({ account: shop, outcome: { kind: 'success', balance: 42, gift: 1, credit: 0 }, startedAt: Date.now(), durationSeconds: 0.1 });
+    collector.record({ account: shop, outcome: { kind: 'success', balance: 42, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), durationSeconds: 0.1 });
     const zipped = await get(url, prometheusHeaders);
     const plain = await get(url);
     for (const answer of [zipped, plain]) {
@@ -103,7 +102,7 @@ describe('/metrics', () => {
     const again = (await get(url)).body.toString();
     const exporterPart = (t: string): string => t.slice(0, t.indexOf('# HELP process_'));
     expect(exporterPart(again)).toBe(exporterPart(before));
-    collector.record({ account: shop, outcome: { kind: 'success', balance: 41.5, gift: 1, credit: 0 }, startedAt: Date.now(), durationSeconds: 0.1 });
+    collector.record({ account: shop, outcome: { kind: 'success', balance: 41.5, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), durationSeconds: 0.1 });
     const after = (await get(url, prometheusHeaders)).body;
     expect(gunzipSync(after).toString()).toContain('itniotech_balance{account="shop"} 41.5\n');
   });

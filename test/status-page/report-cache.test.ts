@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
-import { AccountStatusStore } from '../../src/accounts/store';
-import { BalanceHistory } from '../../src/accounts/history';
+import { AccountStore } from '../../src/accounts/store';
 import { createLogger } from '../../src/log/logger';
 import { createProcessRegistry, MetricsRenderer } from '../../src/metrics/exposition';
 import type { PollResult } from '../../src/polling/poller';
@@ -36,13 +35,12 @@ function get(url: string, headers: Record<string, string> = {}): Promise<Raw> {
   });
 }
 
-const success = (account: Account, atMs: number, balance: number): PollResult => ({ account, outcome: { kind: 'success', balance, gift: 0, credit: 0 }, startedAt: atMs, durationSeconds: 0 });
+const success = (account: Account, atMs: number, balance: number): PollResult => ({ account, outcome: { kind: 'success', balance, gift: 0, credit: 0 }, startedAt: atMs, finishedAt: atMs, durationSeconds: 0 });
 
 interface StatusServer {
   url: string;
   server: Server;
-  statuses: AccountStatusStore;
-  history: BalanceHistory;
+  store: AccountStore;
   clock: { now: number };
   /** How often the report was built (pollDescription is read once per build). */
   builds: () => number;
@@ -50,13 +48,12 @@ interface StatusServer {
 
 async function startStatusServer(accounts: Account[]): Promise<StatusServer> {
   const clock = { now: START };
-  const statuses = new AccountStatusStore(accounts);
-  const history = new BalanceHistory({ accounts, maxGapMs: HOUR, now: () => clock.now });
+  const store = new AccountStore({ accounts, maxAgeMs: HOUR, now: () => clock.now });
   let builds = 0;
   const app = createApp({
     telemetryPath: '/metrics',
     metrics: new MetricsRenderer({ registry: new Registry(), changeCount: () => 0 }, createProcessRegistry()),
-    statuses,
+    accounts: store,
     page: {
       name: 'itniotech-exporter',
       version: '9.9.9',
@@ -65,13 +62,12 @@ async function startStatusServer(accounts: Account[]): Promise<StatusServer> {
         return 'every 60s';
       },
       maxAgeMs: HOUR,
-      history,
       now: () => clock.now,
     },
     logger: createLogger('silent'),
   });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, statuses, history, clock, builds: () => builds };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, store, clock, builds: () => builds };
 }
 
 const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
@@ -97,8 +93,7 @@ describe('status report cache', () => {
 
   test('a poll result shows at once, within the same second', async () => {
     await report();
-    s.statuses.record(success(shop, s.clock.now, 321.5));
-    s.history.record(success(shop, s.clock.now, 321.5));
+    s.store.record(success(shop, s.clock.now, 321.5));
     const after = await report();
     expect(after.accounts[0]?.balance).toBe(321.5);
     expect(after.accounts[0]?.chart).toHaveLength(1);
@@ -143,8 +138,7 @@ describe('status report at 1000 accounts with a full day of history', () => {
     s = await startStatusServer(accounts);
     // 24 h of 60 s polls, each spending 1.25.
     for (const account of accounts) {
-      for (let t = START - 24 * HOUR, balance = 100_000; t <= START; t += MINUTE, balance -= 1.25) s.history.record(success(account, t, balance));
-      s.statuses.record(success(account, START, 100_000 - 1.25 * 24 * 60));
+      for (let t = START - 24 * HOUR, balance = 100_000; t <= START; t += MINUTE, balance -= 1.25) s.store.record(success(account, t, balance));
     }
   }, 60_000);
   afterAll(() => close(s.server));

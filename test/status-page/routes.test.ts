@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
 import { ACCOUNT_STATES } from '../../src/status-page/verdict';
-import { AccountStatusStore } from '../../src/accounts/store';
-import { BalanceHistory } from '../../src/accounts/history';
+import { AccountStore } from '../../src/accounts/store';
 import { createLogger } from '../../src/log/logger';
 import { createProcessRegistry, MetricsRenderer } from '../../src/metrics/exposition';
 import { createApp } from '../../src/app/server';
@@ -36,8 +35,8 @@ describe('GET /api/v1/status before any poll has finished', () => {
     const app = createApp({
       telemetryPath: '/metrics',
       metrics: new MetricsRenderer({ registry: new Registry(), changeCount: () => 0 }, createProcessRegistry()),
-      statuses: new AccountStatusStore(accounts),
-      page: { name: 'itniotech-exporter', version: PACKAGE_VERSION, pollDescription: () => 'every 60s', maxAgeMs: 3_600_000, history: new BalanceHistory({ accounts, maxGapMs: 3_600_000 }), now: Date.now },
+      accounts: new AccountStore({ accounts, maxAgeMs: 3_600_000 }),
+      page: { name: 'itniotech-exporter', version: PACKAGE_VERSION, pollDescription: () => 'every 60s', maxAgeMs: 3_600_000, now: Date.now },
       logger: createLogger('silent'),
     });
     server = await listen(app, { host: '127.0.0.1', port: 0 });
@@ -100,7 +99,7 @@ describe('GET /api/v1/status after polls', () => {
 
   beforeAll(async () => {
     fixture = await startStatusFixture([HEALTHY, LOW, FAILING], ['--poll.interval=60s', '--poll.max-age=1h'], scheduler);
-    await waitUntil('the first poll', () => fixture.exporter.statuses.allAttempted());
+    await waitUntil('the first poll', () => fixture.exporter.accounts.allAttempted());
     // Spend 10, top up by 1000, spend 5: 15 spent in the 6h window, i.e. 60 a day.
     for (const balance of [990, 1990, 1985]) {
       fixture.simulator.update(HEALTHY.apiKey, { balance });
