@@ -11,11 +11,6 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 /** The window of the recording rule `rate6h`. */
 export const SPEND_WINDOW_MS = 6 * 60 * 60 * 1000;
 
-export interface BalanceSample {
-  atMs: number;
-  balance: number;
-}
-
 /** Money spent in the step that ended at `atMs` (0 for a top-up or no change). */
 export interface SpendStep {
   atMs: number;
@@ -29,20 +24,6 @@ export function spentBetween(previous: number, current: number): number {
 /** Spend of one step between polls `gapMs` apart: 0 across a gap longer than `maxGapMs`. */
 export function spentAcross(previous: number, current: number, gapMs: number, maxGapMs: number): number {
   return gapMs > maxGapMs ? 0 : spentBetween(previous, current);
-}
-
-/**
- * The decrease from each sample to the next, in time order; the first sample has no step, and a
- * step across a gap longer than `maxGapMs` (--poll.max-age) spends 0.
- */
-export function spendSteps(samples: readonly BalanceSample[], maxGapMs: number): SpendStep[] {
-  const steps: SpendStep[] = [];
-  for (let i = 1; i < samples.length; i++) {
-    const previous = samples[i - 1] as BalanceSample;
-    const current = samples[i] as BalanceSample;
-    steps.push({ atMs: current.atMs, spent: spentAcross(previous.balance, current.balance, current.atMs - previous.atMs, maxGapMs) });
-  }
-  return steps;
 }
 
 /**

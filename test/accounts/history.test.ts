@@ -1,4 +1,5 @@
-import { spendPerDay, spendSteps, type BalanceSample } from '../../src/accounts/money';
+import { spendPerDay } from '../../src/accounts/money';
+import { spendSteps, type BalanceSample } from '../support/spend-steps';
 import { BalanceHistory, type HistoryOptions } from '../../src/accounts/history';
 
 const MINUTE = 60_000;

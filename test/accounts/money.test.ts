@@ -1,4 +1,5 @@
-import { daysLeft, spendPerDay, spendSteps, type BalanceSample } from '../../src/accounts/money';
+import { daysLeft, spendPerDay } from '../../src/accounts/money';
+import { spendSteps, type BalanceSample } from '../support/spend-steps';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
