@@ -1,11 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { startStatusFixture, waitUntil, type FixtureAccount, type StatusFixture } from '../support/status-fixture';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const IN_CI = process.env.CI === 'true';
-const SCREENSHOTS = join(__dirname, '..', '..', 'docs');
+// Screenshots go to a temporary folder that is removed afterwards, so a test run leaves the work
+// tree clean; `npm run screenshots` sets SCREENSHOTS_DIR=docs to refresh the README's pictures.
+const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR;
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -43,6 +46,7 @@ async function waitForPage(what: string, check: () => Promise<boolean>, timeoutM
 describeBrowser('status page in Chromium', () => {
   let fixture: StatusFixture;
   let browser: Browser;
+  let screenshots: string;
   const problems: string[] = [];
 
   const card = (page: Page, name: string) => page.locator(`[data-account="${name}"]`);
@@ -64,12 +68,16 @@ describeBrowser('status page in Chromium', () => {
     await waitUntil('three polls per account', () => [HEALTHY, LOW, FAILING].every((a) => fixture.simulator.requestCount(a.apiKey) >= 3));
     await waitUntil('the third poll results', () => fixture.exporter.history.points(HEALTHY.name).length >= 3 && fixture.exporter.statuses.allAttempted());
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    screenshots = SCREENSHOTS_DIR
+      ? resolve(__dirname, '..', '..', SCREENSHOTS_DIR)
+      : mkdtempSync(join(tmpdir(), 'status-page-screenshots-'));
+    mkdirSync(screenshots, { recursive: true });
   }, 30_000);
 
   afterAll(async () => {
     await browser?.close();
     await fixture?.close();
+    if (!SCREENSHOTS_DIR && screenshots) rmSync(screenshots, { recursive: true, force: true });
   });
 
   test('shows each account with its state, values and error', async () => {
@@ -108,7 +116,7 @@ describeBrowser('status page in Chromium', () => {
     expect(error).toContain('check the API key and secret in the ITNIO console');
 
     expect(await page.locator('#summary').innerText()).toMatch(/2 of 3/);
-    await page.screenshot({ path: join(SCREENSHOTS, 'status-page-desktop.png'), fullPage: true });
+    await page.screenshot({ path: join(screenshots, 'status-page-desktop.png'), fullPage: true });
     await page.context().close();
   }, 30_000);
 
@@ -128,7 +136,7 @@ describeBrowser('status page in Chromium', () => {
       const brightness = (background.match(/\d+/g) ?? []).slice(0, 3).map(Number).reduce((sum, c) => sum + c, 0);
       if (colorScheme === 'dark') expect(brightness).toBeLessThan(150);
       else expect(brightness).toBeGreaterThan(600);
-      await page.screenshot({ path: join(SCREENSHOTS, colorScheme === 'dark' ? 'status-page-phone-dark.png' : 'status-page-phone.png'), fullPage: true });
+      await page.screenshot({ path: join(screenshots, colorScheme === 'dark' ? 'status-page-phone-dark.png' : 'status-page-phone.png'), fullPage: true });
       await page.context().close();
     }
   }, 30_000);
