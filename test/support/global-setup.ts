@@ -46,7 +46,9 @@ function whyBuild(sources: string[]): string | undefined {
   if (absent) return `${relative(ROOT, absent)} is missing`;
   if (!existsSync(STAMP)) return 'no clean build recorded';
   const built = statSync(STAMP).mtimeMs;
-  const newer = [...sources, ...CONFIG_INPUTS.map((file) => join(ROOT, file))].find((input) => statSync(input).mtimeMs > built);
+  const newer = [...sources, ...CONFIG_INPUTS.map((file) => join(ROOT, file))].find(
+    (input) => statSync(input).mtimeMs > built,
+  );
   return newer ? `${relative(ROOT, newer)} changed` : undefined;
 }
 
