@@ -19,6 +19,7 @@ const LAYERS = {
 
 const folders = Object.keys(LAYERS);
 const either = (names) => `^src/(${names.map((n) => n.replace('-', '\\-')).join('|')})/`;
+const allowed = (folder) => ['its own modules', ...LAYERS[folder].map((n) => `src/${n}/`)].join(', ');
 
 module.exports = {
   forbidden: [
@@ -32,7 +33,7 @@ module.exports = {
     ...folders.map((folder) => ({
       name: `layer-${folder}`,
       severity: 'error',
-      comment: `src/${folder}/ may import only ${LAYERS[folder].length ? LAYERS[folder].map((n) => `src/${n}/`).join(', ') : 'its own modules'} (see .dependency-cruiser.js).`,
+      comment: `src/${folder}/ may import only ${allowed(folder)}; anything else is upward or sideways (LAYERS above).`,
       from: { path: `^src/${folder}/` },
       to: { path: '^src/', pathNot: [`^src/${folder}/`, ...(LAYERS[folder].length ? [either(LAYERS[folder])] : [])] },
     })),
