@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { Account } from './account';
+import { parseHttpUrl, withoutCredentials } from './http-url';
 import type { ConfigSources } from './sources';
 import { parseYamlFile } from './yaml-file';
 
@@ -18,26 +19,6 @@ const NAME_RE = /^[a-zA-Z0-9_.-]+$/;
 const HEADER_TOKEN_RE = /^[\x21-\x7e]+$/;
 const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
-
-export function isPlainHttpToRemote(baseUrl: string): boolean {
-  const url = new URL(baseUrl);
-  return url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-}
-
-/** A refused URL as it may be quoted back: any user:password part is masked. */
-export function withoutCredentials(text: string): string {
-  return text.replace(/\/\/[^/@\s]*@/g, '//***@');
-}
-
-export function parseHttpUrl(text: string): URL | undefined {
-  try {
-    const url = new URL(text);
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return undefined;
-    return url;
-  } catch {
-    return undefined;
-  }
-}
 
 /** String(value), which throws for a YAML mapping that has a "toString" key. */
 function showValue(value: unknown): string {

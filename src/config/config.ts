@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import cron from 'node-cron';
 import type { Account } from './account';
-import { ACCOUNT_ENV, accountFromEnv, accountsFromFile, isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './accounts';
+import { ACCOUNT_ENV, accountFromEnv, accountsFromFile } from './accounts';
+import { isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
 import { parseListenAddress, type ListenAddress } from './listen-address';
 import { DURATION_FORM, formatDuration, parseDuration } from './duration';
 import { EVEN_INTERVALS_HELP, intervalToCron, longestGapMs, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from './schedule';
