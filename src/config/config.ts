@@ -9,8 +9,9 @@ import { EVEN_INTERVALS_HELP, intervalToCron, longestGapMs, MAX_POLL_INTERVAL_MS
 import { loadWebConfig, type WebConfig } from './web-config';
 import { LOG_LEVELS, type LogLevel } from '../log/levels';
 import type { ConfigSources } from './sources';
+import { ConfigError, Problems } from './problems';
 
-export { ACCOUNT_ENV, LOG_LEVELS, parseListenAddress, type ConfigSources, type ListenAddress, type LogLevel };
+export { ACCOUNT_ENV, ConfigError, LOG_LEVELS, parseListenAddress, type ConfigSources, type ListenAddress, type LogLevel };
 
 
 
@@ -40,14 +41,6 @@ export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'run'; config: ExporterConfig; mode: 'serve' | 'check' | 'config-check' };
-
-/** Every problem found in the configuration, each naming its flag, variable or file key. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 interface FlagSpec {
   flag: string;
@@ -94,7 +87,7 @@ interface Setting {
 
 
 export function loadConfig(sources: ConfigSources): CliCommand {
-  const problems: string[] = [];
+  const problems = new Problems();
   const options = Object.fromEntries([
     ...FLAGS.map((f) => [f.flag, { type: f.boolean ? ('boolean' as const) : ('string' as const) }]),
     ...MODE_FLAGS.map((f) => [f.flag, { type: 'boolean' as const }]),
@@ -103,7 +96,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
 
   // Not quoted: after a refused "--api.secret VALUE" the value arrives here, and may be a secret.
   if (positionals.length > 0) {
-    problems.push(`${positionals.length} unexpected argument(s) that are not flags (not shown, as they may hold a secret); flags look like --name=value`);
+    problems.add(`${positionals.length} unexpected argument(s) that are not flags (not shown, as they may hold a secret); flags look like --name=value`);
   }
   for (const [name, value] of Object.entries(values)) {
     const isValueFlag = FLAGS.some((f) => f.flag === name && !f.boolean);
@@ -111,15 +104,15 @@ export function loadConfig(sources: ConfigSources): CliCommand {
     const isModeFlag = MODE_FLAGS.some((f) => f.flag === name);
     if (isBooleanFlag) continue;
     if (!isValueFlag && !isModeFlag) {
-      problems.push(
+      problems.add(
         /secret|key|password|token/i.test(name)
           ? `--${name}: secrets are not accepted as flags (they would show in ps); use ${ACCOUNT_ENV.key} with ${ACCOUNT_ENV.secretFile}, or --config.file`
           : `unknown flag --${name}; see --help`,
       );
     } else if (isValueFlag && typeof value !== 'string') {
-      problems.push(`--${name} needs a value: ${FLAGS.find((f) => f.flag === name)?.form}`);
+      problems.add(`--${name} needs a value: ${FLAGS.find((f) => f.flag === name)?.form}`);
     } else if (isModeFlag && typeof value !== 'boolean') {
-      problems.push(`--${name} takes no value`);
+      problems.add(`--${name} takes no value`);
     }
   }
   if (values.help === true) return { kind: 'help' };
@@ -137,7 +130,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   };
   const form = (flag: string): string => (FLAGS.find((f) => f.flag === flag) as FlagSpec).form;
   const bad = (s: Setting, flag: string): void => {
-    problems.push(`${s.source}: "${s.value}" is not valid; expected ${form(flag)}`);
+    problems.invalid(s.source, s.value, form(flag));
   };
 
   const listenSetting = setting('web.listen-address') as Setting;
@@ -149,12 +142,12 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   // A plain literal path: the server matches it exactly, as a route pattern it could shadow others.
   if (!/^(?:\/[A-Za-z0-9._~-]+)+$/.test(telemetryPath)) bad(pathSetting, 'web.telemetry-path');
   else if (RESERVED_PATHS.includes(telemetryPath.toLowerCase())) {
-    problems.push(`${pathSetting.source}: "${telemetryPath}" is taken by the exporter itself; choose another path such as /metrics`);
+    problems.add(`${pathSetting.source}: "${telemetryPath}" is taken by the exporter itself; choose another path such as /metrics`);
   }
 
   const baseSetting = setting('api.base-url') as Setting;
   if (!parseHttpUrl(baseSetting.value)) {
-    problems.push(`${baseSetting.source}: "${withoutCredentials(baseSetting.value)}" is not valid; expected ${form('api.base-url')}`);
+    problems.invalid(baseSetting.source, withoutCredentials(baseSetting.value), form('api.base-url'));
   }
 
   const timeoutSetting = setting('api.timeout') as Setting;
@@ -162,13 +155,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   if (apiTimeoutMs === undefined || apiTimeoutMs < 100 || apiTimeoutMs > 300_000) bad(timeoutSetting, 'api.timeout');
 
   const caSetting = setting('api.ca-file');
-  if (caSetting) {
-    try {
-      sources.readFile(caSetting.value);
-    } catch (error) {
-      problems.push(`${caSetting.source}: cannot read "${caSetting.value}" (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected ${form('api.ca-file')}`);
-    }
-  }
+  if (caSetting) problems.readFile(sources.readFile, caSetting.value, caSetting.source, form('api.ca-file'));
 
   let pollSchedule = '';
   let pollDescription = '';
@@ -186,7 +173,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       bad(intervalSetting, 'poll.interval');
     } else {
       const cronResult = intervalToCron(intervalMs);
-      if ('error' in cronResult) problems.push(`${intervalSetting.source}: ${cronResult.error} (--poll.schedule)`);
+      if ('error' in cronResult) problems.add(`${intervalSetting.source}: ${cronResult.error} (--poll.schedule)`);
       else {
         pollSchedule = cronResult.expression;
         pollDescription = `every ${formatDuration(intervalMs)}`;
@@ -200,7 +187,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const periodMs = intervalMs ?? (pollSchedule !== '' && cron.validate(pollSchedule) ? longestGapMs(pollSchedule) : undefined);
   if (pollMaxAgeMs === undefined || pollMaxAgeMs < 1000) bad(maxAgeSetting, 'poll.max-age');
   else if (periodMs !== undefined && pollMaxAgeMs < periodMs) {
-    problems.push(
+    problems.add(
       `${maxAgeSetting.source}: "${maxAgeSetting.value}" is shorter than the ${intervalMs !== undefined ? 'poll interval' : 'longest gap between scheduled polls'} ${formatDuration(periodMs)}; balances would vanish between polls`,
     );
   }
@@ -220,7 +207,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   let web: WebConfig | undefined;
   if (webSetting) {
     const result = loadWebConfig(webSetting.value, sources.readFile);
-    for (const problem of result.problems) problems.push(`${webSetting.source}: ${problem}`);
+    for (const problem of result.problems) problems.add(`${webSetting.source}: ${problem}`);
     web = result.config;
   }
 
@@ -229,7 +216,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
     ? accountsFromFile(fileSetting.value, fileSetting.source, baseSetting.value, sources, problems)
     : accountFromEnv(baseSetting.value, sources, problems);
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  problems.throwIfAny();
   const warnings = accounts
     .filter((a) => isPlainHttpToRemote(a.baseUrl))
     .map((a) => `account ${a.name}: base URL is plain http: signed requests and balances cross the network unencrypted`);
