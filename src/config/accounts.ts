@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import type { Account } from './account';
-import { parseHttpUrl, withoutCredentials } from './http-url';
+import { isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
 import type { Problems } from './problems';
-import type { ConfigSources } from './sources';
+import type { ConfigSources, Setting } from './sources';
 import { parseYamlFile } from './yaml-file';
 
 /** Accounts from the environment (one) or from the YAML accounts file (several). */
@@ -19,6 +19,30 @@ const ACCOUNT_KEYS = ['name', 'api_key', 'api_secret', 'api_secret_file', 'low_b
 const NAME_RE = /^[a-zA-Z0-9_.-]+$/;
 const HEADER_TOKEN_RE = /^[\x21-\x7e]+$/;
 const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/**
+ * The accounts of --config.file when it is given, else the one of the environment. Accounts
+ * without base_url use `defaultBaseUrl` (--api.base-url).
+ */
+export function parseAccounts(
+  configFile: Setting | undefined,
+  defaultBaseUrl: string,
+  sources: ConfigSources,
+  problems: Problems,
+): Account[] {
+  return configFile
+    ? accountsFromFile(configFile.value, configFile.source, defaultBaseUrl, sources, problems)
+    : accountFromEnv(defaultBaseUrl, sources, problems);
+}
+
+const PLAIN_HTTP_RISK = 'signed requests and balances cross the network unencrypted';
+
+/** Valid, but worth a log line at start-up and on reload. */
+export function plainHttpWarnings(accounts: readonly Account[]): string[] {
+  return accounts
+    .filter((a) => isPlainHttpToRemote(a.baseUrl))
+    .map((a) => `account ${a.name}: base URL is plain http: ${PLAIN_HTTP_RISK}`);
+}
 
 /** String(value), which throws for a YAML mapping that has a "toString" key. */
 function showValue(value: unknown): string {
@@ -59,7 +83,7 @@ function parseThreshold(value: unknown, source: string, problems: Problems): num
   return parsed;
 }
 
-export function accountFromEnv(baseUrl: string, sources: ConfigSources, problems: Problems): Account[] {
+function accountFromEnv(baseUrl: string, sources: ConfigSources, problems: Problems): Account[] {
   const env = sources.env;
   const key = env[ACCOUNT_ENV.key];
   if (!key) {
@@ -92,7 +116,7 @@ export function accountFromEnv(baseUrl: string, sources: ConfigSources, problems
   ];
 }
 
-export function accountsFromFile(
+function accountsFromFile(
   file: string,
   source: string,
   defaultBaseUrl: string,
