@@ -79,11 +79,13 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       collector.record(result);
       renderer.sourceChanged();
     },
-    onAccounts: (current, added) => {
+    onAccounts: (current, { added, replaced }) => {
+      // A replaced account's series go and come back empty: they described another ITNIO account.
+      if (replaced.length > 0) collector.setAccounts(current.filter((a) => !replaced.includes(a)));
       collector.setAccounts(current);
       poller.setAccounts(current);
-      // New accounts get numbers (and readiness) now rather than at the next scheduled poll.
-      void poller.pollSome(added);
+      // New and replaced accounts get numbers (and readiness) now rather than at the next scheduled poll.
+      void poller.pollSome([...added, ...replaced]);
     },
   });
 
