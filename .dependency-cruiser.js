@@ -5,15 +5,16 @@
  */
 const LAYERS = {
   log: [],
+  clock: [],
   itnio: [],
   config: ['log'],
   simulator: ['itnio', 'config'],
-  polling: ['itnio', 'config', 'log'],
-  accounts: ['polling', 'itnio', 'config'],
+  polling: ['clock', 'itnio', 'config', 'log'],
+  accounts: ['clock', 'polling', 'itnio', 'config'],
   web: ['config'],
-  metrics: ['accounts', 'polling', 'itnio', 'config', 'web'],
-  'status-page': ['accounts', 'polling', 'itnio', 'config', 'web'],
-  app: ['metrics', 'status-page', 'web', 'accounts', 'polling', 'itnio', 'config', 'log'],
+  metrics: ['accounts', 'clock', 'polling', 'itnio', 'config', 'web'],
+  'status-page': ['accounts', 'clock', 'polling', 'itnio', 'config', 'web'],
+  app: ['metrics', 'status-page', 'web', 'accounts', 'clock', 'polling', 'itnio', 'config', 'log'],
   cli: ['app', 'simulator', 'polling', 'itnio', 'config', 'log'],
 };
 

@@ -1,3 +1,4 @@
+import { steadyNow } from '../clock/steady';
 import { sameItnioAccount, type Account } from '../config/account';
 import type { BalanceValues } from '../itnio/response';
 import { failureReasonWords, statusMeaning } from '../itnio/failures';
@@ -14,7 +15,10 @@ export interface LastError {
   atMs: number;
 }
 
-/** What the exporter knows of one account from its polls; holds no key or secret. */
+/**
+ * What the exporter knows of one account from its polls; holds no key or secret. Its times are
+ * the steady clock's (src/clock/steady.ts), so ages never go negative when the wall clock steps.
+ */
 export interface AccountStatus {
   name: string;
   lowBalanceThreshold?: number;
@@ -50,6 +54,7 @@ export interface AccountStoreOptions {
   /** --poll.max-age: spend across a longer gap between successful polls counts 0. */
   maxAgeMs: number;
   history?: Omit<HistoryOptions, 'maxGapMs'>;
+  /** The steady clock (the default): the history's window moves with it. */
   now?: () => number;
 }
 
@@ -68,7 +73,7 @@ export class AccountStore {
   private changes = 0;
 
   constructor(options: AccountStoreOptions) {
-    this.history = new BalanceHistory({ ...options.history, maxGapMs: options.maxAgeMs, now: options.now ?? Date.now });
+    this.history = new BalanceHistory({ ...options.history, maxGapMs: options.maxAgeMs, now: options.now ?? steadyNow });
     this.setAccounts(options.accounts);
   }
 
@@ -138,7 +143,8 @@ export class AccountStore {
     // A poll sent with the credentials of before a reload answers for another ITNIO account.
     if (!sameItnioAccount(current, result.account)) return;
     this.changes++;
-    const { outcome, finishedAt } = result;
+    const { outcome } = result;
+    const finishedAt = result.finishedSteadyMs;
     status.lastAttemptMs = finishedAt;
     switch (outcome.kind) {
       case 'success':

@@ -1,3 +1,4 @@
+import { steadyNow } from '../clock/steady';
 import { sameItnioAccount, type Account } from '../config/account';
 import type { BalanceClient, BalanceOutcome } from '../itnio/client';
 
@@ -9,6 +10,11 @@ export interface PollResult {
   startedAt: number;
   /** Unix milliseconds when the answer (or the failure) arrived: startedAt + the duration. */
   finishedAt: number;
+  /**
+   * The steady clock's time of the same moment (src/clock/steady.ts): what ages, expiry and the
+   * history use, because it never steps when the wall clock does.
+   */
+  finishedSteadyMs: number;
   durationSeconds: number;
 }
 
@@ -18,7 +24,10 @@ export interface PollerOptions {
   client: BalanceClient;
   accounts: readonly Account[];
   concurrency: number;
+  /** The wall clock: startedAt, finishedAt. */
   now?: () => number;
+  /** The steady clock: finishedSteadyMs. */
+  steadyNow?: () => number;
   onResult: PollListener;
   /** Called if a listener throws; the poll loop itself carries on. */
   onListenerError?: (error: unknown) => void;
@@ -32,6 +41,7 @@ export class Poller {
   private readonly client: BalanceClient;
   private readonly concurrency: number;
   private readonly now: () => number;
+  private readonly steadyNow: () => number;
   private readonly onResult: PollListener;
   private readonly onListenerError: (error: unknown) => void;
   private accounts: readonly Account[];
@@ -49,6 +59,7 @@ export class Poller {
     this.accounts = options.accounts;
     this.concurrency = Math.max(1, options.concurrency);
     this.now = options.now ?? Date.now;
+    this.steadyNow = options.steadyNow ?? steadyNow;
     this.onResult = options.onResult;
     this.onListenerError = options.onListenerError ?? (() => undefined);
   }
@@ -146,7 +157,8 @@ export class Poller {
     }
     const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      this.onResult({ account, outcome, startedAt, finishedAt: startedAt + durationSeconds * 1000, durationSeconds });
+      const finishedAt = startedAt + durationSeconds * 1000;
+      this.onResult({ account, outcome, startedAt, finishedAt, finishedSteadyMs: this.steadyNow(), durationSeconds });
     } catch (error) {
       this.onListenerError(error);
     }

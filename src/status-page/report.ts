@@ -70,12 +70,15 @@ export interface StatusReportInput {
   accounts: readonly AccountStatus[];
   /** Where the balance history comes from: the account store. */
   history: Pick<AccountStore, 'points' | 'spendPerDay'>;
+  /** Now, on the steady clock the account times are on. */
   nowMs: number;
+  /** Added to steady times to show them as wall clock times (default 0). */
+  wallOffsetMs?: number;
 }
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | undefined, offsetMs = 0): string | null => (ms === undefined ? null : new Date(ms + offsetMs).toISOString());
 
-export function describeError(error: LastError): ErrorReport {
+export function describeError(error: LastError, wallOffsetMs = 0): ErrorReport {
   const isApiStatus = error.kind === 'api_error';
   return {
     kind: isApiStatus ? 'api_status' : 'request_failure',
@@ -83,11 +86,12 @@ export function describeError(error: LastError): ErrorReport {
     meaning: error.meaning,
     hint: isApiStatus ? statusHint(error.code) : failureReasonWords(error.code).hint,
     detail: error.detail,
-    at: new Date(error.atMs).toISOString(),
+    at: new Date(error.atMs + wallOffsetMs).toISOString(),
   };
 }
 
 function accountReport(status: AccountStatus, input: StatusReportInput): AccountReport {
+  const offset = input.wallOffsetMs ?? 0;
   const verdict = accountState(status, input.nowMs, input.maxAgeMs);
   const points = input.history.points(status.name);
   const balance = status.values?.balance ?? null;
@@ -103,15 +107,15 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
     lowBalanceThreshold: threshold.value,
     lowBalanceThresholdSource: threshold.source,
     belowThreshold: balance !== null && balance < threshold.value,
-    lastAttemptAt: iso(status.lastAttemptMs),
-    lastSuccessAt: iso(status.lastSuccessMs),
+    lastAttemptAt: iso(status.lastAttemptMs, offset),
+    lastSuccessAt: iso(status.lastSuccessMs, offset),
     lastSuccessAgeSeconds: status.lastSuccessMs === undefined ? null : Math.max(0, (input.nowMs - status.lastSuccessMs) / 1000),
-    lastError: status.lastError ? describeError(status.lastError) : null,
+    lastError: status.lastError ? describeError(status.lastError, offset) : null,
     spendPerDay: spend,
     daysLeft: spend === null || balance === null ? null : (daysLeft(balance, spend) ?? null),
     spendWindowSeconds: SPEND_WINDOW_MS / 1000,
     spendDataSeconds: points.length === 0 ? 0 : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
-    chart: chartPoints(points, CHART_POINTS).map((p) => [Math.round(p.atMs / 1000), p.balance]),
+    chart: chartPoints(points, CHART_POINTS).map((p) => [Math.round((p.atMs + offset) / 1000), p.balance]),
   };
 }
 
@@ -141,7 +145,7 @@ export function chartPoints(points: readonly HistoryPoint[], maxPoints: number):
 export function buildStatusReport(input: StatusReportInput): StatusReport {
   return {
     exporter: { name: input.name, version: input.version },
-    generatedAt: new Date(input.nowMs).toISOString(),
+    generatedAt: new Date(input.nowMs + (input.wallOffsetMs ?? 0)).toISOString(),
     pollDescription: input.pollDescription,
     maxAgeSeconds: input.maxAgeMs / 1000,
     spendWindowSeconds: SPEND_WINDOW_MS / 1000,

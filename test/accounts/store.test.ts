@@ -16,6 +16,7 @@ const poll = (name: string, finishedAt: number, outcome: BalanceOutcome): PollRe
   outcome,
   startedAt: finishedAt - 250,
   finishedAt,
+  finishedSteadyMs: finishedAt,
   durationSeconds: 0.25,
 });
 const ok = (balance: number): BalanceOutcome => ({ kind: 'success', balance, gift: 1, credit: 2 });
