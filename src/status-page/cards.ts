@@ -138,10 +138,12 @@ export function renderAccountCard(account: AccountReport): string {
   let surge = '';
   if (account.spendSurge && account.spendPerHour !== null && account.surgeThresholdPerHour !== null) {
     const normal = account.normalSpendPerHour ?? 0;
-    const how = normal > 0 ? `${(account.spendPerHour / normal).toFixed(1)} times the normal hour` : 'far more than the normal hour';
+    const times = normal > 0 ? `${(account.spendPerHour / normal).toFixed(1)} times` : 'far more than';
+    const how = `${times} the normal hour`;
     surge =
-      `<p class="surge" data-field="surge"><strong><span aria-hidden="true">⚡</span> Spend surge:</strong> the last hour cost ${how} ` +
-      `(above ${formatAmount(account.surgeThresholdPerHour)}). Check for SMS pumping, a leaked API key or a sending loop.</p>`;
+      '<p class="surge" data-field="surge"><strong><span aria-hidden="true">⚡</span> Spend surge:</strong> ' +
+      `the last hour cost ${how} (above ${formatAmount(account.surgeThresholdPerHour)}). ` +
+      'Check for SMS pumping, a leaked API key or a sending loop.</p>';
   }
   let error = '';
   const e = account.lastError;
@@ -156,8 +158,9 @@ export function renderAccountCard(account: AccountReport): string {
       `<time datetime="${escapeText(e.at)}">${escapeText(e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time></p></div>`;
   }
   return (
-    `<article class="card state-${escapeText(account.state)}" id="account-${name}" data-account="${name}" data-state="${escapeText(account.state)}"` +
-    `${account.spendSurge ? ' data-surge="true"' : ''} aria-labelledby="account-${name}-name">` +
+    `<article class="card state-${escapeText(account.state)}" id="account-${name}" data-account="${name}" ` +
+    `data-state="${escapeText(account.state)}"${account.spendSurge ? ' data-surge="true"' : ''} ` +
+    `aria-labelledby="account-${name}-name">` +
     `<header><h2 id="account-${name}-name">${name}</h2>` +
     `<p class="badge" data-field="state"><span aria-hidden="true">${label.icon}</span> ${label.text}</p></header>` +
     `<p class="reason" data-field="state-reason">${escapeText(account.stateReason)}</p>` +

@@ -120,6 +120,14 @@ export const STATUS_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** How the page's spend-surge mark differs from the alert: both the same rule, different data. */
+const SURGE_NOTE =
+  `<strong>Spend surge</strong>: the last hour cost more than ${RULES_SURGE_FACTOR} times the normal hour and more ` +
+  `than ${RULES_SURGE_FLOOR_PER_HOUR}. The normal hour here is the ${RULES_NORMAL_QUANTILE * 100}th percentile ` +
+  "of the whole hours in this exporter's own history (at most a day, empty after a restart; needs " +
+  `${PAGE_NORMAL_MIN_HOURS} h). The ItniotechSpendSurge alert uses 7 days in Prometheus and also needs the last ` +
+  '5 minutes above the threshold for 15 minutes, so a single bulk send is marked here for an hour but does not page.';
+
 /** The status page: one card per account, readable with JavaScript off, live with it on. */
 export function renderLandingPage(input: LandingPageInput): string {
   const { report } = input;
@@ -147,7 +155,7 @@ ${report.accounts.map(renderAccountCard).join('\n')}
 </section>
 <footer><p id="live">Reload the page for fresh data (this page updates itself when JavaScript is on).</p>
 <p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeText(humanDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold or, without one, the alert rules' default of ${RULES_DEFAULT_LOW_BALANCE_THRESHOLD}) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeText(humanDuration(report.spendWindowSeconds))}, top-ups ignored.</p>
-<p class="sub"><strong>Spend surge</strong>: the last hour cost more than ${RULES_SURGE_FACTOR} times the normal hour and more than ${RULES_SURGE_FLOOR_PER_HOUR}. The normal hour here is the ${RULES_NORMAL_QUANTILE * 100}th percentile of the whole hours in this exporter's own history (at most a day, empty after a restart; needs ${PAGE_NORMAL_MIN_HOURS} h). The ItniotechSpendSurge alert uses 7 days in Prometheus and also needs the last 5 minutes above the threshold for 15 minutes, so a single bulk send is marked here for an hour but does not page.</p></footer>
+<p class="sub">${SURGE_NOTE}</p></footer>
 </main>
 <script>${PAGE_SCRIPT}</script>
 </body>

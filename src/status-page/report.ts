@@ -4,7 +4,13 @@ import { DAY_MS, daysLeft, HOUR_MS, SPEND_WINDOW_MS } from '../accounts/money';
 import type { HistoryPoint } from '../accounts/history';
 import type { AccountStore } from '../accounts/store';
 import { failureReasonWords, statusHint } from '../itnio/failures';
-import { PAGE_NORMAL_MIN_HOURS, RULES_NORMAL_QUANTILE, RULES_SURGE_FACTOR, RULES_SURGE_FLOOR_PER_HOUR, spendSurge } from './surge';
+import {
+  PAGE_NORMAL_MIN_HOURS,
+  RULES_NORMAL_QUANTILE,
+  RULES_SURGE_FACTOR,
+  RULES_SURGE_FLOOR_PER_HOUR,
+  spendSurge,
+} from './surge';
 
 export interface ErrorReport {
   /** api_status: ITNIO answered with a non-zero status; request_failure: no usable answer. */
@@ -177,7 +183,12 @@ export function buildStatusReport(input: StatusReportInput): StatusReport {
     pollDescription: input.pollDescription,
     maxAgeSeconds: input.maxAgeMs / 1000,
     spendWindowSeconds: SPEND_WINDOW_MS / 1000,
-    spendSurgeRule: { factor: RULES_SURGE_FACTOR, floorPerHour: RULES_SURGE_FLOOR_PER_HOUR, normalQuantile: RULES_NORMAL_QUANTILE, normalMinHours: PAGE_NORMAL_MIN_HOURS },
+    spendSurgeRule: {
+      factor: RULES_SURGE_FACTOR,
+      floorPerHour: RULES_SURGE_FLOOR_PER_HOUR,
+      normalQuantile: RULES_NORMAL_QUANTILE,
+      normalMinHours: PAGE_NORMAL_MIN_HOURS,
+    },
     accounts: input.accounts.map((status) => accountReport(status, input)),
   };
 }

@@ -38,7 +38,8 @@ export interface SpendSurge {
  */
 export function spendSurge(points: readonly HistoryPoint[], lastHour: number | undefined, nowMs: number): SpendSurge {
   const first = points[0];
-  const hours = first === undefined ? [] : hourlySpends(points.map((p) => ({ atMs: p.firstAtMs, spent: p.spent })), first.firstAtMs, nowMs);
+  const steps = points.map((p) => ({ atMs: p.firstAtMs, spent: p.spent }));
+  const hours = first === undefined ? [] : hourlySpends(steps, first.firstAtMs, nowMs);
   const normalHour = hours.length >= PAGE_NORMAL_MIN_HOURS ? (quantile(hours, RULES_NORMAL_QUANTILE) ?? null) : null;
   const threshold = normalHour === null ? null : Math.max(RULES_SURGE_FACTOR * normalHour, RULES_SURGE_FLOOR_PER_HOUR);
   const recent = lastHour ?? null;

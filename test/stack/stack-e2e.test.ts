@@ -67,7 +67,9 @@ function shortenRules(text: string): string {
 function shortenSurgeRules(text: string): string {
   const replace = (from: string, to: string, times: number) => (input: string): string => {
     const found = input.split(from).length - 1;
-    if (found !== times) throw new Error(`expected ${times} × "${from}" in the rules, found ${found}: update shortenSurgeRules`);
+    if (found !== times) {
+      throw new Error(`expected ${times} × "${from}" in the rules, found ${found}: update shortenSurgeRules`);
+    }
     return input.split(from).join(to);
   };
   const steps = [
@@ -80,7 +82,10 @@ function shortenSurgeRules(text: string): string {
   const start = shortened.indexOf('- alert: ItniotechSpendSurge');
   const end = shortened.indexOf('- alert:', start + 1);
   if (start < 0 || end < 0) throw new Error('ItniotechSpendSurge not found in the rules: update shortenSurgeRules');
-  const alert = replace('keep_firing_for: 1s', 'keep_firing_for: 5s', 1)(replace('for: 2s', 'for: 8s', 1)(shortened.slice(start, end)));
+  const alert = [replace('for: 2s', 'for: 8s', 1), replace('keep_firing_for: 1s', 'keep_firing_for: 5s', 1)].reduce(
+    (rules, step) => step(rules),
+    shortened.slice(start, end),
+  );
   return shortened.slice(0, start) + alert + shortened.slice(end);
 }
 
@@ -162,7 +167,8 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
 
     const promPort = await freePort();
     promUrl = `http://127.0.0.1:${promPort}`;
-    writeFileSync(join(dir, 'itniotech.rules.yml'), shortenSurgeRules(shortenRules(readFileSync(join(ROOT, 'prometheus', 'rules', 'itniotech.rules.yml'), 'utf8'))));
+    const rules = readFileSync(join(ROOT, 'prometheus', 'rules', 'itniotech.rules.yml'), 'utf8');
+    writeFileSync(join(dir, 'itniotech.rules.yml'), shortenSurgeRules(shortenRules(rules)));
     const prom = parse(readFileSync(join(ROOT, 'prometheus', 'prometheus.yml'), 'utf8')) as {
       global: Record<string, string>;
       rule_files: string[];
@@ -269,11 +275,9 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
         };
         // The 90th percentile shrugs off a surge shorter than a tenth of its window: give it 150 s
         // of normal spending (1 per second: 60 per 60 s "hour") before the surge.
-        await eventually(
-          async () => ((await query('count_over_time(itniotech:balance_spend_per_hour:rate1h{account="surge"}[10m:5s]) >= 30')).length > 0 ? true : undefined),
-          '150 s of normal spend history for surge',
-          180_000,
-        );
+        const history = 'count_over_time(itniotech:balance_spend_per_hour:rate1h{account="surge"}[10m:5s]) >= 30';
+        const enough = async (): Promise<true | undefined> => ((await query(history)).length > 0 ? true : undefined);
+        await eventually(enough, '150 s of normal spend history for surge', 180_000);
         const normal = await rate('itniotech:balance_spend_per_hour:normal7d');
         expect(normal).toBeGreaterThan(30);
         expect(normal).toBeLessThan(90);
@@ -281,19 +285,25 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
 
         // A hundred times the normal spend: the 60 s rate passes 5 × normal within seconds.
         simulator.update(SURGE.apiKey, { spendPerHour: 360_000 });
-        await eventually(async () => ((await firing('ItniotechSpendSurge', 'surge')) ? true : undefined), 'ItniotechSpendSurge firing for surge', 60_000);
-        await eventually(async () => (notified('ItniotechSpendSurge', 'surge', 'firing') ? true : undefined), 'ItniotechSpendSurge at the webhook', 30_000);
+        const surging = async (): Promise<true | undefined> =>
+          (await firing('ItniotechSpendSurge', 'surge')) ? true : undefined;
+        await eventually(surging, 'ItniotechSpendSurge firing for surge', 60_000);
+        const sentAs = (status: 'firing' | 'resolved') => async (): Promise<true | undefined> =>
+          notified('ItniotechSpendSurge', 'surge', status) ? true : undefined;
+        await eventually(sentAs('firing'), 'ItniotechSpendSurge at the webhook', 30_000);
         const sent = notifications
           .flatMap((n) => n.alerts)
           .find((a) => a.labels.alertname === 'ItniotechSpendSurge' && a.labels.account === 'surge');
         expect(sent?.labels.severity).toBe('critical');
-        expect(sent?.annotations?.summary).toMatch(/^ITNIO account surge: spend surge, [\d.]+ in the last hour, [\d.]+ times the normal [\d.]+ per hour$/);
+        expect(sent?.annotations?.summary).toMatch(
+          /^ITNIO account surge: spend surge, [\d.]+ in the last hour, [\d.]+ times the normal [\d.]+ per hour$/,
+        );
 
         // Back to normal: the 5 s window falls under the threshold at once, the alert resolves
         // after keep_firing_for, in Prometheus and at the webhook.
         simulator.update(SURGE.apiKey, { spendPerHour: 3600 });
-        await eventually(async () => (!(await firing('ItniotechSpendSurge', 'surge')) ? true : undefined), 'ItniotechSpendSurge resolved', 60_000);
-        await eventually(async () => (notified('ItniotechSpendSurge', 'surge', 'resolved') ? true : undefined), 'ItniotechSpendSurge resolved at the webhook', 30_000);
+        await eventually(async () => ((await surging()) ? undefined : true), 'ItniotechSpendSurge resolved', 60_000);
+        await eventually(sentAs('resolved'), 'ItniotechSpendSurge resolved at the webhook', 30_000);
       } catch (error) {
         throw new Error(`${(error as Error).message}\n--- daemon log (tail) ---\n${daemonLog.join('').slice(-3000)}`);
       }

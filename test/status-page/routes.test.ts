@@ -129,7 +129,13 @@ describe('GET /api/v1/status after polls', () => {
     expect(healthy?.spendPerDay).toBeCloseTo(60, 6);
     expect(healthy?.daysLeft).toBeCloseTo(1985 / 60, 6);
     // All within the last hour: 15 spent, no whole hour of history yet, so no normal and no surge.
-    expect(healthy).toMatchObject({ spendPerHour: 15, normalSpendPerHour: null, normalSpendMinHours: 20, surgeThresholdPerHour: null, spendSurge: false });
+    expect(healthy).toMatchObject({
+      spendPerHour: 15,
+      normalSpendPerHour: null,
+      normalSpendMinHours: 20,
+      surgeThresholdPerHour: null,
+      spendSurge: false,
+    });
 
     expect(byName.get(LOW.name)).toMatchObject({ state: 'low', balance: LOW.balance, belowThreshold: true, spendPerDay: 0, daysLeft: null });
   });

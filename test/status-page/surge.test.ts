@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { BalanceHistory } from '../../src/accounts/history';
 import { DAY_MS, HOUR_MS } from '../../src/accounts/money';
-import { PAGE_NORMAL_MIN_HOURS, RULES_NORMAL_QUANTILE, RULES_SURGE_FACTOR, RULES_SURGE_FLOOR_PER_HOUR, spendSurge } from '../../src/status-page/surge';
+import {
+  PAGE_NORMAL_MIN_HOURS,
+  RULES_NORMAL_QUANTILE,
+  RULES_SURGE_FACTOR,
+  RULES_SURGE_FLOOR_PER_HOUR,
+  spendSurge,
+} from '../../src/status-page/surge';
 
 const MINUTE = 60_000;
 /** A whole hour, so that hours of history are whole clock hours. */
@@ -77,19 +83,23 @@ describe('spendSurge', () => {
   });
 
   test('no history: nothing known', () => {
-    expect(spendSurge([], undefined, START)).toEqual({ lastHour: null, normalHour: null, normalHours: 0, threshold: null, surging: false });
+    const nothing = { lastHour: null, normalHour: null, normalHours: 0, threshold: null, surging: false };
+    expect(spendSurge([], undefined, START)).toEqual(nothing);
   });
 });
 
 describe("ItniotechSpendSurge's tunables", () => {
-  const rules = parse(readFileSync(join(__dirname, '..', '..', 'prometheus', 'rules', 'itniotech.rules.yml'), 'utf8')) as {
+  const file = join(__dirname, '..', '..', 'prometheus', 'rules', 'itniotech.rules.yml');
+  const rules = parse(readFileSync(file, 'utf8')) as {
     groups: Array<{ rules: Array<{ record?: string; expr: string }> }>;
   };
-  const expr = (record: string): string => rules.groups.flatMap((g) => g.rules).find((r) => r.record === record)?.expr ?? '';
+  const expr = (record: string): string =>
+    rules.groups.flatMap((g) => g.rules).find((r) => r.record === record)?.expr ?? '';
 
   test('the page applies the factor and floor of itniotech:balance_spend_per_hour:surge_threshold', () => {
     // `clamp_min(FACTOR * itniotech:balance_spend_per_hour:normal7d, FLOOR)`
-    const match = /clamp_min\(\s*([\d.]+)\s*\*\s*itniotech:balance_spend_per_hour:normal7d\s*,\s*([\d.]+)\s*\)/.exec(expr('itniotech:balance_spend_per_hour:surge_threshold'));
+    const threshold = expr('itniotech:balance_spend_per_hour:surge_threshold');
+    const match = /clamp_min\(\s*([\d.]+)\s*\*\s*itniotech:balance_spend_per_hour:normal7d\s*,\s*([\d.]+)\s*\)/.exec(threshold);
     expect(match).not.toBeNull();
     expect([RULES_SURGE_FACTOR, RULES_SURGE_FLOOR_PER_HOUR]).toEqual([Number(match?.[1]), Number(match?.[2])]);
   });
