@@ -1,10 +1,16 @@
 import { accountState, lowBalanceThreshold, type AccountState, type LowBalanceThreshold } from './verdict';
 import type { AccountStatus, LastError } from '../accounts/store';
-import { daysLeft, SPEND_WINDOW_MS } from '../accounts/money';
+import { DAY_MS, daysLeft, HOUR_MS, SPEND_WINDOW_MS } from '../accounts/money';
 import type { HistoryPoint } from '../accounts/history';
 import type { AccountStore } from '../accounts/store';
 import { failureReasonWords, statusHint } from '../itnio/failures';
-
+import {
+  PAGE_NORMAL_MIN_HOURS,
+  RULES_NORMAL_QUANTILE,
+  RULES_SURGE_FACTOR,
+  RULES_SURGE_FLOOR_PER_HOUR,
+  spendSurge,
+} from './surge';
 
 export interface ErrorReport {
   /** api_status: ITNIO answered with a non-zero status; request_failure: no usable answer. */
@@ -49,6 +55,21 @@ export interface AccountReport {
   spendWindowSeconds: number;
   /** How much of that window the kept history covers; less means spendPerDay is an under-estimate. */
   spendDataSeconds: number;
+  /** Spent in the last hour, i.e. per hour (top-ups ignored); null without two polls. */
+  spendPerHour: number | null;
+  /**
+   * The normal hour: the spendSurgeRule quantile of the spend of each whole hour in the kept
+   * history (not Prometheus' 7 days); null until normalSpendHours reaches normalSpendMinHours.
+   */
+  normalSpendPerHour: number | null;
+  /** Whole hours of kept history behind normalSpendPerHour. */
+  normalSpendHours: number;
+  /** Whole hours needed before normalSpendPerHour is given. */
+  normalSpendMinHours: number;
+  /** max(factor × normalSpendPerHour, floor) per hour; null without a normal. */
+  surgeThresholdPerHour: number | null;
+  /** spendPerHour is above surgeThresholdPerHour: the last hour was a spend surge. */
+  spendSurge: boolean;
   /** The kept history, oldest first, thinned to at most CHART_POINTS for the chart. */
   chart: ChartPoint[];
 }
@@ -59,7 +80,16 @@ export interface StatusReport {
   pollDescription: string;
   maxAgeSeconds: number;
   spendWindowSeconds: number;
+  /** The tunables of ItniotechSpendSurge that the page applies, and the history it needs. */
+  spendSurgeRule: SpendSurgeRule;
   accounts: AccountReport[];
+}
+
+export interface SpendSurgeRule {
+  factor: number;
+  floorPerHour: number;
+  normalQuantile: number;
+  normalMinHours: number;
 }
 
 export interface StatusReportInput {
@@ -97,6 +127,8 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
   const balance = status.values?.balance ?? null;
   const spend = input.history.spendPerDay(status.name) ?? null;
   const threshold = lowBalanceThreshold(status);
+  const hourly = input.history.spendPerDay(status.name, HOUR_MS);
+  const surge = spendSurge(points, hourly === undefined ? undefined : (hourly * HOUR_MS) / DAY_MS, input.nowMs);
   return {
     name: status.name,
     state: verdict.state,
@@ -115,6 +147,12 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
     daysLeft: spend === null || balance === null ? null : (daysLeft(balance, spend) ?? null),
     spendWindowSeconds: SPEND_WINDOW_MS / 1000,
     spendDataSeconds: points.length === 0 ? 0 : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
+    spendPerHour: surge.lastHour,
+    normalSpendPerHour: surge.normalHour,
+    normalSpendHours: surge.normalHours,
+    normalSpendMinHours: PAGE_NORMAL_MIN_HOURS,
+    surgeThresholdPerHour: surge.threshold,
+    spendSurge: surge.surging,
     chart: chartPoints(points, CHART_POINTS).map((p) => [Math.round((p.atMs + offset) / 1000), p.balance]),
   };
 }
@@ -149,6 +187,12 @@ export function buildStatusReport(input: StatusReportInput): StatusReport {
     pollDescription: input.pollDescription,
     maxAgeSeconds: input.maxAgeMs / 1000,
     spendWindowSeconds: SPEND_WINDOW_MS / 1000,
+    spendSurgeRule: {
+      factor: RULES_SURGE_FACTOR,
+      floorPerHour: RULES_SURGE_FLOOR_PER_HOUR,
+      normalQuantile: RULES_NORMAL_QUANTILE,
+      normalMinHours: PAGE_NORMAL_MIN_HOURS,
+    },
     accounts: input.accounts.map((status) => accountReport(status, input)),
   };
 }
