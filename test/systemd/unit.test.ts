@@ -1,8 +1,9 @@
 /**
  * deploy/systemd/itniotech-exporter.service: `systemd-analyze verify` accepts it, its offline
  * security exposure is at most 2.0, and the API secret reaches the exporter as a credential:
- * the unit's own environment, with %d made a directory holding the LoadCredential= file, is
- * all the exporter needs for a successful --check.
+ * the unit's own environment, with %d made a directory holding the credential systemd makes of
+ * the secret file, is all the exporter needs for a successful --check. under-systemd.test.ts runs
+ * the unit under a real systemd.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,7 +50,8 @@ describe(UNIT_NAME, () => {
     expect(values('Restart')).toEqual(['on-failure']);
     expect(values('MemoryDenyWriteExecute')).toEqual(['no']);
     expect(values('ExecStart')).toEqual(['/usr/local/bin/itniotech-exporter']);
-    expect(values('LoadCredential')).toEqual(['itnio_api_secret:/etc/itniotech-exporter/api_secret']);
+    // A directory: each file FILE in it becomes the credential itnio_FILE.
+    expect(values('LoadCredential')).toEqual(['itnio:/etc/itniotech-exporter/secrets']);
     expect(values('Environment').filter((e) => e.startsWith('ITNIO_'))).toEqual(['ITNIO_API_SECRET_FILE=%d/itnio_api_secret']);
     expect(unit).not.toMatch(/ITNIO_API_SECRET=/);
   });
@@ -65,10 +67,9 @@ describe(UNIT_NAME, () => {
     test("the unit's environment, %d resolved, is enough for --check", async () => {
       const credentials = join(dir, 'credentials');
       mkdirSync(credentials, { mode: 0o700 });
-      for (const credential of values('LoadCredential')) {
-        const id = credential.split(':')[0] as string;
-        writeFileSync(join(credentials, id), account.apiSecret, { mode: 0o400 });
-      }
+      // The file the install steps write, /etc/itniotech-exporter/secrets/api_secret, as systemd names it.
+      const [id] = (values('LoadCredential')[0] ?? '').split(':');
+      writeFileSync(join(credentials, `${id}_api_secret`), account.apiSecret, { mode: 0o400 });
       const env: Record<string, string> = { CREDENTIALS_DIRECTORY: credentials, ITNIO_API_KEY: account.apiKey };
       for (const assignment of values('Environment')) {
         const [name, ...value] = assignment.split('=');
