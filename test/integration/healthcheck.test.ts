@@ -5,11 +5,12 @@ import { createTestPki, HTPASSWD_HASH, type TestPki } from '../support/certs';
 import { ACCOUNT_A, startHarness, type Harness } from '../support/exporter-harness';
 import { assertBuilt, ROOT } from '../support/exporter-process';
 
-/** Runs the container health probe (the Dockerfile's HEALTHCHECK) with the given environment. */
-function probe(env: Record<string, string>): Promise<number | null> {
+/** Runs the container health probe (the Dockerfile's HEALTHCHECK) with the given environment and flags. */
+function probe(env: Record<string, string>, args: string[] = []): Promise<number | null> {
   assertBuilt();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'healthcheck.js')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+    const script = join(ROOT, 'dist', 'healthcheck.js');
+    const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
     child.on('exit', (code) => resolve(code));
   });
 }
@@ -32,6 +33,20 @@ describe('dist/healthcheck.js', () => {
       await harness.close();
     }
     expect(await probe({ ITNIO_LISTEN_ADDRESS: `127.0.0.1:${port}` })).toBe(1);
+  });
+
+  // Without flags of its own the probe reads those of PID 1 (the exporter, in a container): the image test covers that.
+  test('takes the listen address and web config from its own flags, which win over the environment', async () => {
+    const webConfig = join(pki.dir, 'flag-web.yml');
+    writeFileSync(webConfig, `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n`);
+    const harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
+    try {
+      const flags = [`--web.listen-address=127.0.0.1:${portOf(harness.exporter.url)}`, '--web.config.file', webConfig, '--poll.interval=5s'];
+      expect(await probe({ ITNIO_LISTEN_ADDRESS: '127.0.0.1:1' }, flags)).toBe(0);
+      expect(await probe({}, flags.slice(0, 1))).toBe(1);
+    } finally {
+      await harness.close();
+    }
   });
 
   test('stays on plain HTTP with a basic-auth-only web config (/healthz needs no password)', async () => {

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { testWithBinaries } from '../support/binaries';
+import { PROMTOOL, testWithBinaries } from '../support/binaries';
 
 const root = path.join(__dirname, '../..');
 
@@ -27,17 +27,18 @@ function expectSuccess(binary: string, args: string[]): string {
 }
 
 describe('Prometheus', () => {
-  withBinary('promtool', 'promtool check config prometheus/prometheus.yml', () => {
-    expectSuccess('promtool', ['check', 'config', 'prometheus/prometheus.yml']);
+  withBinary(PROMTOOL, 'promtool check config prometheus/prometheus.yml', () => {
+    expectSuccess(PROMTOOL, ['check', 'config', 'prometheus/prometheus.yml']);
   });
 
-  withBinary('promtool', 'promtool check rules --lint=all --lint-fatal', () => {
-    expectSuccess('promtool', ['check', 'rules', '--lint=all', '--lint-fatal', 'prometheus/rules/itniotech.rules.yml']);
+  withBinary(PROMTOOL, 'promtool check rules --lint=all --lint-fatal', () => {
+    expectSuccess(PROMTOOL, ['check', 'rules', '--lint=all', '--lint-fatal', 'prometheus/rules/itniotech.rules.yml']);
   });
 
-  withBinary('promtool', 'promtool test rules (alert and recording rule unit tests)', () => {
-    const output = expectSuccess('promtool', ['test', 'rules', 'prometheus/rules/itniotech.rules.test.yml']);
-    expect(output).toContain('SUCCESS');
+  withBinary(PROMTOOL, 'promtool test rules (alert and recording rule unit tests)', () => {
+    const files = ['prometheus/rules/itniotech.rules.test.yml', 'prometheus/rules/itniotech.spend.rules.test.yml'];
+    const output = expectSuccess(PROMTOOL, ['test', 'rules', ...files]);
+    expect(output.match(/SUCCESS/g)).toHaveLength(files.length);
   });
 });
 

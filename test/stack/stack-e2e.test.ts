@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
-import { testWithBinaries } from '../support/binaries';
+import { PROMETHEUS, testWithBinaries } from '../support/binaries';
 import { eventually, ROOT, startExporterProcess, type ExporterProcess } from '../support/exporter-process';
 
 const SHOP = { apiKey: 'e2eShop1', apiSecret: 'e2e-secret-shop' };
@@ -187,7 +187,7 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
     }
     writeFileSync(join(dir, 'prometheus.yml'), stringify(prom));
     prometheus = startDaemon(
-      'prometheus',
+      PROMETHEUS,
       [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--rules.alert.resend-delay=1s'],
       daemonLog,
     );
@@ -204,7 +204,7 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
   });
 
   testWithBinaries(
-    ['prometheus', 'prometheus-alertmanager'],
+    [PROMETHEUS, 'prometheus-alertmanager'],
     'alerts fire, reach the webhook with the account, and resolve; every dashboard query has data',
     async () => {
       try {
