@@ -227,11 +227,13 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
         // Every expression of the Grafana dashboard returns data, with the variables as "All".
         const dashboard = JSON.parse(readFileSync(join(ROOT, 'grafana', 'dashboards', 'itniotech.json'), 'utf8')) as {
           panels: Array<{ title: string; targets?: Array<{ expr?: string }> }>;
-          annotations: { list: Array<{ expr?: string; name: string }> };
+          annotations: { list: Array<{ expr?: string; target?: { expr?: string }; name: string }> };
         };
         const exprs = [
           ...dashboard.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.expr).map((t) => ({ where: p.title, expr: t.expr as string }))),
-          ...dashboard.annotations.list.filter((a) => a.expr).map((a) => ({ where: `annotation ${a.name}`, expr: a.expr as string })),
+          ...dashboard.annotations.list
+            .filter((a) => a.expr ?? a.target?.expr)
+            .map((a) => ({ where: `annotation ${a.name}`, expr: (a.expr ?? a.target?.expr) as string })),
         ];
         expect(exprs.length).toBeGreaterThan(10);
         const empty: string[] = [];
