@@ -115,7 +115,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   });
   const logger = createLogger('info', sink);
   const registry = new Registry();
-  const collector = new BalanceCollector({ registry, accounts: [account], maxAgeMs: 3_600_000, pollDescription: 'as fast as possible', version: 'soak' });
+  const collector = new BalanceCollector({ registry, accounts: [account], maxAgeMs: 3_600_000, version: 'soak' });
   const statuses = new AccountStatusStore([account]);
   const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount }, createProcessRegistry());
   let successes = 0;

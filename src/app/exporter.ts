@@ -52,7 +52,6 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     registry,
     accounts: config.accounts,
     maxAgeMs: config.pollMaxAgeMs,
-    pollDescription: config.pollDescription,
     version: EXPORTER_VERSION,
     now,
   });

@@ -9,8 +9,6 @@ export interface CollectorOptions {
   accounts: readonly Account[];
   /** Series of balance values older than this are removed after failed polls. */
   maxAgeMs: number;
-  /** Words for HELP strings, e.g. "every 60s". */
-  pollDescription: string;
   version: string;
   now?: () => number;
 }
@@ -50,7 +48,7 @@ export class BalanceCollector {
 
   constructor(options: CollectorOptions) {
     const registers = [options.registry];
-    const cached = `Cached from a background getBalance poll (${options.pollDescription}), not fetched at scrape time.`;
+    const cached = 'Cached from a background getBalance poll, not fetched at scrape time.';
     this.now = options.now ?? Date.now;
     this.maxAgeMs = options.maxAgeMs;
     this.up = new MetricFamily({

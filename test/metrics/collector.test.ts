@@ -9,7 +9,7 @@ const otp: Account = { name: 'otp', apiKey: 'k-otp', apiSecret: 'secret-otp', ba
 function setup(accounts: Account[] = [shop, otp]) {
   let now = 1_700_000_000_000;
   const registry = new Registry();
-  const collector = new BalanceCollector({ registry, accounts, maxAgeMs: 3_600_000, pollDescription: 'every 1m', version: '9.9.9', now: () => now });
+  const collector = new BalanceCollector({ registry, accounts, maxAgeMs: 3_600_000, version: '9.9.9', now: () => now });
   const record = (account: Account, outcome: BalanceOutcome, durationSeconds = 0.25): void => {
     collector.record({ account, outcome, startedAt: now, durationSeconds });
   };
@@ -112,11 +112,14 @@ describe('BalanceCollector', () => {
     expect((await t.registry.metrics()).includes('account="otp"')).toBe(false);
   });
 
-  test('HELP says the values are cached from a background poll and how often; no secret anywhere', async () => {
+  test('HELP says the values are cached from a background poll, and names no deployment setting; no secret anywhere', async () => {
     const t = setup();
     t.record(shop, ok(1));
     const text = await t.registry.metrics();
-    expect(text).toMatch(/# HELP itniotech_balance .*background getBalance poll \(every 1m\)/);
+    expect(text).toContain('# HELP itniotech_balance Paid account balance from the last successful poll. Cached from a background getBalance poll, not fetched at scrape time.\n');
+    const helps = text.split('\n').filter((l) => l.startsWith('# HELP '));
+    expect(helps).toHaveLength(11);
+    for (const help of helps) expect(help).not.toMatch(/every|cron|\d+\s*(s|m|h)\b/);
     for (const secret of ['secret-shop', 'k-shop', 'secret-otp', 'k-otp']) expect(text).not.toContain(secret);
   });
 });

@@ -73,7 +73,7 @@ describe('BalanceCollector.render', () => {
   test('is the registry text, byte for byte, through successes, failures, expiry and account changes', async () => {
     let now = 1_700_000_000_000;
     const registry = new Registry();
-    const collector = new BalanceCollector({ registry, accounts, maxAgeMs: 60_000, pollDescription: 'every 1m', version: '1.2.3', now: () => now });
+    const collector = new BalanceCollector({ registry, accounts, maxAgeMs: 60_000, version: '1.2.3', now: () => now });
     const [shop, otp] = accounts as [Account, Account];
     const check = async (): Promise<void> => expect(collector.render()).toBe(await registry.metrics());
     await check();

@@ -58,7 +58,7 @@ describe('/metrics', () => {
 
   beforeAll(async () => {
     const registry = new Registry();
-    collector = new BalanceCollector({ registry, accounts: [shop], maxAgeMs: 3_600_000, pollDescription: 'every 1m', version: '1.0.0' });
+    collector = new BalanceCollector({ registry, accounts: [shop], maxAgeMs: 3_600_000, version: '1.0.0' });
     const c = collector;
     const renderer = new MetricsRenderer({ registry, changeCount: () => c.changeCount, render: () => c.render() }, createProcessRegistry());
     const app = createApp({
