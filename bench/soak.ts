@@ -117,7 +117,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const registry = new Registry();
   const collector = new BalanceCollector({ registry, accounts: [account], maxAgeMs: 3_600_000, version: 'soak' });
   const statuses = new AccountStatusStore([account]);
-  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount }, createProcessRegistry());
+  const renderer = new MetricsRenderer(collector, createProcessRegistry());
   let successes = 0;
   const poller = new Poller({
     client: createBalanceClient({ timeoutMs: 5000 }),

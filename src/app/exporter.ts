@@ -66,14 +66,12 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       collector.record(result);
       statuses.record(result);
       history.record(result);
-      // An aborted poll (shutdown, removed account) changes nothing to render.
-      if (result.outcome.kind !== 'aborted') renderer.sourceChanged();
       logPollResult(logger, result);
     },
     onListenerError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
   const processRegistry = createProcessRegistry();
-  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount, render: () => collector.render() }, processRegistry);
+  const renderer = new MetricsRenderer(collector, processRegistry, { pollsRunning: () => poller.busy });
   // Probes stay open so an orchestrator needs no password.
   const auth = new BasicAuth({ users: config.web?.users ?? new Map(), openPaths: ['/healthz', '/readyz'], realm: EXPORTER_NAME });
   for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) logger.warn(warning);

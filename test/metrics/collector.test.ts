@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
 import { BalanceCollector, MAX_UNKNOWN_STATUSES } from '../../src/metrics/collector';
 import type { BalanceOutcome } from '../../src/itnio/client';
@@ -96,9 +96,9 @@ describe('BalanceCollector', () => {
 
   test('aborted polls change nothing', async () => {
     const t = setup();
-    const before = t.collector.changeCount;
+    const before = t.collector.changeCount();
     t.record(shop, { kind: 'aborted' });
-    expect(t.collector.changeCount).toBe(before);
+    expect(t.collector.changeCount()).toBe(before);
     expect(await t.sample('itniotech_requests_total', 'account="shop"')).toBe(0);
   });
 
@@ -121,6 +121,63 @@ describe('BalanceCollector', () => {
     expect(helps).toHaveLength(11);
     for (const help of helps) expect(help).not.toMatch(/every|cron|\d+\s*(s|m|h)\b/);
     for (const secret of ['secret-shop', 'k-shop', 'secret-otp', 'k-otp']) expect(text).not.toContain(secret);
+  });
+
+  test('HELP is the same whatever the configuration', async () => {
+    const helps = async (accounts: Account[], maxAgeMs: number): Promise<string[]> => {
+      const registry = new Registry();
+      new BalanceCollector({ registry, accounts, maxAgeMs, version: '1' });
+      return (await registry.metrics()).split('\n').filter((l) => l.startsWith('# HELP '));
+    };
+    expect(await helps([shop], 60_000)).toEqual(await helps([otp], 86_400_000));
+  });
+
+  test("registers prom-client's own Gauge and Counter objects on the registry it is given", () => {
+    const t = setup();
+    expect(t.registry.getSingleMetric('itniotech_balance')).toBeInstanceOf(Gauge);
+    expect(t.registry.getSingleMetric('itniotech_up')).toBeInstanceOf(Gauge);
+    expect(t.registry.getSingleMetric('itniotech_requests_total')).toBeInstanceOf(Counter);
+    expect(t.registry.getSingleMetric('itniotech_api_errors_total')).toBeInstanceOf(Counter);
+    expect(t.registry.getMetricsAsArray().map((m) => m.name)).toEqual([
+      'itniotech_up',
+      'itniotech_balance',
+      'itniotech_gift_balance',
+      'itniotech_credit_limit',
+      'itniotech_api_errors_total',
+      'itniotech_request_failures_total',
+      'itniotech_requests_total',
+      'itniotech_poll_duration_seconds',
+      'itniotech_last_success_timestamp_seconds',
+      'itniotech_balance_low_threshold',
+      'itniotech_exporter_build_info',
+    ]);
+  });
+
+  test('says which of its metrics changed, and calls its listeners once per change', () => {
+    const t = setup();
+    let calls = 0;
+    t.collector.onChange(() => calls++);
+    const counts = (): Record<string, number | undefined> =>
+      Object.fromEntries(['itniotech_balance', 'itniotech_api_errors_total', 'itniotech_exporter_build_info'].map((n) => [n, t.collector.metricChangeCount(n)]));
+    const before = counts();
+    t.record(shop, ok(3));
+    expect(calls).toBe(1);
+    const afterSuccess = counts();
+    expect(afterSuccess.itniotech_balance).toBeGreaterThan(before.itniotech_balance as number);
+    expect(afterSuccess.itniotech_api_errors_total).toBe(before.itniotech_api_errors_total);
+    expect(afterSuccess.itniotech_exporter_build_info).toBe(before.itniotech_exporter_build_info);
+    t.record(shop, { kind: 'api_error', status: '-1', reason: '' });
+    expect(counts().itniotech_api_errors_total).toBeGreaterThan(afterSuccess.itniotech_api_errors_total as number);
+    expect(counts().itniotech_balance).toBe(afterSuccess.itniotech_balance);
+    // Not the collector's: the exposition renders such a metric on every rebuild.
+    expect(t.collector.metricChangeCount('process_cpu_seconds_total')).toBeUndefined();
+    // The last success finished 250 ms after it started.
+    t.advance(3_600_251);
+    t.collector.expireStale();
+    expect(counts().itniotech_balance).toBeGreaterThan(afterSuccess.itniotech_balance as number);
+    expect(calls).toBe(3);
+    t.collector.expireStale();
+    expect(calls).toBe(3);
   });
 });
 
