@@ -113,6 +113,8 @@ export interface PollScrapeResult {
   /** Fewest accounts whose exported balance moved across one cycle. */
   balancesChangedMin: number;
   runs: WrkResult[];
+  /** The same exporter scraped between cycles right after, as a reference for how busy the machine was. */
+  between: WrkResult;
 }
 
 export interface BenchResult {
@@ -366,8 +368,9 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
   // The cycle outlasts a wrk run by about 2 s.
   const latencyMs = Math.max(options.pollLatencyMs, Math.ceil(((options.durationSeconds + 2) * 1000 * concurrency) / count));
   const idealSeconds = (count * latencyMs) / 1000 / concurrency;
-  // Cron steps divide the minute; leave room for a cycle slowed down by the scrapes.
-  const intervalSeconds = [2, 3, 4, 5, 6, 10, 12, 15, 20, 30].find((s) => s >= idealSeconds * 1.3 + 1) ?? 60;
+  // Cron steps divide the minute; leave room for a cycle slowed down by the scrapes, and for
+  // one wrk run between two cycles.
+  const intervalSeconds = [2, 3, 4, 5, 6, 10, 12, 15, 20, 30].find((s) => s >= idealSeconds * 1.3 + options.durationSeconds + 2) ?? 60;
   const dir = mkdtempSync(join(tmpdir(), 'itnio-bench-poll-scrapes-'));
   // 3600 per hour: every poll sees a balance about 1 lower per second since the last.
   const accounts = benchAccounts(count, 3600);
@@ -390,6 +393,15 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
     await untilQuiet(simulator, quietMs, deadline);
     let before = await balances();
     const runs: WrkResult[] = [];
+    const wrk = (): Promise<WrkResult> =>
+      runWrk({
+        url: metricsUrl,
+        durationSeconds: options.durationSeconds,
+        threads: options.threads,
+        connections: options.connections,
+        headers: PROMETHEUS_SCRAPE_HEADERS,
+        binary: options.wrkBinary,
+      });
     let cycleShareAtWrkEnd = 0;
     let balancesChangedMin = Infinity;
     for (let run = 1; run <= options.runs; run++) {
@@ -398,14 +410,7 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
         if (Date.now() > deadline) throw new Error('no scheduled poll cycle began in time');
         await sleep(5);
       }
-      const result = await runWrk({
-        url: metricsUrl,
-        durationSeconds: options.durationSeconds,
-        threads: options.threads,
-        connections: options.connections,
-        headers: PROMETHEUS_SCRAPE_HEADERS,
-        binary: options.wrkBinary,
-      });
+      const result = await wrk();
       const share = (simulator.requestCount() - idle) / count;
       if (share >= 1) throw new Error(`poll cycle ${run} sent all its ${count} requests before its wrk run ended; the scrapes did not all fall inside it`);
       cycleShareAtWrkEnd = Math.max(cycleShareAtWrkEnd, share);
@@ -417,6 +422,16 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
       before = after;
       log(`  during poll cycle ${run}/${options.runs}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyP99Ms.toFixed(2)} ms; wrk ended at ${(share * 100).toFixed(0)}% of the cycle; ${changed} of ${count} balances moved`);
     }
+    // Ticks fall on multiples of the interval (UTC seconds); wait for a gap long enough for one run.
+    const intervalMs = intervalSeconds * 1000;
+    while (Math.ceil(Date.now() / intervalMs) * intervalMs - Date.now() < (options.durationSeconds + 1) * 1000) {
+      await sleep(Math.ceil(Date.now() / intervalMs) * intervalMs - Date.now() + 500);
+      await untilQuiet(simulator, quietMs, deadline);
+    }
+    const idle = simulator.requestCount();
+    const between = await wrk();
+    if (simulator.requestCount() !== idle) throw new Error('a poll cycle began during the run between cycles');
+    log(`  between poll cycles: ${between.requestsPerSecond.toFixed(0)} req/s, p99 ${between.latencyP99Ms.toFixed(2)} ms`);
     return {
       accounts: count,
       latencyMs,
@@ -430,6 +445,7 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
       cycleShareAtWrkEnd,
       balancesChangedMin,
       runs,
+      between,
     };
   } finally {
     await exporter?.stop();

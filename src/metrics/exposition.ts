@@ -144,11 +144,12 @@ export class MetricsRenderer {
     this.renderTimer.unref();
   }
 
-  /** Drops the cached process metrics, for a change that must show at the next scrape (a reload). */
+  /** Drops the cached process metrics, for a change that must show soon (a reload): at the next scrape unless polls run. */
   processChanged(): void {
     // A rebuild already running read the old values: its bytes do not count as current.
     this.processGeneration++;
     this.processText = undefined;
+    this.sourceChanged();
   }
 
   /** Stops a pending background rebuild. */
@@ -165,7 +166,9 @@ export class MetricsRenderer {
     const age = this.now() - body.builtAt;
     const behind = body.change !== this.source.changeCount() || body.processGeneration !== this.processGeneration;
     if ((behind || age > this.maxStaleMs) && !this.pollsRunning()) return this.freshBody();
-    if ((behind || age >= this.refreshAfterMs) && !this.running) this.rebuild().catch(() => undefined);
+    // Changes have their own (debounced) rebuild; rebuilding for each scrape that finds one
+    // during a poll cycle would rebuild back to back.
+    if (age >= this.refreshAfterMs && !this.running) this.rebuild().catch(() => undefined);
     return body;
   }
 

@@ -60,6 +60,8 @@ maybe('npm run bench -- --smoke', () => {
     expect(during.cycleShareAtWrkEnd).toBeGreaterThan(0);
     expect(during.cycleShareAtWrkEnd).toBeLessThan(1);
     expect(during.balancesChangedMin).toBe(SMOKE.pollAccounts);
+    expect(during.between.requestsPerSecond).toBeGreaterThan(0);
+    expect(during.between.errors).toBe(0);
   });
 
   test('every target is checked and reported', () => {
