@@ -387,7 +387,8 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
           .filter((s) => s.name === 'itniotech_balance')
           .map((s) => [s.labels.account ?? '', s.value]),
       );
-    const quietMs = 2 * latencyMs + 300;
+    // Longer than any pause between two requests of a cycle, even from an exporter whose event loop stalls.
+    const quietMs = 2 * latencyMs + 1000;
     const deadline = Date.now() + (options.runs + 2) * (intervalSeconds + idealSeconds * 3) * 1000 + 30_000;
     // A scheduled cycle may have begun while the start-up poll ran; start from an idle exporter.
     await untilQuiet(simulator, quietMs, deadline);
@@ -415,6 +416,10 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
       if (share >= 1) throw new Error(`poll cycle ${run} sent all its ${count} requests before its wrk run ended; the scrapes did not all fall inside it`);
       cycleShareAtWrkEnd = Math.max(cycleShareAtWrkEnd, share);
       runs.push(result);
+      while (simulator.requestCount() - idle < count) {
+        if (Date.now() > deadline) throw new Error(`poll cycle ${run} did not send its ${count} requests in time`);
+        await sleep(20);
+      }
       await untilQuiet(simulator, quietMs, deadline);
       const after = await balances();
       const changed = [...after].filter(([account, value]) => before.has(account) && before.get(account) !== value).length;
