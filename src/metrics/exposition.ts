@@ -235,6 +235,8 @@ export class MetricsRenderer {
         texts.push(cached.text);
         continue;
       }
+      // Removed while this rebuild yielded: gone from the registry's own output too.
+      if (registry.getSingleMetric(name) === undefined) continue;
       // Read before formatting: a change made meanwhile makes the next rebuild format it again.
       const text = await registry.getSingleMetricAsString(name);
       if (change !== undefined) this.metricTexts.set(name, { metric, change, text });

@@ -240,6 +240,27 @@ describe('MetricsRenderer', () => {
   });
 });
 
+test('a metric removed while a rebuild runs is left out, not an error', async () => {
+  const source = new FakeSource();
+  let release: () => void = () => undefined;
+  new Gauge({
+    name: 'slow_to_read',
+    help: 'Takes its time.',
+    registers: [source.registry],
+    async collect() {
+      await new Promise<void>((resolve) => (release = resolve));
+    },
+  });
+  source.own('removed_meanwhile').set({ account: 'shop' }, 1);
+  const renderer = new MetricsRenderer(source, new Registry());
+  const text = renderer.render();
+  await new Promise((resolve) => setImmediate(resolve));
+  source.registry.removeSingleMetric('removed_meanwhile');
+  release();
+  expect(await text).not.toContain('removed_meanwhile');
+  expect(await text).toContain('# TYPE slow_to_read gauge\n');
+});
+
 describe('MetricsRenderer background rebuilds (the debounce)', () => {
   beforeEach(() => {
     // Time is the subject; zlib and the rebuild's turns of the event loop stay real.
