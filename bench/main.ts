@@ -3,8 +3,8 @@ import { cpus, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findProgram, firstLine } from './proc';
-import { checkTargets, exporterTable, pollTable, scrapeTable, targetTable } from './report';
-import { FULL, runBenchmark, SMOKE } from './run';
+import { checkTargets, exporterTable, pollScrapeChecks, pollScrapeTable, pollTable, scrapeTable, targetTable } from './report';
+import { benchScrapesDuringPoll, FULL, runBenchmark, SMOKE } from './run';
 import { repoRoot } from './targets';
 
 function packageVersion(root: string, name: string): string {
@@ -22,7 +22,11 @@ function machineLines(root: string, wrk: string, pushgateway: string): string[] 
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } } });
+  if (values.only !== undefined && values.only !== 'poll-scrapes') {
+    process.stderr.write(`bench: --only="${values.only}" is not a run; the one run that can be given alone is --only=poll-scrapes\n`);
+    return 2;
+  }
   const smoke = values.smoke === true || process.env.BENCH_SMOKE === '1';
   const root = repoRoot();
   const wrk = findProgram('wrk');
@@ -34,7 +38,15 @@ async function main(): Promise<number> {
   }
   const shape = smoke ? SMOKE : FULL;
   const started = Date.now();
-  const result = await runBenchmark({ ...shape, wrkBinary: wrk, pushgatewayBinary: pushgateway, log: (line) => process.stderr.write(`${line}\n`) });
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (values.only === 'poll-scrapes') {
+    // One run alone, e.g. to compare two builds; prints its table and targets, writes no file.
+    const pollScrapes = await benchScrapesDuringPoll({ ...shape, wrkBinary: wrk, pushgatewayBinary: pushgateway, log });
+    const checks = pollScrapeChecks(pollScrapes);
+    process.stdout.write(`\n${pollScrapeTable(pollScrapes)}\n\n${targetTable(checks)}\n\nfinished in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    return checks.every((c) => c.met) ? 0 : 1;
+  }
+  const result = await runBenchmark({ ...shape, wrkBinary: wrk, pushgatewayBinary: pushgateway, log });
   const checks = checkTargets(result);
   const command = smoke ? 'npm run bench -- --smoke' : 'npm run bench';
   const tables = [
@@ -49,6 +61,10 @@ async function main(): Promise<number> {
     '### Poll cycle',
     '',
     pollTable(result.poll),
+    '',
+    '### Scrapes during a poll cycle',
+    '',
+    pollScrapeTable(result.pollScrapes),
     '',
     '### Targets',
     '',

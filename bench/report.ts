@@ -1,4 +1,4 @@
-import type { BenchResult, PollCycleResult, ScrapeFigures, SizeResult } from './run';
+import type { BenchResult, PollCycleResult, PollScrapeResult, ScrapeFigures, SizeResult } from './run';
 
 export interface TargetCheck {
   goal: string;
@@ -30,6 +30,7 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
     checks.push({ goal: 'RSS idle ≤ 100 MB at 1000 accounts, settled', measured: mb(thousand.exporter.rssSettledBytes), met: thousand.exporter.rssSettledBytes <= 100 * MB });
     checks.push({ goal: 'RSS idle ≤ 100 MB at 1000 accounts, 1.5 s after start-up (earlier method)', measured: mb(thousand.exporter.rssIdleBytes), met: thousand.exporter.rssIdleBytes <= 100 * MB });
   }
+  checks.push(...pollScrapeChecks(result.pollScrapes));
   const poll = result.poll;
   const pollRatio = poll.wallSeconds / poll.idealSeconds;
   checks.push({ goal: `poll cycle of ${poll.accounts} accounts ≤ 1.2× ideal`, measured: `${pollRatio.toFixed(2)}× (${poll.wallSeconds.toFixed(2)} s / ${poll.idealSeconds.toFixed(2)} s)`, met: pollRatio <= 1.2 });
@@ -42,6 +43,24 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
     met: poll.requestsPerAccountMin === 1 && poll.requestsPerAccountMax === 1,
   });
   return checks;
+}
+
+/** The targets of the run that scrapes during poll cycles. */
+export function pollScrapeChecks(result: PollScrapeResult): TargetCheck[] {
+  const during = `during a poll cycle of ${result.accounts} accounts`;
+  return [
+    { goal: `p99 < 50 ms with 16 scrapers ${during}`, measured: `${result.latencyP99Ms.toFixed(2)} ms`, met: result.latencyP99Ms < 50 },
+    { goal: `req/s ≥ 2000 ${during}`, measured: result.requestsPerSecond.toFixed(0), met: result.requestsPerSecond >= 2000 },
+  ];
+}
+
+export function pollScrapeTable(result: PollScrapeResult): string {
+  return [
+    '| accounts | upstream latency | concurrency | cycle (ideal) | cycles every | scraped | runs | req/s | p50 ms | p99 ms | errors | share of the cycle sent when wrk ended | balances moved per cycle |',
+    '|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${result.accounts} | ${result.latencyMs} ms | ${result.concurrency} | ${result.idealSeconds.toFixed(2)} s | ${result.intervalSeconds} s | during a cycle | ${result.runs.length} | ${result.requestsPerSecond.toFixed(0)} | ${result.latencyP50Ms.toFixed(2)} | ${result.latencyP99Ms.toFixed(2)} | ${result.errors} | at most ${(result.cycleShareAtWrkEnd * 100).toFixed(0)}% | at least ${result.balancesChangedMin} of ${result.accounts} |`,
+    `| ${result.accounts} | | | | | between cycles (reference) | 1 | ${result.between.requestsPerSecond.toFixed(0)} | ${result.between.latencyP50Ms.toFixed(2)} | ${result.between.latencyP99Ms.toFixed(2)} | ${result.between.errors} | | |`,
+  ].join('\n');
 }
 
 function scrapeRow(size: SizeResult, f: ScrapeFigures): string {

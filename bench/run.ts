@@ -95,9 +95,32 @@ export interface PollCycleResult {
   requestsInInterval: number;
 }
 
+/** Scrapes taken while scheduled poll cycles run, every poll moving the account's balance. */
+export interface PollScrapeResult {
+  accounts: number;
+  latencyMs: number;
+  concurrency: number;
+  idealSeconds: number;
+  /** Seconds between scheduled cycles. */
+  intervalSeconds: number;
+  /** Medians over the wrk runs, one run per cycle. */
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  errors: number;
+  /** The largest share of a cycle's upstream requests already sent when its wrk run ended (below 1: every scrape fell inside the cycle). */
+  cycleShareAtWrkEnd: number;
+  /** Fewest accounts whose exported balance moved across one cycle. */
+  balancesChangedMin: number;
+  runs: WrkResult[];
+  /** The same exporter scraped between cycles right after, as a reference for how busy the machine was. */
+  between: WrkResult;
+}
+
 export interface BenchResult {
   sizes: SizeResult[];
   poll: PollCycleResult;
+  pollScrapes: PollScrapeResult;
 }
 
 /** A schedule that does not fire while the benchmark runs (midnight on 1 January). */
@@ -112,14 +135,14 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function benchAccounts(count: number): { exporter: BenchAccount[]; simulator: SimulatedAccount[] } {
+function benchAccounts(count: number, spendPerHour = 0): { exporter: BenchAccount[]; simulator: SimulatedAccount[] } {
   const exporter: BenchAccount[] = [];
   const simulator: SimulatedAccount[] = [];
   for (let i = 0; i < count; i++) {
     const apiKey = `benchKey${String(i).padStart(4, '0')}`;
     const apiSecret = `bench-secret-${i}`;
     exporter.push({ name: `account-${String(i).padStart(4, '0')}`, apiKey, apiSecret, lowBalanceThreshold: 100 });
-    simulator.push({ apiKey, apiSecret, balance: 1000 + i, gift: i % 7, credit: i % 3 === 0 ? 100 : 0, spendPerHour: 0 });
+    simulator.push({ apiKey, apiSecret, balance: 1000 + i, gift: i % 7, credit: i % 3 === 0 ? 100 : 0, spendPerHour });
   }
   return { exporter, simulator };
 }
@@ -322,6 +345,120 @@ async function benchPollCycle(options: BenchOptions): Promise<PollCycleResult> {
   }
 }
 
+/** Resolves once the simulator has received no request for `quietMs`. */
+async function untilQuiet(simulator: Simulator, quietMs: number, deadline: number): Promise<void> {
+  let count = simulator.requestCount();
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > deadline) throw new Error('the simulator never went quiet: a poll cycle did not end');
+    await sleep(20);
+    const now = simulator.requestCount();
+    if (now !== count) [count, since] = [now, Date.now()];
+  }
+}
+
+/**
+ * Scrapes with wrk while scheduled poll cycles run against a simulator whose balances fall with
+ * time, so every poll changes the account's series. One wrk run per cycle, started as soon as
+ * the cycle's first request arrives; a run that outlasts its cycle is an error, since its
+ * figures would mix in scrapes of an idle exporter.
+ */
+export async function benchScrapesDuringPoll(options: BenchOptions): Promise<PollScrapeResult> {
+  const { pollAccounts: count, pollConcurrency: concurrency, log } = options;
+  // The cycle outlasts a wrk run by about 2 s.
+  const latencyMs = Math.max(options.pollLatencyMs, Math.ceil(((options.durationSeconds + 2) * 1000 * concurrency) / count));
+  const idealSeconds = (count * latencyMs) / 1000 / concurrency;
+  // Cron steps divide the minute; leave room for a cycle slowed down by the scrapes, and for
+  // one wrk run between two cycles.
+  const intervalSeconds = [2, 3, 4, 5, 6, 10, 12, 15, 20, 30].find((s) => s >= idealSeconds * 1.3 + options.durationSeconds + 2) ?? 60;
+  const dir = mkdtempSync(join(tmpdir(), 'itnio-bench-poll-scrapes-'));
+  // 3600 per hour: every poll sees a balance about 1 lower per second since the last.
+  const accounts = benchAccounts(count, 3600);
+  let simulator: Simulator | undefined;
+  let exporter: ExporterTarget | undefined;
+  try {
+    simulator = await startSimulator({ accounts: accounts.simulator, host: '127.0.0.1', port: 0, latencyMs });
+    const schedule = intervalSeconds === 60 ? '0 * * * * *' : `*/${intervalSeconds} * * * * *`;
+    exporter = await spawnExporter({ dir, accounts: accounts.exporter, baseUrl: simulator.baseUrl, schedule, concurrency, readyTimeoutMs: idealSeconds * 10_000 + 30_000 });
+    const metricsUrl = `${exporter.url}${exporter.metricsPath}`;
+    const balances = async (): Promise<Map<string, number>> =>
+      new Map(
+        parseSamples((await probe(metricsUrl, PROMETHEUS_SCRAPE_HEADERS)).text)
+          .filter((s) => s.name === 'itniotech_balance')
+          .map((s) => [s.labels.account ?? '', s.value]),
+      );
+    // Longer than any pause between two requests of a cycle, even from an exporter whose event loop stalls.
+    const quietMs = 2 * latencyMs + 1000;
+    const deadline = Date.now() + (options.runs + 2) * (intervalSeconds + idealSeconds * 3) * 1000 + 30_000;
+    // A scheduled cycle may have begun while the start-up poll ran; start from an idle exporter.
+    await untilQuiet(simulator, quietMs, deadline);
+    let before = await balances();
+    const runs: WrkResult[] = [];
+    const wrk = (): Promise<WrkResult> =>
+      runWrk({
+        url: metricsUrl,
+        durationSeconds: options.durationSeconds,
+        threads: options.threads,
+        connections: options.connections,
+        headers: PROMETHEUS_SCRAPE_HEADERS,
+        binary: options.wrkBinary,
+      });
+    let cycleShareAtWrkEnd = 0;
+    let balancesChangedMin = Infinity;
+    for (let run = 1; run <= options.runs; run++) {
+      const idle = simulator.requestCount();
+      while (simulator.requestCount() === idle) {
+        if (Date.now() > deadline) throw new Error('no scheduled poll cycle began in time');
+        await sleep(5);
+      }
+      const result = await wrk();
+      const share = (simulator.requestCount() - idle) / count;
+      if (share >= 1) throw new Error(`poll cycle ${run} sent all its ${count} requests before its wrk run ended; the scrapes did not all fall inside it`);
+      cycleShareAtWrkEnd = Math.max(cycleShareAtWrkEnd, share);
+      runs.push(result);
+      while (simulator.requestCount() - idle < count) {
+        if (Date.now() > deadline) throw new Error(`poll cycle ${run} did not send its ${count} requests in time`);
+        await sleep(20);
+      }
+      await untilQuiet(simulator, quietMs, deadline);
+      const after = await balances();
+      const changed = [...after].filter(([account, value]) => before.has(account) && before.get(account) !== value).length;
+      balancesChangedMin = Math.min(balancesChangedMin, changed);
+      before = after;
+      log(`  during poll cycle ${run}/${options.runs}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyP99Ms.toFixed(2)} ms; wrk ended at ${(share * 100).toFixed(0)}% of the cycle; ${changed} of ${count} balances moved`);
+    }
+    // Ticks fall on multiples of the interval (UTC seconds); wait for a gap long enough for one run.
+    const intervalMs = intervalSeconds * 1000;
+    while (Math.ceil(Date.now() / intervalMs) * intervalMs - Date.now() < (options.durationSeconds + 1) * 1000) {
+      await sleep(Math.ceil(Date.now() / intervalMs) * intervalMs - Date.now() + 500);
+      await untilQuiet(simulator, quietMs, deadline);
+    }
+    const idle = simulator.requestCount();
+    const between = await wrk();
+    if (simulator.requestCount() !== idle) throw new Error('a poll cycle began during the run between cycles');
+    log(`  between poll cycles: ${between.requestsPerSecond.toFixed(0)} req/s, p99 ${between.latencyP99Ms.toFixed(2)} ms`);
+    return {
+      accounts: count,
+      latencyMs,
+      concurrency,
+      idealSeconds,
+      intervalSeconds,
+      requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
+      latencyP50Ms: median(runs.map((r) => r.latencyP50Ms)),
+      latencyP99Ms: median(runs.map((r) => r.latencyP99Ms)),
+      errors: runs.reduce((sum, r) => sum + r.errors, 0),
+      cycleShareAtWrkEnd,
+      balancesChangedMin,
+      runs,
+      between,
+    };
+  } finally {
+    await exporter?.stop();
+    await simulator?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const sizes: SizeResult[] = [];
   for (const count of options.sizes) {
@@ -330,5 +467,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   }
   options.log(`poll cycle of ${options.pollAccounts} accounts, ${options.pollLatencyMs} ms upstream latency`);
   const poll = await benchPollCycle(options);
-  return { sizes, poll };
+  options.log(`scrapes during poll cycles of ${options.pollAccounts} accounts whose balances change`);
+  const pollScrapes = await benchScrapesDuringPoll(options);
+  return { sizes, poll, pollScrapes };
 }

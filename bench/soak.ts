@@ -115,9 +115,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   });
   const logger = createLogger('info', sink);
   const registry = new Registry();
-  const collector = new BalanceCollector({ registry, accounts: [account], maxAgeMs: 3_600_000, pollDescription: 'as fast as possible', version: 'soak' });
   const statuses = new AccountStore({ accounts: [account], maxAgeMs: 3_600_000 });
-  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount }, createProcessRegistry());
+  const collector = new BalanceCollector({ registry, store: statuses, maxAgeMs: 3_600_000, version: 'soak' });
+  const renderer = new MetricsRenderer(collector, createProcessRegistry());
   let successes = 0;
   const poller = new Poller({
     client: createBalanceClient({ timeoutMs: 5000 }),
@@ -125,7 +125,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     concurrency: 1,
     onResult: (result) => {
       if (result.outcome.kind === 'success') successes++;
-      collector.record(result);
       statuses.record(result);
       logPollResult(logger, result);
     },

@@ -60,13 +60,13 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   const accounts = new AccountStore({ accounts: config.accounts, maxAgeMs: config.pollMaxAgeMs, now: steady });
   const collector = new BalanceCollector({
     registry,
-    accounts: config.accounts,
+    store: accounts,
     maxAgeMs: config.pollMaxAgeMs,
-    pollDescription: config.pollDescription,
     version: EXPORTER_VERSION,
-    now,
+    now: steady,
   });
-  const renderer = new MetricsRenderer({ registry, changeCount: () => collector.changeCount, render: () => collector.render() }, processRegistry);
+  // Prepared bytes are served while polls run; the renderer rebuilds when the collector changes.
+  const renderer = new MetricsRenderer(collector, processRegistry, { pollsRunning: () => poller.busy });
   const poller = new Poller({
     client,
     accounts: config.accounts,
@@ -80,14 +80,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     onListenerError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
   accounts.subscribe({
-    onResult: (result) => {
-      collector.record(result);
-      renderer.sourceChanged();
-    },
     onAccounts: (current, { added, replaced }) => {
-      // A replaced account's series go and come back empty: they described another ITNIO account.
-      if (replaced.length > 0) collector.setAccounts(current.filter((a) => !replaced.includes(a)));
-      collector.setAccounts(current);
       poller.setAccounts(current);
       // New and replaced accounts get numbers (and readiness) now rather than at the next scheduled poll.
       void poller.pollSome([...added, ...replaced]);
@@ -132,9 +125,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   const url = serverUrl(server, config.web?.tls !== undefined);
 
   const scheduler = deps.scheduler ?? createCronScheduler(config.pollSchedule, logger);
-  // Expire stale balances even when polls are rare or stuck.
-  const sweep = setInterval(() => collector.expireStale(), Math.max(1000, Math.min(config.pollMaxAgeMs / 4, 60_000)));
-  sweep.unref();
+  const stopExpirySweep = collector.startExpirySweep();
   void poller.pollAll();
   scheduler.start(() => void poller.pollAll());
   logger.info(
@@ -145,7 +136,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clearInterval(sweep);
+      stopExpirySweep();
       renderer.close();
       await scheduler.stop();
       poller.stop();

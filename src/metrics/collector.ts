@@ -1,154 +1,126 @@
-import type { Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { AccountStore } from '../accounts/store';
 import type { Account } from '../config/account';
-import { MetricFamily, renderFamilies } from './metric-family';
 import { FAILURE_REASONS, KNOWN_API_STATUSES } from '../itnio/failures';
 import type { PollResult } from '../polling/poller';
+import type { MetricsSource } from './exposition';
 
 export interface CollectorOptions {
   registry: Registry;
-  accounts: readonly Account[];
+  /** The one store of poll state: the collector subscribes to it and reads last-success times from it. */
+  store: AccountStore;
   /** Series of balance values older than this are removed after failed polls. */
   maxAgeMs: number;
-  /** Words for HELP strings, e.g. "every 60s". */
-  pollDescription: string;
   version: string;
+  /** The clock of the store's times (its steady clock), for expiring balance series. */
   now?: () => number;
 }
 
 /** Distinct undocumented status codes kept as labels per account; later ones count as "other". */
 export const MAX_UNKNOWN_STATUSES = 20;
 
-interface LastGood {
-  atMs: number;
-}
+const CACHED = 'Cached from a background getBalance poll, not fetched at scrape time.';
+
+type AccountGauge = Gauge<'account'>;
 
 /**
- * Turns poll results into Prometheus series. Scrapes only read what the last polls left:
- * nothing here talks to ITNIO.
+ * Turns the poll results the account store records into Prometheus series on prom-client metrics. Scrapes only read what the
+ * last polls left: nothing here talks to ITNIO. It tells the exposition which of its metrics
+ * changed, so only those are formatted again.
  */
-export class BalanceCollector {
+export class BalanceCollector implements MetricsSource {
+  readonly registry: Registry;
+  private readonly store: AccountStore;
   private readonly now: () => number;
   private readonly maxAgeMs: number;
-  private readonly lastGood = new Map<string, LastGood>();
+  /** Accounts whose balance series are exported now; their age is the store's lastSuccessMs. */
+  private readonly exportedBalances = new Set<string>();
   private knownAccounts = new Set<string>();
   /** Status codes each account has seen, so an account's series can all be removed. */
   private readonly seenStatuses = new Map<string, Set<string>>();
-  private readonly up: MetricFamily<'account'>;
-  private readonly balance: MetricFamily<'account'>;
-  private readonly gift: MetricFamily<'account'>;
-  private readonly credit: MetricFamily<'account'>;
-  private readonly apiErrors: MetricFamily<'account' | 'status'>;
-  private readonly requestFailures: MetricFamily<'account' | 'reason'>;
-  private readonly requests: MetricFamily<'account'>;
-  private readonly pollDuration: MetricFamily<'account'>;
-  private readonly lastSuccess: MetricFamily<'account'>;
-  private readonly threshold: MetricFamily<'account'>;
-  /** Every family, in registration order. */
-  private readonly families: readonly MetricFamily<string>[];
-  /** Bumped on every change, so a renderer can tell when its cached text is stale. */
-  private generation = 0;
+  private readonly up: AccountGauge;
+  private readonly balance: AccountGauge;
+  private readonly gift: AccountGauge;
+  private readonly credit: AccountGauge;
+  private readonly apiErrors: Counter<'account' | 'status'>;
+  private readonly requestFailures: Counter<'account' | 'reason'>;
+  private readonly requests: Counter<'account'>;
+  private readonly pollDuration: AccountGauge;
+  private readonly lastSuccess: AccountGauge;
+  private readonly threshold: AccountGauge;
+  /** Changes per metric name, so the exposition re-renders only the metrics that moved. */
+  private readonly metricChanges = new Map<string, number>();
+  private changes = 0;
+  private readonly listeners: (() => void)[] = [];
 
   constructor(options: CollectorOptions) {
     const registers = [options.registry];
-    const cached = `Cached from a background getBalance poll (${options.pollDescription}), not fetched at scrape time.`;
+    this.registry = options.registry;
+    this.store = options.store;
     this.now = options.now ?? Date.now;
     this.maxAgeMs = options.maxAgeMs;
-    this.up = new MetricFamily({
-      type: 'gauge',
-      name: 'itniotech_up',
-      help: `1 if the last getBalance poll of the account succeeded, 0 if not. ${cached}`,
-      labelNames: ['account'],
-      registers,
-    });
-    this.balance = new MetricFamily({
-      type: 'gauge',
-      name: 'itniotech_balance',
-      help: `Paid account balance from the last successful poll. ${cached}`,
-      labelNames: ['account'],
-      registers,
-    });
-    this.gift = new MetricFamily({
-      type: 'gauge',
-      name: 'itniotech_gift_balance',
-      help: `Gift (bonus) balance from the last successful poll. ${cached}`,
-      labelNames: ['account'],
-      registers,
-    });
-    this.credit = new MetricFamily({
-      type: 'gauge',
-      name: 'itniotech_credit_limit',
-      help: `Credit line from the last successful poll. ${cached}`,
-      labelNames: ['account'],
-      registers,
-    });
-    this.apiErrors = new MetricFamily({
-      type: 'counter',
+    const gauge = (name: string, help: string): AccountGauge => new Gauge({ name, help, labelNames: ['account'], registers });
+    this.up = gauge('itniotech_up', `1 if the last getBalance poll of the account succeeded, 0 if not. ${CACHED}`);
+    this.balance = gauge('itniotech_balance', `Paid account balance from the last successful poll. ${CACHED}`);
+    this.gift = gauge('itniotech_gift_balance', `Gift (bonus) balance from the last successful poll. ${CACHED}`);
+    this.credit = gauge('itniotech_credit_limit', `Credit line from the last successful poll. ${CACHED}`);
+    this.apiErrors = new Counter({
       name: 'itniotech_api_errors_total',
-      help: `getBalance answers with a non-zero status, by status code. ${cached}`,
+      help: `getBalance answers with a non-zero status, by status code. ${CACHED}`,
       labelNames: ['account', 'status'],
       registers,
     });
-    this.requestFailures = new MetricFamily({
-      type: 'counter',
+    this.requestFailures = new Counter({
       name: 'itniotech_request_failures_total',
-      help: `getBalance polls that got no usable answer, by reason. ${cached}`,
+      help: `getBalance polls that got no usable answer, by reason. ${CACHED}`,
       labelNames: ['account', 'reason'],
       registers,
     });
-    this.requests = new MetricFamily({
-      type: 'counter',
-      name: 'itniotech_requests_total',
-      help: `getBalance requests sent to the ITNIO API. ${cached}`,
-      labelNames: ['account'],
-      registers,
-    });
-    this.pollDuration = new MetricFamily({
-      type: 'gauge',
-      name: 'itniotech_poll_duration_seconds',
-      help: `Duration of the last getBalance poll. ${cached}`,
-      labelNames: ['account'],
-      registers,
-    });
-    this.lastSuccess = new MetricFamily({
-      type: 'gauge',
-      name: 'itniotech_last_success_timestamp_seconds',
-      help: `Unix time of the last successful getBalance poll. ${cached}`,
-      labelNames: ['account'],
-      registers,
-    });
-    this.threshold = new MetricFamily({
-      type: 'gauge',
-      name: 'itniotech_balance_low_threshold',
-      help: 'Configured low-balance threshold of the account.',
-      labelNames: ['account'],
-      registers,
-    });
-    const buildInfo = new MetricFamily({
-      type: 'gauge',
+    this.requests = new Counter({ name: 'itniotech_requests_total', help: `getBalance requests sent to the ITNIO API. ${CACHED}`, labelNames: ['account'], registers });
+    this.pollDuration = gauge('itniotech_poll_duration_seconds', `Duration of the last getBalance poll. ${CACHED}`);
+    this.lastSuccess = gauge('itniotech_last_success_timestamp_seconds', `Unix time of the last successful getBalance poll. ${CACHED}`);
+    this.threshold = gauge('itniotech_balance_low_threshold', 'Configured low-balance threshold of the account.');
+    const buildInfo = new Gauge({
       name: 'itniotech_exporter_build_info',
       help: 'Always 1; labels give the exporter version and the Node.js version running it.',
       labelNames: ['version', 'nodejs_version'],
       registers,
     });
     buildInfo.set({ version: options.version, nodejs_version: process.version }, 1);
-    this.families = [this.up, this.balance, this.gift, this.credit, this.apiErrors, this.requestFailures, this.requests, this.pollDuration, this.lastSuccess, this.threshold, buildInfo];
-    this.setAccounts(options.accounts);
+    for (const metric of [this.up, this.balance, this.gift, this.credit, this.apiErrors, this.requestFailures, this.requests, this.pollDuration, this.lastSuccess, this.threshold, buildInfo]) {
+      this.metricChanges.set(metricName(metric), 0);
+    }
+    this.setAccounts(options.store.configured());
+    options.store.subscribe({
+      onResult: (result) => this.record(result),
+      onAccounts: (accounts, { replaced }) => {
+        // A replaced account's series go and come back empty: they described another ITNIO account.
+        if (replaced.length > 0) this.setAccounts(accounts.filter((a) => !replaced.includes(a)));
+        this.setAccounts(accounts);
+      },
+    });
   }
 
-  get changeCount(): number {
-    return this.generation;
+  /** Grows with every change to the collector's series. */
+  changeCount(): number {
+    return this.changes;
   }
 
-  /** The exporter's series in the text format 0.0.4: what `registry.metrics()` prints, without its per-call formatting cost. */
-  render(): string {
-    return renderFamilies(this.families);
+  /** How often the named metric changed; undefined for a metric this collector does not own. */
+  metricChangeCount(name: string): number | undefined {
+    return this.metricChanges.get(name);
+  }
+
+  /** Calls `listener` after every change to the collector's series. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   /**
    * Declares the configured accounts: zero-valued error counters and thresholds for new ones;
    * every series of an account no longer configured is removed. Counters of kept accounts stay.
    */
-  setAccounts(accounts: readonly Account[]): void {
+  private setAccounts(accounts: readonly Account[]): void {
     const names = new Set(accounts.map((a) => a.name));
     for (const name of this.knownAccounts) {
       if (!names.has(name)) this.removeAccount(name);
@@ -162,10 +134,11 @@ export class BalanceCollector {
       else this.threshold.set(labels, account.lowBalanceThreshold);
     }
     this.knownAccounts = names;
-    this.generation++;
+    this.changed(this.requests, this.apiErrors, this.requestFailures, this.threshold);
   }
 
-  record(result: PollResult): void {
+  /** Called by the store (subscribed in the constructor) after it recorded the result. */
+  private record(result: PollResult): void {
     const { account, outcome } = result;
     // A poll that outlived its account (removed by a reload) must not bring its series back.
     if (outcome.kind === 'aborted' || !this.knownAccounts.has(account.name)) return;
@@ -180,22 +153,22 @@ export class BalanceCollector {
         this.gift.set(labels, outcome.gift);
         this.credit.set(labels, outcome.credit);
         this.lastSuccess.set(labels, finishedAt / 1000);
-        this.lastGood.set(account.name, { atMs: finishedAt });
+        this.exportedBalances.add(account.name);
+        this.changed(this.requests, this.pollDuration, this.up, this.balance, this.gift, this.credit, this.lastSuccess);
         break;
       }
-      case 'api_error': {
+      case 'api_error':
         this.up.set(labels, 0);
-        const status = this.statusLabel(account.name, outcome.status);
-        this.apiErrors.inc({ ...labels, status });
+        this.apiErrors.inc({ ...labels, status: this.statusLabel(account.name, outcome.status) });
+        this.changed(this.requests, this.pollDuration, this.up, this.apiErrors);
         break;
-      }
       case 'failure':
         this.up.set(labels, 0);
         this.requestFailures.inc({ ...labels, reason: outcome.reason });
+        this.changed(this.requests, this.pollDuration, this.up, this.requestFailures);
         break;
     }
     this.expireStale();
-    this.generation++;
   }
 
   /**
@@ -204,27 +177,44 @@ export class BalanceCollector {
    */
   expireStale(): void {
     const now = this.now();
-    for (const [name, good] of this.lastGood) {
-      if (now - good.atMs <= this.maxAgeMs) continue;
-      const labels = { account: name };
-      this.balance.remove(labels);
-      this.gift.remove(labels);
-      this.credit.remove(labels);
-      this.lastGood.delete(name);
-      this.generation++;
+    let expired = false;
+    for (const name of this.exportedBalances) {
+      const atMs = this.store.get(name)?.lastSuccessMs;
+      if (atMs !== undefined && now - atMs <= this.maxAgeMs) continue;
+      this.removeBalances(name);
+      expired = true;
     }
+    if (expired) this.changed(this.balance, this.gift, this.credit);
+  }
+
+  /**
+   * Runs expireStale on a timer as well, so balances go after --poll.max-age even when polls are
+   * rare or stuck: every quarter of the maximum age, between once a second and once a minute.
+   * Returns the function that stops it.
+   */
+  startExpirySweep(): () => void {
+    const timer = setInterval(() => this.expireStale(), Math.max(1000, Math.min(this.maxAgeMs / 4, 60_000)));
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private removeBalances(name: string): void {
+    const labels = { account: name };
+    this.balance.remove(labels);
+    this.gift.remove(labels);
+    this.credit.remove(labels);
+    this.exportedBalances.delete(name);
   }
 
   private removeAccount(name: string): void {
     const labels = { account: name };
-    for (const metric of [this.up, this.balance, this.gift, this.credit, this.requests, this.pollDuration, this.lastSuccess, this.threshold]) {
-      metric.remove(labels);
-    }
+    this.removeBalances(name);
+    for (const metric of [this.up, this.requests, this.pollDuration, this.lastSuccess, this.threshold]) metric.remove(labels);
     const statuses = new Set<string>([...KNOWN_API_STATUSES, ...(this.seenStatuses.get(name) ?? []), 'other']);
     for (const status of statuses) this.apiErrors.remove({ ...labels, status });
     for (const reason of FAILURE_REASONS) this.requestFailures.remove({ ...labels, reason });
-    this.lastGood.delete(name);
     this.seenStatuses.delete(name);
+    this.changed(this.up, this.balance, this.gift, this.credit, this.requests, this.pollDuration, this.lastSuccess, this.threshold, this.apiErrors, this.requestFailures);
   }
 
   /** The status label to count under; a misbehaving upstream cannot grow it without bound. */
@@ -237,4 +227,18 @@ export class BalanceCollector {
     statuses.add(status);
     return status;
   }
+
+  private changed(...metrics: (Gauge<string> | Counter<string>)[]): void {
+    for (const metric of metrics) {
+      const name = metricName(metric);
+      this.metricChanges.set(name, (this.metricChanges.get(name) ?? 0) + 1);
+    }
+    this.changes++;
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** prom-client sets `name` on every metric; its type declarations do not list it. */
+function metricName(metric: Gauge<string> | Counter<string>): string {
+  return (metric as unknown as { name: string }).name;
 }

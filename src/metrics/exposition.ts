@@ -15,97 +15,103 @@ export function createProcessRegistry(): Registry {
   return registry;
 }
 
+/** The exporter's registry, and what its owner says about changes to it. */
 export interface MetricsSource {
+  /** Every metric registered here is served, whoever registered it. */
   registry: Registry;
-  /** Changes whenever the registry's content changes; equal values mean the text is unchanged. */
+  /** Grows whenever a metric the source owns changes. */
   changeCount(): number;
-  /** The registry's text, faster than `registry.metrics()`; used instead of it when given. */
-  render?: () => string;
+  /** Grows whenever the named metric changes; undefined for metrics the source does not own, which are rendered on every rebuild. */
+  metricChangeCount?(name: string): number | undefined;
+  /** Calls `listener` after each change, so a rebuild can be scheduled. */
+  onChange?(listener: () => void): void;
 }
 
 export interface RendererOptions {
-  /** How long the process metrics (CPU, memory, event loop…) are reused across scrapes. */
+  /** How long the process metrics (CPU, memory, event loop…) are reused across rebuilds. */
   processMaxAgeMs?: number;
-  /** After a change, wait this long for more before rendering in the background… */
+  /** After a change, wait this long for more before rebuilding in the background… */
   renderQuietMs?: number;
-  /** …but no longer than this after the first unrendered change. */
+  /** …but no longer than this after the first change not yet rebuilt. */
   renderMaxDelayMs?: number;
+  /** A scrape that finds the exposition older than this starts a rebuild in the background. */
+  refreshAfterMs?: number;
+  /** …and one that finds it older than this waits for the rebuild, unless polls are running. */
+  maxStaleMs?: number;
+  /** Whether polls are running; while they are, scrapes never wait for a rebuild. */
+  pollsRunning?: () => boolean;
   now?: () => number;
 }
 
-/** One rendered part of the exposition, as text and as raw deflate blocks. */
-interface Part {
-  text: Buffer;
-  /** Raw deflate of `text`; ends with a sync flush (exporter part) or the final block (process part). */
-  deflated: Buffer;
-  crc: number;
-}
-
-interface ExporterPart extends Part {
-  change: number;
-}
-
-interface ProcessPart extends Part {
-  renderedAt: number;
-}
-
-/** A response body, built once for each pair of parts and reused by every scrape until one changes. */
+/** A prepared response body, served to every scrape until the next rebuild replaces it. */
 interface Body {
-  exporter: ExporterPart;
-  process: ProcessPart;
-  identity?: Buffer;
-  gzip?: Buffer;
+  /** The source's change count when the rebuild started. */
+  change: number;
+  processGeneration: number;
+  builtAt: number;
+  identity: Buffer;
+  gzip: Buffer;
 }
 
-const deflateRawAsync = promisify(zlib.deflateRaw);
-
-const { crc32 } = zlib;
-// ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=unix (RFC 1952)
-const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
-
-/**
- * One gzip member holding both parts: the exporter part's deflate blocks end byte-aligned
- * with a sync flush, so the process part's blocks can follow them, and zlib's crc32 carries
- * on from the first part's checksum. A single member, unlike concatenated gzip files, is read
- * whole by every client (curl and some browsers stop after the first member).
- */
-function gzipBody(exporter: Part, process: Part): Buffer {
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc32(process.text, exporter.crc), 0);
-  trailer.writeUInt32LE((exporter.text.length + process.text.length) % 2 ** 32, 4);
-  return Buffer.concat([GZIP_HEADER, exporter.deflated, process.deflated, trailer]);
+/** One metric's text as the registry prints it, kept until the metric changes. */
+interface CachedMetric {
+  metric: object;
+  change: number;
+  text: string;
 }
 
+const gzipAsync = promisify(zlib.gzip);
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
- * Serves the exposition from prepared bytes. The exporter's own series only change when a poll
- * ends: they are rendered and compressed once per change (in the background, once per burst of
- * poll results), never per scrape. The process metrics are rendered and compressed at most once
- * per `processMaxAgeMs`, so a scrape costs the same at 1 account and at 1000.
+ * Serves the exposition from prepared bytes, rebuilt off the scrape path: after the source
+ * changes (debounced), and when a scrape finds the bytes older than `refreshAfterMs`. A rebuild
+ * formats one metric at a time with prom-client's own `getSingleMetricAsString`, yielding to the
+ * event loop in between, and reuses the text of the source's metrics that did not change;
+ * metrics the source does not own are formatted every time. The process metrics are read at most
+ * once per `processMaxAgeMs`. Text and gzip are built once per rebuild, gzip on the thread pool.
+ *
+ * While polls run, scrapes get the last prepared bytes and never wait. When they do not, a
+ * scrape waits for a rebuild if the source changed since the bytes were built, the process
+ * metrics were dropped (a reload), or the bytes are older than `maxStaleMs`: so a scrape after
+ * a finished poll or a reload sees its result, as it would from prom-client directly.
  */
 export class MetricsRenderer {
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
   private readonly processMaxAgeMs: number;
   private readonly renderQuietMs: number;
   private readonly renderMaxDelayMs: number;
+  private readonly refreshAfterMs: number;
+  private readonly maxStaleMs: number;
+  private readonly pollsRunning: () => boolean;
   private readonly now: () => number;
-  private exporterPart: ExporterPart | undefined;
-  private exporterRendering: Promise<ExporterPart> | undefined;
-  private processPart: ProcessPart | undefined;
-  private processRendering: Promise<ProcessPart> | undefined;
+  private readonly metricTexts = new Map<string, CachedMetric>();
+  private processText: { text: string; readAt: number; generation: number } | undefined;
   private processGeneration = 0;
   private body: Body | undefined;
+  /** The rebuild running, with the change count and process generation it started from. */
+  private running: { done: Promise<Body>; change: number; processGeneration: number } | undefined;
+  /** The rebuild to start when the running one ends, shared by everyone who asks meanwhile. */
+  private queued: Promise<Body> | undefined;
+  /** The last rebuild failed: scrapes wait for a new one rather than get old bytes silently. */
+  private failed = false;
   private renderTimer: NodeJS.Timeout | undefined;
   private firstUnrenderedAt: number | undefined;
+  private closed = false;
 
   constructor(
-    private readonly exporter: MetricsSource,
+    private readonly source: MetricsSource,
     private readonly process: Registry,
     options: RendererOptions = {},
   ) {
     this.processMaxAgeMs = options.processMaxAgeMs ?? 1000;
     this.renderQuietMs = options.renderQuietMs ?? 100;
     this.renderMaxDelayMs = options.renderMaxDelayMs ?? 1000;
+    this.refreshAfterMs = options.refreshAfterMs ?? 1000;
+    this.maxStaleMs = options.maxStaleMs ?? 2000;
+    this.pollsRunning = options.pollsRunning ?? (() => false);
     this.now = options.now ?? Date.now;
+    source.onChange?.(() => this.sourceChanged());
   }
 
   /** The whole exposition as text. */
@@ -115,20 +121,17 @@ export class MetricsRenderer {
 
   /** The whole exposition as response bytes, gzipped or not. */
   async payload(gzip: boolean): Promise<Buffer> {
-    const [exporter, process] = await Promise.all([this.currentExporterPart(), this.currentProcessPart()]);
-    if (this.body?.exporter !== exporter || this.body.process !== process) this.body = { exporter, process };
-    const body = this.body;
-    if (gzip) return (body.gzip ??= gzipBody(exporter, process));
-    return (body.identity ??= Buffer.concat([exporter.text, process.text]));
+    const body = await this.currentBody();
+    return gzip ? body.gzip : body.identity;
   }
 
   /**
-   * Tells the renderer its source changed, so the exporter part is rendered before the next
-   * scrape asks for it: after `renderQuietMs` without further changes, or `renderMaxDelayMs`
-   * after the first one, whichever comes first. A scrape never gets older text than it would
-   * without this; it just finds the work done.
+   * Tells the renderer its source changed, so it rebuilds before the next scrape asks: after
+   * `renderQuietMs` without further changes, or `renderMaxDelayMs` after the first one,
+   * whichever comes first.
    */
   sourceChanged(): void {
+    if (this.closed) return;
     const now = this.now();
     this.firstUnrenderedAt ??= now;
     const delay = Math.max(0, Math.min(this.renderQuietMs, this.firstUnrenderedAt + this.renderMaxDelayMs - now));
@@ -136,70 +139,121 @@ export class MetricsRenderer {
     this.renderTimer = setTimeout(() => {
       this.renderTimer = undefined;
       this.firstUnrenderedAt = undefined;
-      this.currentExporterPart().catch(() => undefined);
+      this.rebuild().catch(() => undefined);
     }, delay);
     this.renderTimer.unref();
   }
 
-  /** Drops the cached process metrics, for a change that must show at the next scrape (a reload). */
+  /** Drops the cached process metrics, for a change that must show soon (a reload): at the next scrape unless polls run. */
   processChanged(): void {
-    // A render already running read the old values: it must neither be reused nor stored.
+    // A rebuild already running read the old values: its bytes do not count as current.
     this.processGeneration++;
-    this.processPart = undefined;
-    this.processRendering = undefined;
+    this.processText = undefined;
+    this.sourceChanged();
   }
 
-  /** Stops a pending background render. */
+  /** Stops a pending background rebuild. */
   close(): void {
+    this.closed = true;
     if (this.renderTimer) clearTimeout(this.renderTimer);
     this.renderTimer = undefined;
   }
 
-  /**
-   * The exporter part for the current change count. Renders run one at a time; a scrape that
-   * finds one running waits for it, and then for one more if the source changed meanwhile, so it
-   * never gets text older than the state it arrived at.
-   */
-  private async currentExporterPart(): Promise<ExporterPart> {
-    const wanted = this.exporter.changeCount();
+  private currentBody(): Promise<Body> | Body {
+    const body = this.body;
+    // Only the very first scrape has nothing to be served.
+    if (!body || this.failed) return this.freshBody();
+    const age = this.now() - body.builtAt;
+    const behind = body.change !== this.source.changeCount() || body.processGeneration !== this.processGeneration;
+    if ((behind || age > this.maxStaleMs) && !this.pollsRunning()) return this.freshBody();
+    // Changes have their own (debounced) rebuild; rebuilding for each scrape that finds one
+    // during a poll cycle would rebuild back to back.
+    if (age >= this.refreshAfterMs && !this.running) this.rebuild().catch(() => undefined);
+    return body;
+  }
+
+  /** Bytes that hold every change made to the source (and the process metrics) before this call. */
+  private async freshBody(): Promise<Body> {
+    const change = this.source.changeCount();
+    const processGeneration = this.processGeneration;
+    const covers = (from: { change: number; processGeneration: number }): boolean => from.change >= change && from.processGeneration >= processGeneration;
     for (;;) {
-      if (this.exporterPart && this.exporterPart.change >= wanted) return this.exporterPart;
-      this.exporterRendering ??= this.renderExporterPart().finally(() => {
-        this.exporterRendering = undefined;
-      });
-      const part = await this.exporterRendering;
-      if (part.change >= wanted) return part;
+      // A rebuild that started after the last change will do; an older one is followed by a new one.
+      const running = this.running;
+      const body = await (running && covers(running) ? running.done : this.rebuild());
+      if (covers(body)) return body;
     }
   }
 
-  private async renderExporterPart(): Promise<ExporterPart> {
-    const change = this.exporter.changeCount();
-    const text = Buffer.from(this.exporter.render ? this.exporter.render() : await this.exporter.registry.metrics());
-    const deflated = await deflateRawAsync(text, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    const part = { change, text, deflated, crc: crc32(text) };
-    if (!this.exporterPart || this.exporterPart.change <= change) this.exporterPart = part;
-    return part;
-  }
-
-  private currentProcessPart(): Promise<ProcessPart> | ProcessPart {
-    const part = this.processPart;
-    if (part && this.now() - part.renderedAt < this.processMaxAgeMs) return part;
-    if (!this.processRendering) {
-      const rendering = this.renderProcessPart().finally(() => {
-        if (this.processRendering === rendering) this.processRendering = undefined;
+  /** A rebuild that starts now, or right after the one running. */
+  private rebuild(): Promise<Body> {
+    if (!this.running) {
+      const change = this.source.changeCount();
+      const processGeneration = this.processGeneration;
+      const done = this.build(change, processGeneration).finally(() => {
+        this.running = undefined;
       });
-      this.processRendering = rendering;
+      this.running = { done, change, processGeneration };
+      return done;
     }
-    return this.processRendering;
+    this.queued ??= this.running.done
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.rebuild();
+      });
+    return this.queued;
   }
 
-  private async renderProcessPart(): Promise<ProcessPart> {
-    const generation = this.processGeneration;
-    const renderedAt = this.now();
-    const text = Buffer.from(await this.process.metrics());
-    const deflated = await deflateRawAsync(text);
-    const part = { renderedAt, text, deflated, crc: crc32(text) };
-    if (generation === this.processGeneration) this.processPart = part;
-    return part;
+  private async build(change: number, processGeneration: number): Promise<Body> {
+    const builtAt = this.now();
+    try {
+      const exporterText = await this.renderRegistry();
+      const processText = await this.readProcess(processGeneration);
+      const identity = Buffer.from(exporterText + processText);
+      const body = { change, processGeneration, builtAt, identity, gzip: await gzipAsync(identity) };
+      this.body = body;
+      this.failed = false;
+      return body;
+    } catch (error) {
+      this.failed = true;
+      throw error;
+    }
+  }
+
+  /** The source registry's text, exactly as `registry.metrics()` prints it, one metric per turn of the event loop. */
+  private async renderRegistry(): Promise<string> {
+    const { registry } = this.source;
+    const texts: string[] = [];
+    const seen = new Set<string>();
+    for (const metric of registry.getMetricsAsArray()) {
+      const { name } = metric;
+      seen.add(name);
+      const change = this.source.metricChangeCount?.(name);
+      const cached = this.metricTexts.get(name);
+      if (change !== undefined && cached?.metric === metric && cached.change === change) {
+        texts.push(cached.text);
+        continue;
+      }
+      // Removed while this rebuild yielded: gone from the registry's own output too.
+      if (registry.getSingleMetric(name) === undefined) continue;
+      // Read before formatting: a change made meanwhile makes the next rebuild format it again.
+      const text = await registry.getSingleMetricAsString(name);
+      if (change !== undefined) this.metricTexts.set(name, { metric, change, text });
+      texts.push(text);
+      await nextTurn();
+    }
+    for (const name of this.metricTexts.keys()) if (!seen.has(name)) this.metricTexts.delete(name);
+    return `${texts.join('\n\n')}\n`;
+  }
+
+  private async readProcess(generation: number): Promise<string> {
+    const cached = this.processText;
+    if (cached && cached.generation === generation && this.now() - cached.readAt < this.processMaxAgeMs) return cached.text;
+    const readAt = this.now();
+    const text = await this.process.metrics();
+    // Values read across a processChanged() are used once but not kept.
+    if (generation === this.processGeneration) this.processText = { text, readAt, generation };
+    return text;
   }
 }

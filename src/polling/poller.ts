@@ -90,6 +90,11 @@ export class Poller {
     }
   }
 
+  /** Whether any poll is queued or in flight. */
+  get busy(): boolean {
+    return this.running > 0 || this.queue.length > 0;
+  }
+
   /** Queues every configured account not already queued or in flight; resolves when they are done. */
   pollAll(): Promise<void> {
     return this.pollSome(this.accounts);

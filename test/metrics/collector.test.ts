@@ -1,5 +1,6 @@
-import { Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
+import { AccountStore } from '../../src/accounts/store';
 import { BalanceCollector, MAX_UNKNOWN_STATUSES } from '../../src/metrics/collector';
 import type { BalanceOutcome } from '../../src/itnio/client';
 
@@ -9,9 +10,10 @@ const otp: Account = { name: 'otp', apiKey: 'k-otp', apiSecret: 'secret-otp', ba
 function setup(accounts: Account[] = [shop, otp]) {
   let now = 1_700_000_000_000;
   const registry = new Registry();
-  const collector = new BalanceCollector({ registry, accounts, maxAgeMs: 3_600_000, pollDescription: 'every 1m', version: '9.9.9', now: () => now });
+  const store = new AccountStore({ accounts, maxAgeMs: 3_600_000, now: () => now });
+  const collector = new BalanceCollector({ registry, store, maxAgeMs: 3_600_000, version: '9.9.9', now: () => now });
   const record = (account: Account, outcome: BalanceOutcome, durationSeconds = 0.25): void => {
-    collector.record({ account, outcome, startedAt: now, finishedAt: now + durationSeconds * 1000, finishedSteadyMs: now + durationSeconds * 1000, durationSeconds });
+    store.record({ account, outcome, startedAt: now, finishedAt: now + durationSeconds * 1000, finishedSteadyMs: now + durationSeconds * 1000, durationSeconds });
   };
   /** Sample values by metric name and label set, read back from the registry's text output. */
   const sample = async (name: string, labels: string): Promise<number | undefined> => {
@@ -19,7 +21,7 @@ function setup(accounts: Account[] = [shop, otp]) {
     const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
     return line === undefined ? undefined : Number(line.split(' ')[1]);
   };
-  return { registry, collector, record, sample, advance: (ms: number) => (now += ms), now: () => now };
+  return { registry, store, collector, record, sample, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 const ok = (balance: number): BalanceOutcome => ({ kind: 'success', balance, gift: 5, credit: 10 });
@@ -96,9 +98,9 @@ describe('BalanceCollector', () => {
 
   test('aborted polls change nothing', async () => {
     const t = setup();
-    const before = t.collector.changeCount;
+    const before = t.collector.changeCount();
     t.record(shop, { kind: 'aborted' });
-    expect(t.collector.changeCount).toBe(before);
+    expect(t.collector.changeCount()).toBe(before);
     expect(await t.sample('itniotech_requests_total', 'account="shop"')).toBe(0);
   });
 
@@ -106,24 +108,84 @@ describe('BalanceCollector', () => {
     const t = setup();
     t.record(shop, ok(1));
     t.record(otp, { kind: 'api_error', status: '-42', reason: '' });
-    t.collector.setAccounts([{ ...shop, lowBalanceThreshold: 70 }]);
+    t.store.setAccounts([{ ...shop, lowBalanceThreshold: 70 }]);
     expect(await t.sample('itniotech_requests_total', 'account="shop"')).toBe(1);
     expect(await t.sample('itniotech_balance_low_threshold', 'account="shop"')).toBe(70);
     expect((await t.registry.metrics()).includes('account="otp"')).toBe(false);
   });
 
-  test('HELP says the values are cached from a background poll and how often; no secret anywhere', async () => {
+  test('HELP says the values are cached from a background poll, and names no deployment setting; no secret anywhere', async () => {
     const t = setup();
     t.record(shop, ok(1));
     const text = await t.registry.metrics();
-    expect(text).toMatch(/# HELP itniotech_balance .*background getBalance poll \(every 1m\)/);
+    expect(text).toContain('# HELP itniotech_balance Paid account balance from the last successful poll. Cached from a background getBalance poll, not fetched at scrape time.\n');
+    const helps = text.split('\n').filter((l) => l.startsWith('# HELP '));
+    expect(helps).toHaveLength(11);
+    for (const help of helps) expect(help).not.toMatch(/every|cron|\d+\s*(s|m|h)\b/);
     for (const secret of ['secret-shop', 'k-shop', 'secret-otp', 'k-otp']) expect(text).not.toContain(secret);
+  });
+
+  test('HELP is the same whatever the configuration', async () => {
+    const helps = async (accounts: Account[], maxAgeMs: number): Promise<string[]> => {
+      const registry = new Registry();
+      new BalanceCollector({ registry, store: new AccountStore({ accounts, maxAgeMs }), maxAgeMs, version: '1' });
+      return (await registry.metrics()).split('\n').filter((l) => l.startsWith('# HELP '));
+    };
+    expect(await helps([shop], 60_000)).toEqual(await helps([otp], 86_400_000));
+  });
+
+  test("registers prom-client's own Gauge and Counter objects on the registry it is given", () => {
+    const t = setup();
+    expect(t.registry.getSingleMetric('itniotech_balance')).toBeInstanceOf(Gauge);
+    expect(t.registry.getSingleMetric('itniotech_up')).toBeInstanceOf(Gauge);
+    expect(t.registry.getSingleMetric('itniotech_requests_total')).toBeInstanceOf(Counter);
+    expect(t.registry.getSingleMetric('itniotech_api_errors_total')).toBeInstanceOf(Counter);
+    expect(t.registry.getMetricsAsArray().map((m) => m.name)).toEqual([
+      'itniotech_up',
+      'itniotech_balance',
+      'itniotech_gift_balance',
+      'itniotech_credit_limit',
+      'itniotech_api_errors_total',
+      'itniotech_request_failures_total',
+      'itniotech_requests_total',
+      'itniotech_poll_duration_seconds',
+      'itniotech_last_success_timestamp_seconds',
+      'itniotech_balance_low_threshold',
+      'itniotech_exporter_build_info',
+    ]);
+  });
+
+  test('says which of its metrics changed, and calls its listeners once per change', () => {
+    const t = setup();
+    let calls = 0;
+    t.collector.onChange(() => calls++);
+    const counts = (): Record<string, number | undefined> =>
+      Object.fromEntries(['itniotech_balance', 'itniotech_api_errors_total', 'itniotech_exporter_build_info'].map((n) => [n, t.collector.metricChangeCount(n)]));
+    const before = counts();
+    t.record(shop, ok(3));
+    expect(calls).toBe(1);
+    const afterSuccess = counts();
+    expect(afterSuccess.itniotech_balance).toBeGreaterThan(before.itniotech_balance as number);
+    expect(afterSuccess.itniotech_api_errors_total).toBe(before.itniotech_api_errors_total);
+    expect(afterSuccess.itniotech_exporter_build_info).toBe(before.itniotech_exporter_build_info);
+    t.record(shop, { kind: 'api_error', status: '-1', reason: '' });
+    expect(counts().itniotech_api_errors_total).toBeGreaterThan(afterSuccess.itniotech_api_errors_total as number);
+    expect(counts().itniotech_balance).toBe(afterSuccess.itniotech_balance);
+    // Not the collector's: the exposition renders such a metric on every rebuild.
+    expect(t.collector.metricChangeCount('process_cpu_seconds_total')).toBeUndefined();
+    // The last success finished 250 ms after it started.
+    t.advance(3_600_251);
+    t.collector.expireStale();
+    expect(counts().itniotech_balance).toBeGreaterThan(afterSuccess.itniotech_balance as number);
+    expect(calls).toBe(3);
+    t.collector.expireStale();
+    expect(calls).toBe(3);
   });
 });
 
 test('a poll that outlives its account (removed by a reload) does not bring its series back', async () => {
   const t = setup();
-  t.collector.setAccounts([shop]);
+  t.store.setAccounts([shop]);
   t.record(otp, ok(5));
   const text = await t.registry.metrics();
   expect(text).not.toContain('account="otp"');

@@ -1,7 +1,9 @@
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { Registry } from 'prom-client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Gauge, Registry } from 'prom-client';
 import { AccountStore } from '../../src/accounts/store';
 import type { Account } from '../../src/config/account';
 import { BalanceCollector } from '../../src/metrics/collector';
@@ -10,6 +12,9 @@ import { acceptsGzip } from '../../src/web/compression';
 import { createProcessRegistry, MetricsRenderer } from '../../src/metrics/exposition';
 import { createApp } from '../../src/app/server';
 import { listen } from '../../src/web/listen';
+import { testWithBinaries } from '../support/binaries';
+import { eventually } from '../support/exporter-process';
+import { ACCOUNT_A, startHarness, type Harness } from '../support/exporter-harness';
 
 describe('acceptsGzip', () => {
   test.each([
@@ -54,12 +59,14 @@ describe('/metrics', () => {
   let server: Server;
   let url: string;
   let collector: BalanceCollector;
+  let store: AccountStore;
+  let renderer: MetricsRenderer;
 
   beforeAll(async () => {
     const registry = new Registry();
-    collector = new BalanceCollector({ registry, accounts: [shop], maxAgeMs: 3_600_000, pollDescription: 'every 1m', version: '1.0.0' });
-    const c = collector;
-    const renderer = new MetricsRenderer({ registry, changeCount: () => c.changeCount, render: () => c.render() }, createProcessRegistry());
+    store = new AccountStore({ accounts: [shop], maxAgeMs: 3_600_000 });
+    collector = new BalanceCollector({ registry, store, maxAgeMs: 3_600_000, version: '1.0.0' });
+    renderer = new MetricsRenderer(collector, createProcessRegistry());
     const app = createApp({
       telemetryPath: '/metrics',
       metrics: renderer,
@@ -70,7 +77,10 @@ describe('/metrics', () => {
     server = await listen(app, { host: '127.0.0.1', port: 0 });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    renderer.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   const prometheusHeaders = {
     Accept: 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
@@ -78,7 +88,7 @@ describe('/metrics', () => {
   };
 
   test('answers in the text format 0.0.4, gzipped for Prometheus, the same text either way', async () => {
-    collector.record({ account: shop, outcome: { kind: 'success', balance: 42, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), finishedSteadyMs: Date.now(), durationSeconds: 0.1 });
+    store.record({ account: shop, outcome: { kind: 'success', balance: 42, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), finishedSteadyMs: Date.now(), durationSeconds: 0.1 });
     const zipped = await get(url, prometheusHeaders);
     const plain = await get(url);
     for (const answer of [zipped, plain]) {
@@ -102,7 +112,7 @@ describe('/metrics', () => {
     const again = (await get(url)).body.toString();
     const exporterPart = (t: string): string => t.slice(0, t.indexOf('# HELP process_'));
     expect(exporterPart(again)).toBe(exporterPart(before));
-    collector.record({ account: shop, outcome: { kind: 'success', balance: 41.5, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), finishedSteadyMs: Date.now(), durationSeconds: 0.1 });
+    store.record({ account: shop, outcome: { kind: 'success', balance: 41.5, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), finishedSteadyMs: Date.now(), durationSeconds: 0.1 });
     const after = (await get(url, prometheusHeaders)).body;
     expect(gunzipSync(after).toString()).toContain('itniotech_balance{account="shop"} 41.5\n');
   });
@@ -112,5 +122,46 @@ describe('/metrics', () => {
     expect(answer.status).toBe(200);
     expect(Number(answer.headers['content-length'])).toBeGreaterThan(0);
     expect(answer.body.length).toBe(0);
+  });
+});
+
+describe('/metrics of a running exporter', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness([ACCOUNT_A], (simulator) => [`--api.base-url=${simulator.baseUrl}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret, ITNIO_ACCOUNT: 'shop' });
+    await eventually(async () => ((await get(`${h.exporter.url}/readyz`)).status === 200 ? true : undefined), 'readiness');
+  });
+  afterAll(() => h.close());
+
+  const scrape = async (): Promise<string> => {
+    const answer = await get(`${h.exporter.url}/metrics`, { 'Accept-Encoding': 'gzip' });
+    expect(answer.status).toBe(200);
+    return gunzipSync(answer.body).toString();
+  };
+
+  test("a gauge registered on the exporter's registry appears, and its new value within about a second", async () => {
+    const gauge = new Gauge({ name: 'team_custom_jobs', help: 'Registered by a test, as a contributor would.', labelNames: ['queue'], registers: [h.exporter.collector.registry] });
+    gauge.set({ queue: 'sms' }, 1);
+    await eventually(async () => ((await scrape()).includes('team_custom_jobs{queue="sms"} 1\n') ? true : undefined), 'the new gauge on /metrics');
+    const text = await scrape();
+    expect(text).toContain('# HELP team_custom_jobs Registered by a test, as a contributor would.\n# TYPE team_custom_jobs gauge\n');
+    expect(text).toContain('itniotech_balance{account="shop"} 100\n');
+
+    gauge.set({ queue: 'sms' }, 5);
+    const changedAt = Date.now();
+    await eventually(async () => ((await scrape()).includes('team_custom_jobs{queue="sms"} 5\n') ? true : undefined), 'the new value on /metrics');
+    expect(Date.now() - changedAt).toBeLessThan(1500);
+  });
+
+  testWithBinaries(['curl'], 'curl reads the gzipped answer whole: one gzip stream, the same text as without gzip', async () => {
+    // Asynchronously: the exporter answers from this process.
+    const curl = async (...args: string[]): Promise<string> => (await promisify(execFile)('curl', ['-sS', ...args], { encoding: 'utf8' })).stdout;
+    const zipped = await curl('--compressed', `${h.exporter.url}/metrics`);
+    expect(zipped).toMatch(/^# HELP itniotech_up /);
+    expect(zipped).toContain('# TYPE process_cpu_user_seconds_total counter\n');
+    expect(zipped.endsWith('\n')).toBe(true);
+    const plain = await curl(`${h.exporter.url}/metrics`);
+    const exporterPart = (t: string): string => t.slice(0, t.indexOf('# HELP process_'));
+    expect(exporterPart(zipped)).toBe(exporterPart(plain));
   });
 });
