@@ -14,7 +14,10 @@ export interface FailureWords {
   legend: string;
 }
 
-/** getBalance statuses other than 0 (success); -15 comes from a white-label twin of the API. */
+/**
+ * Statuses other than 0 (success): getBalance's own, -15 from a white-label twin of the API, and
+ * the rest of ITNIO's global status table (../shared/docs/itnio-api.md).
+ */
 export const API_STATUSES = {
   '-1': {
     meaning: 'authentication error (wrong API key or sign)',
@@ -25,6 +28,16 @@ export const API_STATUSES = {
     meaning: 'IP access restricted (this host is not on the account allow list)',
     hint: "add this host's public IP address to the account's IP allow list",
     legend: 'IP access restricted',
+  },
+  '-10': {
+    meaning: 'insufficient balance',
+    hint: 'top up the account in the ITNIO console; the exporter keeps the last good balance and counts this as a failure',
+    legend: 'insufficient balance',
+  },
+  '-12': {
+    meaning: 'platform error (server-side fault at ITNIO)',
+    hint: 'a fault on the ITNIO side; it usually passes, contact ITNIO support if it persists',
+    legend: 'ITNIO platform error',
   },
   '-13': { meaning: 'user locked', hint: 'the account is locked; contact ITNIO support', legend: 'user locked' },
   '-15': {
@@ -41,6 +54,26 @@ export const API_STATUSES = {
     meaning: 'port program exception (server-side fault at ITNIO)',
     hint: 'a fault on the ITNIO side; it usually passes, contact ITNIO support if it persists',
     legend: 'ITNIO server fault',
+  },
+  '-29': {
+    meaning: 'WorkSpace disabled',
+    hint: 'the workspace is switched off: enable it in the ITNIO console, or ask ITNIO support why it was',
+    legend: 'WorkSpace disabled',
+  },
+  '-30': {
+    meaning: 'API Key disabled',
+    hint: 'the API key is switched off: enable it in the ITNIO console or issue a new key and secret',
+    legend: 'API Key disabled',
+  },
+  '-31': {
+    meaning: 'IP not in whitelist',
+    hint: "add this host's public IP address to the API key's IP whitelist in the ITNIO console",
+    legend: 'IP not in whitelist',
+  },
+  '-32': {
+    meaning: 'API Key lacks permission',
+    hint: 'the API key may not call getBalance: grant it the permission in the ITNIO console, or use a key that has it',
+    legend: 'API Key lacks permission',
   },
 } as const satisfies Record<string, FailureWords>;
 

@@ -29,7 +29,7 @@ describe('createBalanceClient against the simulator', () => {
     await expect(client.fetchBalance({ ...account, apiSecret: 'wrong' })).resolves.toMatchObject({ kind: 'api_error', status: '-1' });
   });
 
-  test.each(['-2', '-13', '-15', '-18', '-77'])('status %s is an API error carrying the code and the server date', async (status) => {
+  test.each(['-2', '-10', '-12', '-13', '-15', '-18', '-29', '-30', '-31', '-32', '-77'])('status %s is an API error carrying the code and the server date', async (status) => {
     simulator.update(KEY, { failStatus: status });
     const outcome = await client.fetchBalance(account);
     expect(outcome).toMatchObject({ kind: 'api_error', status });

@@ -29,7 +29,8 @@ const ok = (balance: number): BalanceOutcome => ({ kind: 'success', balance, gif
 describe('BalanceCollector', () => {
   test('from start-up: zeroed error counters for every documented status and reason, threshold when configured', async () => {
     const { sample } = setup();
-    for (const status of ['-1', '-2', '-13', '-15', '-16', '-18']) {
+    // ITNIO's status table (../shared/docs/itnio-api.md), written out rather than read from the code.
+    for (const status of ['-1', '-2', '-10', '-12', '-13', '-15', '-16', '-18', '-29', '-30', '-31', '-32']) {
       expect(await sample('itniotech_api_errors_total', `account="shop",status="${status}"`)).toBe(0);
     }
     for (const reason of ['timeout', 'network', 'http_status', 'invalid_response']) {
@@ -92,7 +93,8 @@ describe('BalanceCollector', () => {
     for (let i = 0; i < MAX_UNKNOWN_STATUSES + 5; i++) t.record(otp, { kind: 'api_error', status: String(-1000 - i), reason: '' });
     const text = await t.registry.metrics();
     const statuses = text.split('\n').filter((l) => l.startsWith('itniotech_api_errors_total{account="otp"'));
-    expect(statuses.length).toBe(6 + MAX_UNKNOWN_STATUSES + 1);
+    // The 12 statuses of ITNIO's table, the first MAX_UNKNOWN_STATUSES undocumented ones, "other".
+    expect(statuses.length).toBe(12 + MAX_UNKNOWN_STATUSES + 1);
     expect(await t.sample('itniotech_api_errors_total', 'account="otp",status="other"')).toBe(6);
   });
 
