@@ -208,4 +208,3 @@ function accountsFromFile(
   });
   return accounts;
 }
-
