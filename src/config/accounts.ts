@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { Account } from './account';
-import { isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
+import { baseUrlProblem, isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
 import type { Problems } from './problems';
 import type { ConfigSources, Setting } from './sources';
 import { parseYamlFile } from './yaml-file';
@@ -193,8 +193,9 @@ function accountsFromFile(
     let baseUrl = defaultBaseUrl;
     if (item.base_url !== undefined) {
       if (typeof item.base_url !== 'string' || !parseHttpUrl(item.base_url)) {
-        const shown = withoutCredentials(showValue(item.base_url));
-        problems.invalid(`${at}.base_url`, shown, 'an http(s) URL without credentials');
+        const text = showValue(item.base_url);
+        const why = typeof item.base_url === 'string' ? baseUrlProblem(text) : undefined;
+        problems.invalid(`${at}.base_url`, withoutCredentials(text), 'an http(s) URL without credentials', why);
       } else baseUrl = item.base_url;
     }
     const threshold = parseThreshold(item.low_balance_threshold ?? undefined, `${at}.low_balance_threshold`, problems);

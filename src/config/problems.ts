@@ -26,9 +26,12 @@ export class Problems {
     this.#list.push(problem);
   }
 
-  /** `where: "shown" is not valid; expected expected`. `shown` is quoted back, so it must hold no secret. */
-  invalid(where: string, shown: string, expected: string): void {
-    this.add(`${where}: "${shown}" is not valid; expected ${expected}`);
+  /**
+   * `where: "shown" is not valid; expected expected`, with `: why` before the semicolon when
+   * given. `shown` is quoted back, so it must hold no secret.
+   */
+  invalid(where: string, shown: string, expected: string, why?: string): void {
+    this.add(`${where}: "${shown}" is not valid${why ? `: ${why}` : ''}; expected ${expected}`);
   }
 
   /**

@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import { formatDuration, parseDuration } from './duration';
-import { parseHttpUrl, withoutCredentials } from './http-url';
+import { baseUrlProblem, parseHttpUrl, withoutCredentials } from './http-url';
 import { parseListenAddress, type ListenAddress } from './listen-address';
 import type { Problems } from './problems';
 import { intervalToCron, longestGapMs, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from './schedule';
@@ -47,7 +47,7 @@ export function parseTelemetryPath(setting: Setting, problems: Problems): string
 
 export function parseBaseUrl(setting: Setting, problems: Problems): string | undefined {
   if (parseHttpUrl(setting.value)) return setting.value;
-  problems.invalid(setting.source, withoutCredentials(setting.value), setting.expected);
+  problems.invalid(setting.source, withoutCredentials(setting.value), setting.expected, baseUrlProblem(setting.value));
   return undefined;
 }
 

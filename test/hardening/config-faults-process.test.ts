@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../../src/simulator/simulator';
+import { eventually, startExporterProcess, type ExporterProcess } from '../support/exporter-process';
+import { runCli } from '../support/run-cli';
+
+// Configuration faults of issue 11 through the built process: what start-up, --config.check,
+// POST /-/reload and the log show.
+
+const KEY = 'procKey7';
+const SECRET = 'proc-secret-51c9';
+
+let dir: string;
+let simulator: Simulator;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'itnio-config-faults-'));
+  simulator = await startSimulator({
+    accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 12, gift: 0, credit: 0, spendPerHour: 0 }],
+  });
+});
+afterAll(async () => {
+  await simulator?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function accountsFile(name: string, extra: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, `accounts:\n  - name: shop\n    api_key: ${KEY}\n    api_secret: ${SECRET}\n${extra}`);
+  return file;
+}
+
+/** Starts an exporter on a good accounts file, with /-/reload on. */
+async function reloadable(file: string): Promise<ExporterProcess> {
+  writeFileSync(
+    file,
+    `accounts:\n  - name: shop\n    api_key: ${KEY}\n    api_secret: ${SECRET}\n    base_url: ${simulator.baseUrl}\n`,
+  );
+  return startExporterProcess([`--config.file=${file}`, '--web.enable-lifecycle', '--poll.interval=1m'], {});
+}
+
+async function reloadWith(
+  exporter: ExporterProcess,
+  file: string,
+  text: string,
+): Promise<{ status: number; body: string; logged: string }> {
+  writeFileSync(file, text);
+  const from = exporter.logs().length;
+  const response = await fetch(`${exporter.url}/-/reload`, { method: 'POST' });
+  const body = await response.text();
+  const line = await eventually(
+    () =>
+      exporter
+        .logs()
+        .slice(from)
+        .find((l) => l.level === 'error'),
+    'the reload failure log line',
+  );
+  return { status: response.status, body, logged: JSON.stringify(line) };
+}
+
+describe('a base URL with credentials (item 4)', () => {
+  const password = 'Pa55/w@rd zebra';
+  const url = (): string => simulator.baseUrl.replace('http://', `http://admin:${password}@`);
+  const hidden = ['Pa55', 'w@rd', 'zebra', 'admin'];
+  const expectHidden = (text: string): void => {
+    for (const part of hidden) expect(text).not.toContain(part);
+  };
+
+  test('start-up and --config.check refuse it, naming the source, without showing the user name or password', async () => {
+    for (const run of [
+      await runCli(['--config.check'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_BASE_URL: url() }),
+      await runCli([`--api.base-url=${url()}`], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET }),
+      await runCli(['--config.check', `--config.file=${accountsFile('creds.yml', `    base_url: "${url()}"\n`)}`]),
+    ]) {
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(
+        /(ITNIO_BASE_URL|--api\.base-url|accounts\[0\]\.base_url): "http:\/\/\*\*\*@127\.0\.0\.1:\d+\/sms" is not valid: it holds a user name or password/,
+      );
+      expectHidden(run.stdout + run.stderr);
+    }
+  });
+
+  test('a reload refuses it: the /-/reload body and the log name the key and show no credentials', async () => {
+    const file = join(dir, 'reload-creds.yml');
+    const exporter = await reloadable(file);
+    try {
+      const result = await reloadWith(
+        exporter,
+        file,
+        `accounts:\n  - name: shop\n    api_key: ${KEY}\n    api_secret: ${SECRET}\n    base_url: "${url()}"\n`,
+      );
+      expect(result.status).toBe(500);
+      expect(result.body).toMatch(
+        /accounts\[0\]\.base_url: "http:\/\/\*\*\*@127\.0\.0\.1:\d+\/sms" is not valid: it holds a user name or password/,
+      );
+      expect(result.logged).toContain('accounts[0].base_url');
+      expectHidden(result.body);
+      expectHidden(result.logged);
+      expectHidden(exporter.stdout.join('\n') + exporter.stderr.join(''));
+    } finally {
+      await exporter.stop();
+    }
+  });
+});
