@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { Account } from './account';
-import { baseUrlProblem, isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
+import { BASE_URL_FORM, baseUrlProblem, isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
 import type { Problems } from './problems';
 import type { ConfigSources, Setting } from './sources';
 import { parseYamlFile } from './yaml-file';
@@ -195,7 +195,7 @@ function accountsFromFile(
       if (typeof item.base_url !== 'string' || !parseHttpUrl(item.base_url)) {
         const text = showValue(item.base_url);
         const why = typeof item.base_url === 'string' ? baseUrlProblem(text) : undefined;
-        problems.invalid(`${at}.base_url`, withoutCredentials(text), 'an http(s) URL without credentials', why);
+        problems.invalid(`${at}.base_url`, withoutCredentials(text), BASE_URL_FORM, why);
       } else baseUrl = item.base_url;
     }
     const threshold = parseThreshold(item.low_balance_threshold ?? undefined, `${at}.low_balance_threshold`, problems);

@@ -1,5 +1,8 @@
 /** The API base URLs: the --api.base-url default and each account's base_url. */
 
+/** What a base URL must look like, for --help and problems. */
+export const BASE_URL_FORM = 'an http(s) URL without credentials, query or fragment';
+
 // A scheme followed by slashes (in the spellings the URL parser accepts, "https:\\" too), or
 // http(s) without them. Any other "word:" before an "@" may be a user name.
 const SCHEME_RE = /^(?:[A-Za-z][A-Za-z0-9+.-]*:[/\\]+|https?:)/i;
@@ -22,6 +25,10 @@ function inspect(text: string): Inspected {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return {};
   if (url.username || url.password || text.includes('@')) return credentials;
+  // "…/sms?lang=en" would request "/sms?lang=en/getBalance", and "…/sms#x" just "/sms".
+  const rest = ', which /getBalance cannot follow';
+  if (text.includes('?')) return { why: `it has a query ("?…")${rest}` };
+  if (text.includes('#')) return { why: `it has a fragment ("#…")${rest}` };
   return { url };
 }
 
@@ -38,12 +45,12 @@ export function baseUrlProblem(text: string): string | undefined {
 /**
  * A refused URL as it may be quoted back. Everything between the scheme and the last "@" is
  * masked: where a user name or password ends cannot be told once it holds "@", "/" or a space.
+ * A query or fragment after that is cut to "?…" or "#…", as it may hold a token.
  */
 export function withoutCredentials(text: string): string {
   const at = text.lastIndexOf('@');
-  if (at < 0) return text;
-  const scheme = SCHEME_RE.exec(text)?.[0] ?? '';
-  return `${scheme}***@${text.slice(at + 1)}`;
+  const masked = at < 0 ? text : `${SCHEME_RE.exec(text)?.[0] ?? ''}***@${text.slice(at + 1)}`;
+  return masked.replace(/([?#]).*$/s, '$1…');
 }
 
 export function isPlainHttpToRemote(baseUrl: string): boolean {

@@ -83,3 +83,36 @@ describe('a base URL with credentials is refused without showing them, from ever
     for (const part of ['S3cret', 'P@ss', 'zebra', 'admin']) expect(list.join('\n')).not.toContain(part);
   });
 });
+
+describe('a base URL with a query or fragment is refused, naming the key (item 7)', () => {
+  test.each([
+    ['https://api.example.test/sms?lang=en', 'it has a query ("?…")'],
+    ['https://api.example.test/sms?', 'it has a query ("?…")'],
+    ['https://api.example.test/sms#x', 'it has a fragment ("#…")'],
+    ['https://api.example.test/sms#', 'it has a fragment ("#…")'],
+  ])('%s', (url, why) => {
+    expect(parseHttpUrl(url)).toBeUndefined();
+    // A query may hold a token: it is not quoted back either.
+    const shown = url.replace(/([?#]).*$/, '$1…');
+    const expected = (where: string): string =>
+      `${where}: "${shown}" is not valid: ${why}, which /getBalance cannot follow; ` +
+      'expected an http(s) URL without credentials, query or fragment';
+    expect(problemsOf([`--api.base-url=${url}`], account)).toEqual([expected('--api.base-url')]);
+    expect(problemsOf([], { ...account, ITNIO_BASE_URL: url })).toEqual([expected('ITNIO_BASE_URL')]);
+    const file = `accounts:\n  - name: a\n    api_key: k1234\n    api_secret: s\n    base_url: "${url}"\n`;
+    expect(problemsOf(['--config.file=/c.yml'], {}, { '/c.yml': file })).toEqual([
+      expected('/c.yml: accounts[0].base_url'),
+    ]);
+  });
+
+  test('neither is quoted back, as a query may hold a token', () => {
+    expect(withoutCredentials('https://api.example.test/sms?token=t0k#f')).toBe('https://api.example.test/sms?…');
+    expect(withoutCredentials('https://u:p@api.example.test/sms#f?x')).toBe('https://***@api.example.test/sms#…');
+    // A "?" or "#" in a password is masked with it, not taken for the start of a query.
+    expect(withoutCredentials('https://u:p?w#@api.example.test/sms')).toBe('https://***@api.example.test/sms');
+  });
+
+  test('a path is kept as it is', () => {
+    expect(parseHttpUrl('https://api.example.test/v2/sms/')?.pathname).toBe('/v2/sms/');
+  });
+});
