@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { Account } from './account';
+import { parseApiSecret, readSecretFile } from './api-secret';
 import { BASE_URL_FORM, baseUrlProblem, isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
 import type { Problems } from './problems';
 import type { ConfigSources, Setting } from './sources';
@@ -53,15 +54,6 @@ function showValue(value: unknown): string {
   }
 }
 
-function readSecretFile(path: string, source: string, sources: ConfigSources, problems: Problems): string | undefined {
-  const expected = 'a readable file holding the API secret';
-  const text = problems.readFile(sources.readFile, path, source, expected, `secret file "${path}"`);
-  if (text === undefined) return undefined;
-  const secret = text.trim();
-  if (secret === '') problems.add(`${source}: secret file "${path}" is empty; expected the API secret`);
-  return secret;
-}
-
 function checkApiKey(key: string, source: string, problems: Problems): void {
   if (!HEADER_TOKEN_RE.test(key)) {
     problems.add(`${source}: the API key must be non-empty printable ASCII without spaces`);
@@ -99,7 +91,7 @@ function accountFromEnv(baseUrl: string, sources: ConfigSources, problems: Probl
   let secret: string | undefined;
   if (inline && file) problems.add(`${ACCOUNT_ENV.secret} and ${ACCOUNT_ENV.secretFile} are both set; set only one`);
   else if (file) secret = readSecretFile(file, ACCOUNT_ENV.secretFile, sources, problems);
-  else if (inline) secret = inline;
+  else if (inline) secret = parseApiSecret(inline, ACCOUNT_ENV.secret, problems);
   else problems.add(`${ACCOUNT_ENV.key} is set but no secret: set ${ACCOUNT_ENV.secret} or ${ACCOUNT_ENV.secretFile}`);
 
   const name = env[ACCOUNT_ENV.name] || 'default';
@@ -187,7 +179,7 @@ function accountsFromFile(
     } else if (inline !== undefined) {
       if (typeof inline !== 'string' || inline === '') {
         problems.add(`${at}.api_secret: expected the API secret as a non-empty string`);
-      } else secret = inline;
+      } else secret = parseApiSecret(inline, `${at}.api_secret`, problems);
     } else problems.add(`${at}: missing api_secret_file (or api_secret)`);
 
     let baseUrl = defaultBaseUrl;

@@ -1,0 +1,41 @@
+import type { Problems } from './problems';
+import type { ConfigSources } from './sources';
+
+// C0 controls, DEL and C1 controls: never part of a secret, and a sign of a mangled value.
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * The API secret from a variable, the accounts file or a secret file, normalised the same way
+ * for all: white space, line ends and a byte order mark around it are dropped (a Kubernetes
+ * Secret made from a file ends in "\r\n"). `what` names it in problems, which never show it.
+ */
+export function parseApiSecret(
+  raw: string,
+  source: string,
+  problems: Problems,
+  what = 'the API secret',
+): string | undefined {
+  // trim() drops U+FEFF too.
+  const secret = raw.trim();
+  if (secret === '') {
+    problems.add(`${source}: ${what} is empty; expected the API secret`);
+    return undefined;
+  }
+  if (CONTROL_RE.test(secret)) {
+    problems.add(`${source}: ${what} holds a control character (not shown); expected the API secret as printable text`);
+    return undefined;
+  }
+  return secret;
+}
+
+export function readSecretFile(
+  path: string,
+  source: string,
+  sources: ConfigSources,
+  problems: Problems,
+): string | undefined {
+  const expected = 'a readable file holding the API secret';
+  const text = problems.readFile(sources.readFile, path, source, expected, `secret file "${path}"`);
+  return text === undefined ? undefined : parseApiSecret(text, source, problems, `secret file "${path}"`);
+}
