@@ -7,7 +7,11 @@ import { configCheckLines } from './cli/config-check';
 import { serve } from './cli/serve';
 import { ConfigError, helpText, loadConfig, type CliCommand, type ExporterConfig } from './config/config';
 
-const sources = { argv: process.argv.slice(2), env: process.env, readFile: (path: string) => readFileSync(path, 'utf8') };
+const sources = {
+  argv: process.argv.slice(2),
+  env: process.env,
+  readFile: (path: string) => readFileSync(path, 'utf8'),
+};
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** The configuration again from the same flags and environment, for SIGHUP and /-/reload. */
@@ -41,7 +45,12 @@ async function main(): Promise<number> {
       return 0;
     case 'check': {
       const client = clientFor(config);
-      const allOk = await runCheck({ client, accounts: config.accounts, concurrency: config.pollConcurrency, write: print });
+      const allOk = await runCheck({
+        client,
+        accounts: config.accounts,
+        concurrency: config.pollConcurrency,
+        write: print,
+      });
       return allOk ? 0 : 1;
     }
     case 'serve':
@@ -54,7 +63,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${EXPORTER_NAME}: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${EXPORTER_NAME}: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );
