@@ -5,6 +5,9 @@ import type { ConfigSources } from './sources';
 // eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 
+/** ITNIO secrets are a few dozen characters; anything this long is a wrong file, hashed on every poll. */
+const MAX_SECRET_LENGTH = 1024;
+
 /**
  * The API secret from a variable, the accounts file or a secret file, normalised the same way
  * for all: white space, line ends and a byte order mark around it are dropped (a Kubernetes
@@ -20,6 +23,10 @@ export function parseApiSecret(
   const secret = raw.trim();
   if (secret === '') {
     problems.add(`${source}: ${what} is empty; expected the API secret`);
+    return undefined;
+  }
+  if (secret.length > MAX_SECRET_LENGTH) {
+    problems.add(`${source}: ${what} is longer than ${MAX_SECRET_LENGTH} characters; expected the API secret`);
     return undefined;
   }
   if (CONTROL_RE.test(secret)) {

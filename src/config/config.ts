@@ -24,6 +24,7 @@ import type { LogLevel } from '../log/levels';
 // What the rest of the exporter uses of the configuration, besides loadConfig.
 export { ConfigError } from './problems';
 export { helpText } from './flags';
+export { readConfigFile } from './read-file';
 
 export interface ExporterConfig {
   listen: ListenAddress;

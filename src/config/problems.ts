@@ -1,3 +1,5 @@
+import { RefusedFileError } from './read-file';
+
 /** Every problem found in the configuration, each naming its flag, variable or file key. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -36,7 +38,8 @@ export class Problems {
 
   /**
    * Reads a file the configuration names, or records `where: cannot read what (CODE); expected expected`
-   * and returns undefined. `what` names the file, by default its quoted path.
+   * (or `cannot read what: a FIFO (named pipe), not a regular file; …` for a file refused by
+   * readConfigFile) and returns undefined. `what` names the file, by default its quoted path.
    */
   readFile(
     read: (path: string) => string,
@@ -49,7 +52,8 @@ export class Problems {
       return read(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      this.add(`${where}: cannot read ${what} (${code}); expected ${expected}`);
+      const why = error instanceof RefusedFileError ? `: ${error.message}` : ` (${code})`;
+      this.add(`${where}: cannot read ${what}${why}; expected ${expected}`);
       return undefined;
     }
   }

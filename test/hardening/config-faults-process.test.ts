@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ async function reloadWith(
 ): Promise<{ status: number; body: string; logged: string }> {
   writeFileSync(file, text);
   const from = exporter.logs().length;
-  const response = await fetch(`${exporter.url}/-/reload`, { method: 'POST' });
+  const response = await fetch(`${exporter.url}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(5000) });
   const body = await response.text();
   const line = await eventually(
     () =>
@@ -100,6 +101,45 @@ describe('a base URL with credentials (item 4)', () => {
       expectHidden(exporter.stdout.join('\n') + exporter.stderr.join(''));
     } finally {
       await exporter.stop();
+    }
+  });
+});
+
+describe('a secret file that is a FIFO (item 5)', () => {
+  let fifo: string;
+  beforeAll(() => {
+    fifo = join(dir, 'secret.fifo');
+    execFileSync('mkfifo', [fifo]);
+  });
+
+  test('start-up refuses it at once, naming the variable', async () => {
+    const started = Date.now();
+    const run = await runCli([], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET_FILE: fifo }, 5000);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      `ITNIO_API_SECRET_FILE: cannot read secret file "${fifo}": a FIFO (named pipe), not a regular file`,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  test('a reload refuses it at once; the exporter keeps answering and stops on SIGTERM', async () => {
+    const file = join(dir, 'reload-fifo.yml');
+    const exporter = await reloadable(file);
+    try {
+      const result = await reloadWith(
+        exporter,
+        file,
+        `accounts:\n  - name: shop\n    api_key: ${KEY}\n    api_secret_file: ${fifo}\n`,
+      );
+      expect(result.status).toBe(500);
+      expect(result.body).toContain(
+        `accounts[0].api_secret_file: cannot read secret file "${fifo}": a FIFO (named pipe), not a regular file`,
+      );
+      expect((await fetch(`${exporter.url}/healthz`, { signal: AbortSignal.timeout(2000) })).status).toBe(200);
+    } finally {
+      const stopped = await exporter.stop();
+      expect(stopped.code).toBe(0);
+      expect(stopped.ms).toBeLessThan(5000);
     }
   });
 });
