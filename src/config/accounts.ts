@@ -90,7 +90,7 @@ function accountFromEnv(baseUrl: string, sources: ConfigSources, problems: Probl
   const file = env[ACCOUNT_ENV.secretFile];
   let secret: string | undefined;
   if (inline && file) problems.add(`${ACCOUNT_ENV.secret} and ${ACCOUNT_ENV.secretFile} are both set; set only one`);
-  else if (file) secret = readSecretFile(file, ACCOUNT_ENV.secretFile, sources, problems);
+  else if (file) secret = readSecretFile(file, file, ACCOUNT_ENV.secretFile, ACCOUNT_ENV.secret, sources, problems);
   else if (inline) secret = parseApiSecret(inline, ACCOUNT_ENV.secret, problems);
   else problems.add(`${ACCOUNT_ENV.key} is set but no secret: set ${ACCOUNT_ENV.secret} or ${ACCOUNT_ENV.secretFile}`);
 
@@ -174,7 +174,8 @@ function accountsFromFile(
         problems.add(`${at}.api_secret_file: expected a path to a file holding the secret`);
       } else {
         // Relative to the config file, as exporter-toolkit resolves web config paths.
-        secret = readSecretFile(resolve(dirname(file), secretFile), `${at}.api_secret_file`, sources, problems);
+        const path = resolve(dirname(file), secretFile);
+        secret = readSecretFile(path, secretFile, `${at}.api_secret_file`, 'api_secret', sources, problems);
       }
     } else if (inline !== undefined) {
       if (typeof inline !== 'string' || inline === '') {

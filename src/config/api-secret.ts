@@ -36,13 +36,23 @@ export function parseApiSecret(
   return secret;
 }
 
+/**
+ * Reads a secret file. `given` is the path as configured: one without a "/" is not quoted back,
+ * since it is as likely to be the secret itself, set in the wrong variable or key (`inlineName`,
+ * where the secret itself goes, is named instead).
+ */
 export function readSecretFile(
   path: string,
+  given: string,
   source: string,
+  inlineName: string,
   sources: ConfigSources,
   problems: Problems,
 ): string | undefined {
-  const expected = 'a readable file holding the API secret';
-  const text = problems.readFile(sources.readFile, path, source, expected, `secret file "${path}"`);
-  return text === undefined ? undefined : parseApiSecret(text, source, problems, `secret file "${path}"`);
+  const expected = `a path to a file holding the API secret (the secret itself goes in ${inlineName})`;
+  const what = given.includes('/')
+    ? `secret file "${path}"`
+    : 'the file it names (not shown: without a "/" it may be the secret itself)';
+  const text = problems.readFile(sources.readFile, path, source, expected, what);
+  return text === undefined ? undefined : parseApiSecret(text, source, problems, what);
 }

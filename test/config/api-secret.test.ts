@@ -73,3 +73,46 @@ describe('the API secret is normalised the same way from every source (item 6)',
     }
   });
 });
+
+describe('a secret file setting holding the secret itself is not echoed (item 10)', () => {
+  test('ITNIO_API_SECRET_FILE set to the secret', () => {
+    const outcome = load([], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET_FILE: SECRET });
+    expect(outcome).toEqual({
+      problems: [
+        'ITNIO_API_SECRET_FILE: cannot read the file it names (not shown: without a "/" it may be the secret itself) ' +
+          '(ENOENT); expected a path to a file holding the API secret (the secret itself goes in ITNIO_API_SECRET)',
+      ],
+    });
+  });
+
+  test('api_secret_file set to the secret: neither the value nor the path it resolves to is shown', () => {
+    const outcome = load(
+      [`--config.file=${FILE}`],
+      {},
+      { [FILE]: `accounts:\n  - name: a\n    api_key: ${KEY}\n    api_secret_file: ${SECRET}\n` },
+    );
+    expect(outcome).toEqual({
+      problems: [
+        `${FILE}: accounts[0].api_secret_file: cannot read the file it names (not shown: without a "/" it may be the secret itself) ` +
+          '(ENOENT); expected a path to a file holding the API secret (the secret itself goes in api_secret)',
+      ],
+    });
+  });
+
+  test('a path is still named', () => {
+    expect(load([], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET_FILE: '/run/secrets/itnio' })).toEqual({
+      problems: [
+        'ITNIO_API_SECRET_FILE: cannot read secret file "/run/secrets/itnio" (ENOENT); ' +
+          'expected a path to a file holding the API secret (the secret itself goes in ITNIO_API_SECRET)',
+      ],
+    });
+    const relative = load(
+      [`--config.file=${FILE}`],
+      {},
+      { [FILE]: `accounts:\n  - name: a\n    api_key: ${KEY}\n    api_secret_file: secrets/a\n` },
+    );
+    expect(relative).toEqual({
+      problems: [expect.stringContaining('cannot read secret file "/etc/itnio/secrets/a" (ENOENT)')],
+    });
+  });
+});

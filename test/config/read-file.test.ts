@@ -83,14 +83,14 @@ describe('a secret file that is not a regular file is refused, naming the variab
   test('a FIFO', () => {
     expect(problemsFor({ ITNIO_API_KEY: 'bDqJFiq9', ITNIO_API_SECRET_FILE: at('fifo') })).toEqual([
       `ITNIO_API_SECRET_FILE: cannot read secret file "${at('fifo')}": a FIFO (named pipe), not a regular file; ` +
-        'expected a readable file holding the API secret',
+        'expected a path to a file holding the API secret (the secret itself goes in ITNIO_API_SECRET)',
     ]);
   }, 2000);
 
   test('a 2 MiB file', () => {
     expect(problemsFor({ ITNIO_API_KEY: 'bDqJFiq9', ITNIO_API_SECRET_FILE: at('huge') })).toEqual([
       `ITNIO_API_SECRET_FILE: cannot read secret file "${at('huge')}": larger than 1 MiB; ` +
-        'expected a readable file holding the API secret',
+        'expected a path to a file holding the API secret (the secret itself goes in ITNIO_API_SECRET)',
     ]);
   });
 
