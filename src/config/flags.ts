@@ -72,7 +72,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     flag: 'api.ca-file',
     env: 'ITNIO_API_CA_FILE',
-    form: 'a path to a PEM file',
+    form: 'a path to a PEM file of CA certificates',
     help: 'Extra CA certificates to trust for the API (TLS is always verified).',
   },
   {

@@ -1,4 +1,5 @@
 import cron from 'node-cron';
+import { checkCaBundle } from './ca-bundle';
 import { formatDuration, parseDuration } from './duration';
 import { baseUrlProblem, parseHttpUrl, withoutCredentials } from './http-url';
 import { parseListenAddress, type ListenAddress } from './listen-address';
@@ -55,11 +56,23 @@ export function parseApiTimeout(setting: Setting, problems: Problems): number | 
   return parseDurationIn(setting, problems, 100, 300_000);
 }
 
-/** The file is read here only to refuse an unreadable one at start-up; the client reads it. */
-export function parseCaFile(setting: Setting | undefined, readFile: ReadFile, problems: Problems): string | undefined {
+/** Read here to refuse a file without CA certificates at start-up and on reload; the client reads it again. */
+export function parseCaFile(
+  setting: Setting | undefined,
+  readFile: ReadFile,
+  problems: Problems,
+  warnings: string[],
+): string | undefined {
   if (!setting) return undefined;
   const text = problems.readFile(readFile, setting.value, setting.source, setting.expected);
-  return text === undefined ? undefined : setting.value;
+  if (text === undefined) return undefined;
+  const { problem, warning } = checkCaBundle(text);
+  if (problem) {
+    problems.invalid(setting.source, setting.value, setting.expected, problem);
+    return undefined;
+  }
+  if (warning) warnings.push(`${setting.source}: "${setting.value}" ${warning}`);
+  return setting.value;
 }
 
 export interface PollSchedule {

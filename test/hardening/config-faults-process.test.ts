@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { eventually, startExporterProcess, type ExporterProcess } from '../support/exporter-process';
+import { createTestPki, type TestPki } from '../support/certs';
 import { runCli } from '../support/run-cli';
 
 // Configuration faults of issue 11 through the built process: what start-up, --config.check,
@@ -140,6 +141,50 @@ describe('a secret file that is a FIFO (item 5)', () => {
       const stopped = await exporter.stop();
       expect(stopped.code).toBe(0);
       expect(stopped.ms).toBeLessThan(5000);
+    }
+  });
+});
+
+describe('an --api.ca-file without a certificate (item 8)', () => {
+  let pki: TestPki;
+  beforeAll(() => {
+    pki = createTestPki();
+  });
+  afterAll(() => pki.remove());
+
+  test('--config.check and start-up refuse it, naming the file', async () => {
+    for (const args of [['--config.check'], []]) {
+      const run = await runCli([...args, `--api.ca-file=${pki.serverKey}`], {
+        ITNIO_API_KEY: KEY,
+        ITNIO_API_SECRET: SECRET,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(
+        `--api.ca-file: "${pki.serverKey}" is not valid: it holds a private key and no certificate`,
+      );
+      expect(run.stderr).not.toContain('PRIVATE KEY');
+    }
+  });
+
+  test('a reload refuses it once the file no longer holds one', async () => {
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, pki.read(pki.caCert));
+    const file = join(dir, 'reload-ca.yml');
+    writeFileSync(
+      file,
+      `accounts:\n  - name: shop\n    api_key: ${KEY}\n    api_secret: ${SECRET}\n    base_url: ${simulator.baseUrl}\n`,
+    );
+    const exporter = await startExporterProcess(
+      [`--config.file=${file}`, `--api.ca-file=${caFile}`, '--web.enable-lifecycle'],
+      {},
+    );
+    try {
+      writeFileSync(caFile, 'not a certificate\n');
+      const result = await reloadWith(exporter, file, readFileSync(file, 'utf8'));
+      expect(result.status).toBe(500);
+      expect(result.body).toContain(`--api.ca-file: "${caFile}" is not valid: it holds no PEM certificate`);
+    } finally {
+      await exporter.stop();
     }
   });
 });
