@@ -26,6 +26,11 @@ export function parseYamlFile(file: string, text: string): YamlFileResult {
     return { ok: true, data: doc.toJS() };
   } catch (error) {
     // yaml refuses to expand aliases without bound ("billion laughs").
-    return { ok: false, problems: [`${file}: cannot be read as data: ${firstLine(error instanceof Error ? error.message : String(error))}`] };
+    return {
+      ok: false,
+      problems: [
+        `${file}: cannot be read as data: ${firstLine(error instanceof Error ? error.message : String(error))}`,
+      ],
+    };
   }
 }
