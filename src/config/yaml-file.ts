@@ -12,7 +12,8 @@ function firstLine(message: string): string {
  * never the file's content.
  */
 export function parseYamlFile(file: string, text: string): YamlFileResult {
-  const doc = parseDocument(text);
+  // Merge keys ("<<: *defaults") as YAML 1.1 and Go's yaml.v2 (exporter-toolkit) read them.
+  const doc = parseDocument(text, { merge: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
