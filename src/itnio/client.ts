@@ -8,7 +8,6 @@ import type { FailureReason } from './failures';
 import { parseBalanceResponse, type BalanceValues } from './response';
 import { buildSignedHeaders, joinUrl } from './signing';
 
-
 /** What one getBalance request ended as. `detail` is safe to log: it never holds a secret. */
 export type BalanceOutcome =
   | ({ kind: 'success' } & BalanceValues)
@@ -70,7 +69,11 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
     transformResponse: [(data: unknown) => data],
     validateStatus: () => true,
     proxy: false,
-    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64, ...(options.lookup ? { lookup: options.lookup } : {}) }),
+    httpAgent: new http.Agent({
+      keepAlive: true,
+      maxSockets: 64,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    }),
     httpsAgent: new https.Agent({
       keepAlive: true,
       maxSockets: 64,
@@ -111,7 +114,12 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
           return { kind: 'success', balance: parsed.balance, gift: parsed.gift, credit: parsed.credit };
         case 'api_error': {
           const serverDate = parseDateHeader(response.headers.date);
-          return { kind: 'api_error', status: parsed.status, reason: parsed.reason, ...(serverDate ? { serverDate } : {}) };
+          return {
+            kind: 'api_error',
+            status: parsed.status,
+            reason: parsed.reason,
+            ...(serverDate ? { serverDate } : {}),
+          };
         }
         default:
           // 'invalid' (a default rather than a case, or tsc misses that the switch is exhaustive inside try/finally)

@@ -56,7 +56,8 @@ export function parseBalanceResponse(body: string): ParsedBalanceResponse {
     const start = body.trimStart().slice(0, 1);
     return {
       kind: 'invalid',
-      problem: start === '<' ? 'body is HTML, not JSON' : body.length === 0 ? 'body is empty' : 'body is not valid JSON',
+      problem:
+        start === '<' ? 'body is HTML, not JSON' : body.length === 0 ? 'body is empty' : 'body is not valid JSON',
     };
   }
   if (!isRecord(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };

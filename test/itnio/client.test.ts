@@ -13,28 +13,43 @@ describe('createBalanceClient against the simulator', () => {
   const client = createBalanceClient({ timeoutMs: 800 });
 
   beforeAll(async () => {
-    simulator = await startSimulator({ accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 99.99, gift: 50, credit: 0, spendPerHour: 0 }] });
+    simulator = await startSimulator({
+      accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 99.99, gift: 50, credit: 0, spendPerHour: 0 }],
+    });
     account = { name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl: simulator.baseUrl };
   });
   afterAll(() => simulator.close());
   afterEach(() => simulator.update(KEY, { fault: null, failStatus: null }));
 
   test('a signed request gets the balance', async () => {
-    await expect(client.fetchBalance(account)).resolves.toEqual({ kind: 'success', balance: 99.99, gift: 50, credit: 0 });
+    await expect(client.fetchBalance(account)).resolves.toEqual({
+      kind: 'success',
+      balance: 99.99,
+      gift: 50,
+      credit: 0,
+    });
     // A trailing slash on the base URL makes no difference.
-    await expect(client.fetchBalance({ ...account, baseUrl: `${simulator.baseUrl}/` })).resolves.toMatchObject({ kind: 'success' });
+    await expect(client.fetchBalance({ ...account, baseUrl: `${simulator.baseUrl}/` })).resolves.toMatchObject({
+      kind: 'success',
+    });
   });
 
   test('a wrong secret is an API error -1', async () => {
-    await expect(client.fetchBalance({ ...account, apiSecret: 'wrong' })).resolves.toMatchObject({ kind: 'api_error', status: '-1' });
+    await expect(client.fetchBalance({ ...account, apiSecret: 'wrong' })).resolves.toMatchObject({
+      kind: 'api_error',
+      status: '-1',
+    });
   });
 
-  test.each(['-2', '-13', '-15', '-18', '-77'])('status %s is an API error carrying the code and the server date', async (status) => {
-    simulator.update(KEY, { failStatus: status });
-    const outcome = await client.fetchBalance(account);
-    expect(outcome).toMatchObject({ kind: 'api_error', status });
-    expect(outcome.kind === 'api_error' && outcome.serverDate instanceof Date).toBe(true);
-  });
+  test.each(['-2', '-13', '-15', '-18', '-77'])(
+    'status %s is an API error carrying the code and the server date',
+    async (status) => {
+      simulator.update(KEY, { failStatus: status });
+      const outcome = await client.fetchBalance(account);
+      expect(outcome).toMatchObject({ kind: 'api_error', status });
+      expect(outcome.kind === 'api_error' && outcome.serverDate instanceof Date).toBe(true);
+    },
+  );
 
   test('a local clock an hour ahead gets -16', async () => {
     const skewed = createBalanceClient({ timeoutMs: 800, now: () => Date.now() + 3_600_000 });
@@ -66,7 +81,10 @@ describe('createBalanceClient against the simulator', () => {
     });
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    await expect(client.fetchBalance({ ...account, baseUrl: `http://127.0.0.1:${port}/sms` })).resolves.toMatchObject({ kind: 'failure', reason: 'network' });
+    await expect(client.fetchBalance({ ...account, baseUrl: `http://127.0.0.1:${port}/sms` })).resolves.toMatchObject({
+      kind: 'failure',
+      reason: 'network',
+    });
   });
 
   test('a redirect is never followed, so the signed headers never reach the target', async () => {
@@ -79,11 +97,17 @@ describe('createBalanceClient against the simulator', () => {
       s.listen(0, '127.0.0.1', () => resolve(s));
     });
     const redirecting = await startSimulator({
-      accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 1, gift: 0, credit: 0, spendPerHour: 0, fault: 'redirect' }],
+      accounts: [
+        { apiKey: KEY, apiSecret: SECRET, balance: 1, gift: 0, credit: 0, spendPerHour: 0, fault: 'redirect' },
+      ],
       redirectTo: `http://127.0.0.1:${(target.address() as AddressInfo).port}/sms/getBalance`,
     });
     try {
-      await expect(client.fetchBalance({ ...account, baseUrl: redirecting.baseUrl })).resolves.toEqual({ kind: 'failure', reason: 'http_status', detail: 'HTTP 302' });
+      await expect(client.fetchBalance({ ...account, baseUrl: redirecting.baseUrl })).resolves.toEqual({
+        kind: 'failure',
+        reason: 'http_status',
+        detail: 'HTTP 302',
+      });
       expect(reached).toBe(0);
     } finally {
       await redirecting.close();

@@ -34,8 +34,17 @@ describe('parseBalanceResponse', () => {
   });
 
   test('accepts JSON numbers as well as strings, and normalises status spellings', () => {
-    expect(parseBalanceResponse('{"status":0,"balance":5,"gift":"1.5","credit":0}')).toEqual({ kind: 'success', balance: 5, gift: 1.5, credit: 0 });
-    expect(parseBalanceResponse('{"status":"-01","reason":"x"}')).toEqual({ kind: 'api_error', status: '-1', reason: 'x' });
+    expect(parseBalanceResponse('{"status":0,"balance":5,"gift":"1.5","credit":0}')).toEqual({
+      kind: 'success',
+      balance: 5,
+      gift: 1.5,
+      credit: 0,
+    });
+    expect(parseBalanceResponse('{"status":"-01","reason":"x"}')).toEqual({
+      kind: 'api_error',
+      status: '-1',
+      reason: 'x',
+    });
   });
 
   test('a huge number that overflows to Infinity is invalid', () => {
@@ -44,7 +53,9 @@ describe('parseBalanceResponse', () => {
   });
 
   test('the vendor reason is cut to one bounded line', () => {
-    const result = parseBalanceResponse(JSON.stringify({ status: '-18', reason: `line1\nline2\u0000${'x'.repeat(500)}` }));
+    const result = parseBalanceResponse(
+      JSON.stringify({ status: '-18', reason: `line1\nline2\u0000${'x'.repeat(500)}` }),
+    );
     expect(result.kind).toBe('api_error');
     if (result.kind !== 'api_error') return;
     expect(result.reason.includes('\n') || result.reason.includes('\u0000')).toBe(false);
