@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { Account } from '../../src/config/account';
 import { createBalanceClient } from '../../src/itnio/client';
@@ -132,4 +133,47 @@ describe('createBalanceClient against the simulator', () => {
       expect(text).not.toMatch(/[0-9a-f]{32}/);
     }
   });
+});
+
+describe('a body whose Content-Encoding does not match it (item 10)', () => {
+  let server: Server;
+  let base: string;
+  const client = createBalanceClient({ timeoutMs: 2000 });
+  const BODY = '{"status":"0","balance":"1.5","gift":"0","credit":"0"}';
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const label = req.url?.split('/')[1] ?? '';
+      const encoding = label === 'gzip-for-real' ? 'gzip' : label;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': encoding });
+      res.end(label === 'gzip-for-real' ? gzipSync(BODY) : BODY);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+  const at = (path: string): Account => ({ name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl: `${base}/${path}` });
+
+  test('a gzipped body is read', async () => {
+    await expect(client.fetchBalance(at('gzip-for-real'))).resolves.toEqual({
+      kind: 'success',
+      balance: 1.5,
+      gift: 0,
+      credit: 0,
+    });
+  });
+
+  test.each(['gzip', 'x-gzip', 'deflate', 'br'])(
+    'a plain body labelled %s is an invalid response, not a network error',
+    async (encoding) => {
+      const outcome = await client.fetchBalance(at(encoding));
+      expect(outcome).toEqual({
+        kind: 'failure',
+        reason: 'invalid_response',
+        detail: expect.stringMatching(
+          /^body cannot be decoded as its Content-Encoding says \((Z_|ERR__ERROR_)\w+: .+\)$/,
+        ),
+      });
+    },
+  );
 });
