@@ -62,4 +62,26 @@ describe('parseBalanceResponse', () => {
     expect(result.reason.length).toBeLessThanOrEqual(201);
     expect(result.reason.startsWith('line1 line2 x')).toBe(true);
   });
+
+  const reasonOf = (reason: string): string => {
+    const result = parseBalanceResponse(JSON.stringify({ status: '-18', reason }));
+    return result.kind === 'api_error' ? result.reason : `not an api_error: ${result.kind}`;
+  };
+
+  test.each([
+    ['a C1 control (NEL)', 'line1\u0085line2', 'line1 line2'],
+    ['a C1 control sequence introducer', 'red\u009b31mtext', 'red 31mtext'],
+    ['a line separator', 'line1\u2028line2\u2029line3', 'line1 line2 line3'],
+    ['a right-to-left override', 'invoice\u202Efdp.exe', 'invoice\\u202efdp.exe'],
+    ['bidi isolates and marks', '\u2066a\u2069\u200e\u200f\u061c', '\\u2066a\\u2069\\u200e\\u200f\\u061c'],
+    ['a lone surrogate', 'bad\ud800half', 'bad\ufffdhalf'],
+    ['plain Unicode text', 'Солдо 余额不足 😀', 'Солдо 余额不足 😀'],
+  ])('%s in the reason never reaches logs as it is (item 10)', (_what, reason, shown) => {
+    expect(reasonOf(reason)).toBe(shown);
+  });
+
+  test('the reason is cut on a character, never inside one', () => {
+    const reason = reasonOf('😀'.repeat(300));
+    expect(reason).toBe(`${'😀'.repeat(200)}…`);
+  });
 });
