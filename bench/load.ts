@@ -36,11 +36,14 @@ const SECRET = 'load-secret-8c2f';
 /** The HTTP status, or why there was none ("timeout", or the socket error code). */
 function scrapeOnce(agent: Agent, url: URL, timeoutMs: number): Promise<number | string> {
   return new Promise((resolve) => {
-    const request = get({ agent, hostname: url.hostname, port: url.port, path: url.pathname, timeout: timeoutMs }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 'no status'));
-      response.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-    });
+    const request = get(
+      { agent, hostname: url.hostname, port: url.port, path: url.pathname, timeout: timeoutMs },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 'no status'));
+        response.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      },
+    );
     request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
     request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
@@ -48,7 +51,8 @@ function scrapeOnce(agent: Agent, url: URL, timeoutMs: number): Promise<number |
 
 async function readPolls(url: string): Promise<{ total: number; up: number }> {
   const text = await (await fetch(url)).text();
-  const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const value = (series: string): number =>
+    Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   return { total: value('itniotech_requests_total{account="load"}'), up: value('itniotech_up{account="load"}') };
 }
 
@@ -57,10 +61,17 @@ async function readPolls(url: string): Promise<{ total: number; up: number }> {
  * every second, then runs `connections` scrapers against /metrics for the duration.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const simulator = await startSimulator({ accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 10, gift: 0, credit: 0, spendPerHour: 0, fault: 'http500' }] });
+  const simulator = await startSimulator({
+    accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 10, gift: 0, credit: 0, spendPerHour: 0, fault: 'http500' }],
+  });
   let exporter;
   try {
-    exporter = await spawnExporter(['--poll.interval=1s'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_ACCOUNT: 'load', ITNIO_BASE_URL: simulator.baseUrl });
+    exporter = await spawnExporter(['--poll.interval=1s'], {
+      ITNIO_API_KEY: KEY,
+      ITNIO_API_SECRET: SECRET,
+      ITNIO_ACCOUNT: 'load',
+      ITNIO_BASE_URL: simulator.baseUrl,
+    });
   } catch (error) {
     await simulator.close();
     throw error;
@@ -78,7 +89,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const end = started + options.durationSeconds * 1000;
     const scraper = async (index: number): Promise<void> => {
       // Spread the first scrapes over one interval, as independent scrapers would be.
-      if (options.intervalMs > 0) await new Promise((r) => setTimeout(r, (options.intervalMs * index) / options.connections));
+      if (options.intervalMs > 0)
+        await new Promise((r) => setTimeout(r, (options.intervalMs * index) / options.connections));
       while (performance.now() < end) {
         const sent = performance.now();
         const status = await scrapeOnce(agent, target, options.requestTimeoutMs);
@@ -108,7 +120,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       unanswered,
       unansweredBy,
       requestsPerSecond: Math.round(requests / seconds),
-      latencyMs: { p50: round(quantile(sorted, 0.5)), p90: round(quantile(sorted, 0.9)), p99: round(quantile(sorted, 0.99)), p999: round(quantile(sorted, 0.999)), max: round(quantile(sorted, 1)) },
+      latencyMs: {
+        p50: round(quantile(sorted, 0.5)),
+        p90: round(quantile(sorted, 0.9)),
+        p99: round(quantile(sorted, 0.99)),
+        p999: round(quantile(sorted, 0.999)),
+        max: round(quantile(sorted, 1)),
+      },
       polls: { total: pollsAfter.total - pollsBefore.total, up: pollsAfter.up },
       allAnswered: requests > 0 && ok === requests,
     };
@@ -120,11 +138,26 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 async function main(): Promise<number> {
-  const flags = readFlags(process.argv.slice(2), { duration: 60, connections: 200, 'interval-ms': 0, 'timeout-ms': 10_000, 'max-p99-ms': 100, path: '/metrics' });
-  const result = await runLoad({ durationSeconds: flags.duration, connections: flags.connections, intervalMs: flags['interval-ms'], requestTimeoutMs: flags['timeout-ms'], path: flags.path });
+  const flags = readFlags(process.argv.slice(2), {
+    duration: 60,
+    connections: 200,
+    'interval-ms': 0,
+    'timeout-ms': 10_000,
+    'max-p99-ms': 100,
+    path: '/metrics',
+  });
+  const result = await runLoad({
+    durationSeconds: flags.duration,
+    connections: flags.connections,
+    intervalMs: flags['interval-ms'],
+    requestTimeoutMs: flags['timeout-ms'],
+    path: flags.path,
+  });
   const p99ok = result.latencyMs.p99 <= flags['max-p99-ms'];
   const pollsFailed = result.polls.total > 0 && result.polls.up === 0;
-  process.stdout.write(`${JSON.stringify({ ...result, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version } }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ...result, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version } }, null, 2)}\n`,
+  );
   process.stdout.write(
     `${result.requests} scrapes in ${flags.duration}s by ${flags.connections} scrapers (${result.requestsPerSecond}/s): ` +
       `${result.allAnswered ? 'all answered 200' : `${result.non200} non-200, ${result.unanswered} unanswered ${JSON.stringify(result.unansweredBy)}`}; ` +

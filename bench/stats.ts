@@ -11,7 +11,12 @@ export function readFlags<T extends Record<string, number | string>>(argv: reado
   for (const arg of argv) {
     const match = /^--([a-z-]+)=(.*)$/.exec(arg);
     const name = match?.[1];
-    if (!match || name === undefined || !(name in defaults)) throw new Error(`unknown argument "${arg}"; flags: ${Object.keys(defaults).map((k) => `--${k}=`).join(' ')}`);
+    if (!match || name === undefined || !(name in defaults))
+      throw new Error(
+        `unknown argument "${arg}"; flags: ${Object.keys(defaults)
+          .map((k) => `--${k}=`)
+          .join(' ')}`,
+      );
     const value = match[2] as string;
     if (typeof defaults[name] === 'number') {
       const n = Number(value);
