@@ -2,6 +2,7 @@ import { Agent, get } from 'node:http';
 import { cpus } from 'node:os';
 import { startSimulator } from '../src/simulator/simulator';
 import { spawnExporter } from './exporter-child';
+import { startNewConnectionProbe, type ProbeResult } from './probe';
 import { quantile, readFlags } from './stats';
 
 export interface LoadOptions {
@@ -13,6 +14,8 @@ export interface LoadOptions {
   /** A scrape still unanswered after this long counts as unanswered. */
   requestTimeoutMs: number;
   path: string;
+  /** Meanwhile, GET /healthz on a new connection this often (a liveness probe); 0 or absent: no probe. */
+  probeEveryMs?: number;
 }
 
 export interface LoadResult {
@@ -28,6 +31,8 @@ export interface LoadResult {
   /** Polls the exporter made during the run, read from its own metrics; every one should have failed. */
   polls: { total: number; up: number };
   allAnswered: boolean;
+  /** How long /healthz took on a new connection during the run. */
+  probe?: ProbeResult;
 }
 
 const KEY = 'loadKey1';
@@ -84,7 +89,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let unanswered = 0;
   const unansweredBy: Record<string, number> = {};
   try {
-    const pollsBefore = await readPolls(target.href);
+    const pollsBefore = await readPolls(new URL('/metrics', exporter.url).href);
+    const probe = options.probeEveryMs
+      ? startNewConnectionProbe(new URL('/healthz', exporter.url).href, options.probeEveryMs, 15_000)
+      : undefined;
     const started = performance.now();
     const end = started + options.durationSeconds * 1000;
     const scraper = async (index: number): Promise<void> => {
@@ -108,7 +116,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
     await Promise.all(Array.from({ length: options.connections }, (_, i) => scraper(i)));
     const seconds = (performance.now() - started) / 1000;
-    const pollsAfter = await readPolls(target.href);
+    const probed = await probe?.stop();
+    const pollsAfter = await readPolls(new URL('/metrics', exporter.url).href);
     const sorted = Float64Array.from(latencies).sort();
     const round = (n: number): number => Math.round(n * 100) / 100;
     const requests = ok + non200 + unanswered;
@@ -129,6 +138,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       },
       polls: { total: pollsAfter.total - pollsBefore.total, up: pollsAfter.up },
       allAnswered: requests > 0 && ok === requests,
+      ...(probed ? { probe: probed } : {}),
     };
   } finally {
     agent.destroy();
@@ -145,6 +155,7 @@ async function main(): Promise<number> {
     'timeout-ms': 10_000,
     'max-p99-ms': 100,
     path: '/metrics',
+    'probe-ms': 500,
   });
   const result = await runLoad({
     durationSeconds: flags.duration,
@@ -152,6 +163,7 @@ async function main(): Promise<number> {
     intervalMs: flags['interval-ms'],
     requestTimeoutMs: flags['timeout-ms'],
     path: flags.path,
+    probeEveryMs: flags['probe-ms'],
   });
   const p99ok = result.latencyMs.p99 <= flags['max-p99-ms'];
   const pollsFailed = result.polls.total > 0 && result.polls.up === 0;
@@ -162,7 +174,11 @@ async function main(): Promise<number> {
     `${result.requests} scrapes in ${flags.duration}s by ${flags.connections} scrapers (${result.requestsPerSecond}/s): ` +
       `${result.allAnswered ? 'all answered 200' : `${result.non200} non-200, ${result.unanswered} unanswered ${JSON.stringify(result.unansweredBy)}`}; ` +
       `p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms (limit ${flags['max-p99-ms']} ms: ${p99ok ? 'ok' : 'EXCEEDED'}), max ${result.latencyMs.max} ms; ` +
-      `${result.polls.total} polls meanwhile, ${pollsFailed ? 'all failing (up 0)' : 'NOT all failing'}\n`,
+      `${result.polls.total} polls meanwhile, ${pollsFailed ? 'all failing (up 0)' : 'NOT all failing'}` +
+      (result.probe
+        ? `; /healthz on a new connection: ${result.probe.count} probes, p50 ${result.probe.latencyMs.p50} ms, max ${result.probe.latencyMs.max} ms, failed ${JSON.stringify(result.probe.failed)}`
+        : '') +
+      '\n',
   );
   return result.allAnswered && p99ok && pollsFailed ? 0 : 1;
 }
