@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 
 /** Configuration files are small: accounts, web config, certificates, a CA bundle, a secret. */
-export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 /** A file the exporter will not read; `message` says why in words ("a FIFO (named pipe), not a regular file"). */
 export class RefusedFileError extends Error {
