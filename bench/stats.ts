@@ -9,9 +9,14 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
 export function readFlags<T extends Record<string, number | string>>(argv: readonly string[], defaults: T): T {
   const result: Record<string, number | string> = { ...defaults };
   for (const arg of argv) {
-    const match = /^--([a-z-]+)=(.*)$/.exec(arg);
+    const match = /^--([a-z0-9-]+)=(.*)$/.exec(arg);
     const name = match?.[1];
-    if (!match || name === undefined || !(name in defaults)) throw new Error(`unknown argument "${arg}"; flags: ${Object.keys(defaults).map((k) => `--${k}=`).join(' ')}`);
+    if (!match || name === undefined || !(name in defaults))
+      throw new Error(
+        `unknown argument "${arg}"; flags: ${Object.keys(defaults)
+          .map((k) => `--${k}=`)
+          .join(' ')}`,
+      );
     const value = match[2] as string;
     if (typeof defaults[name] === 'number') {
       const n = Number(value);

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { clientFor } from './app/client';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './app/version';
 import { runCheck } from './cli/check';
 import { configCheckLines } from './cli/config-check';
 import { serve } from './cli/serve';
-import { ConfigError, helpText, loadConfig, type CliCommand, type ExporterConfig } from './config/config';
+import {
+  ConfigError,
+  helpText,
+  loadConfig,
+  readConfigFile,
+  type CliCommand,
+  type ExporterConfig,
+} from './config/config';
 
-const sources = { argv: process.argv.slice(2), env: process.env, readFile: (path: string) => readFileSync(path, 'utf8') };
+const sources = { argv: process.argv.slice(2), env: process.env, readFile: readConfigFile };
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** The configuration again from the same flags and environment, for SIGHUP and /-/reload. */
@@ -41,7 +47,12 @@ async function main(): Promise<number> {
       return 0;
     case 'check': {
       const client = clientFor(config);
-      const allOk = await runCheck({ client, accounts: config.accounts, concurrency: config.pollConcurrency, write: print });
+      const allOk = await runCheck({
+        client,
+        accounts: config.accounts,
+        concurrency: config.pollConcurrency,
+        write: print,
+      });
       return allOk ? 0 : 1;
     }
     case 'serve':
@@ -54,7 +65,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${EXPORTER_NAME}: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${EXPORTER_NAME}: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Account } from './account';
-import { isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
+import { parseApiSecret, readSecretFile } from './api-secret';
+import { BASE_URL_FORM, baseUrlProblem, isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
 import type { Problems } from './problems';
 import type { ConfigSources, Setting } from './sources';
 import { parseYamlFile } from './yaml-file';
@@ -53,15 +54,6 @@ function showValue(value: unknown): string {
   }
 }
 
-function readSecretFile(path: string, source: string, sources: ConfigSources, problems: Problems): string | undefined {
-  const expected = 'a readable file holding the API secret';
-  const text = problems.readFile(sources.readFile, path, source, expected, `secret file "${path}"`);
-  if (text === undefined) return undefined;
-  const secret = text.trim();
-  if (secret === '') problems.add(`${source}: secret file "${path}" is empty; expected the API secret`);
-  return secret;
-}
-
 function checkApiKey(key: string, source: string, problems: Problems): void {
   if (!HEADER_TOKEN_RE.test(key)) {
     problems.add(`${source}: the API key must be non-empty printable ASCII without spaces`);
@@ -98,8 +90,8 @@ function accountFromEnv(baseUrl: string, sources: ConfigSources, problems: Probl
   const file = env[ACCOUNT_ENV.secretFile];
   let secret: string | undefined;
   if (inline && file) problems.add(`${ACCOUNT_ENV.secret} and ${ACCOUNT_ENV.secretFile} are both set; set only one`);
-  else if (file) secret = readSecretFile(file, ACCOUNT_ENV.secretFile, sources, problems);
-  else if (inline) secret = inline;
+  else if (file) secret = readSecretFile(file, file, ACCOUNT_ENV.secretFile, ACCOUNT_ENV.secret, sources, problems);
+  else if (inline) secret = parseApiSecret(inline, ACCOUNT_ENV.secret, problems);
   else problems.add(`${ACCOUNT_ENV.key} is set but no secret: set ${ACCOUNT_ENV.secret} or ${ACCOUNT_ENV.secretFile}`);
 
   const name = env[ACCOUNT_ENV.name] || 'default';
@@ -182,19 +174,21 @@ function accountsFromFile(
         problems.add(`${at}.api_secret_file: expected a path to a file holding the secret`);
       } else {
         // Relative to the config file, as exporter-toolkit resolves web config paths.
-        secret = readSecretFile(resolve(dirname(file), secretFile), `${at}.api_secret_file`, sources, problems);
+        const path = resolve(dirname(file), secretFile);
+        secret = readSecretFile(path, secretFile, `${at}.api_secret_file`, 'api_secret', sources, problems);
       }
     } else if (inline !== undefined) {
       if (typeof inline !== 'string' || inline === '') {
         problems.add(`${at}.api_secret: expected the API secret as a non-empty string`);
-      } else secret = inline;
+      } else secret = parseApiSecret(inline, `${at}.api_secret`, problems);
     } else problems.add(`${at}: missing api_secret_file (or api_secret)`);
 
     let baseUrl = defaultBaseUrl;
     if (item.base_url !== undefined) {
       if (typeof item.base_url !== 'string' || !parseHttpUrl(item.base_url)) {
-        const shown = withoutCredentials(showValue(item.base_url));
-        problems.invalid(`${at}.base_url`, shown, 'an http(s) URL without credentials');
+        const text = showValue(item.base_url);
+        const why = typeof item.base_url === 'string' ? baseUrlProblem(text) : undefined;
+        problems.invalid(`${at}.base_url`, withoutCredentials(text), BASE_URL_FORM, why);
       } else baseUrl = item.base_url;
     }
     const threshold = parseThreshold(item.low_balance_threshold ?? undefined, `${at}.low_balance_threshold`, problems);
@@ -208,4 +202,3 @@ function accountsFromFile(
   });
   return accounts;
 }
-

@@ -24,6 +24,7 @@ import type { LogLevel } from '../log/levels';
 // What the rest of the exporter uses of the configuration, besides loadConfig.
 export { ConfigError } from './problems';
 export { helpText } from './flags';
+export { readConfigFile } from './read-file';
 
 export interface ExporterConfig {
   listen: ListenAddress;
@@ -63,7 +64,8 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const telemetryPath = parseTelemetryPath(args.setting('web.telemetry-path'), problems);
   const baseUrl = parseBaseUrl(args.setting('api.base-url'), problems);
   const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
-  const caFile = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems);
+  const warnings: string[] = [];
+  const caFile = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
   const schedule = args.optional('poll.schedule');
   const interval = args.setting('poll.interval');
   const poll = parsePollSchedule(schedule, interval, problems);
@@ -95,7 +97,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       accounts,
       ...(web ? { web } : {}),
       webEnableLifecycle: webEnableLifecycle!,
-      warnings: plainHttpWarnings(accounts),
+      warnings: [...warnings, ...plainHttpWarnings(accounts)],
     },
   };
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ACCOUNT_ENV } from './accounts';
 import { DURATION_FORM } from './duration';
+import { BASE_URL_FORM } from './http-url';
 import type { Problems } from './problems';
 import { EVEN_INTERVALS_HELP } from './schedule';
 import type { ConfigSources, Setting } from './sources';
@@ -58,7 +59,7 @@ export const FLAGS: readonly FlagSpec[] = [
     flag: 'api.base-url',
     env: 'ITNIO_BASE_URL',
     default: 'https://api.itniotech.com/sms',
-    form: 'an http(s) URL without credentials',
+    form: BASE_URL_FORM,
     help: 'ITNIO API base URL; /getBalance is appended.',
   },
   {
@@ -71,7 +72,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     flag: 'api.ca-file',
     env: 'ITNIO_API_CA_FILE',
-    form: 'a path to a PEM file',
+    form: 'a path to a PEM file of CA certificates',
     help: 'Extra CA certificates to trust for the API (TLS is always verified).',
   },
   {

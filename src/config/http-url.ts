@@ -1,18 +1,56 @@
 /** The API base URLs: the --api.base-url default and each account's base_url. */
 
-export function parseHttpUrl(text: string): URL | undefined {
-  try {
-    const url = new URL(text);
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return undefined;
-    return url;
-  } catch {
-    return undefined;
-  }
+/** What a base URL must look like, for --help and problems. */
+export const BASE_URL_FORM = 'an http(s) URL without credentials, query or fragment';
+
+// A scheme followed by slashes (in the spellings the URL parser accepts, "https:\\" too), or
+// http(s) without them. Any other "word:" before an "@" may be a user name.
+const SCHEME_RE = /^(?:[A-Za-z][A-Za-z0-9+.-]*:[/\\]+|https?:)/i;
+
+interface Inspected {
+  url?: URL;
+  /** Why it cannot be a base URL, when there is more to say than "not an http(s) URL". */
+  why?: string;
 }
 
-/** A refused URL as it may be quoted back: any user:password part is masked. */
+function inspect(text: string): Inspected {
+  // Any "@" counts as credentials: a password holding "/", "?" or "#" ends the authority early,
+  // so the URL parser sees no user name and would take the rest of the password for the host.
+  const credentials = { why: 'it holds a user name or password' };
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text.includes('@') ? credentials : {};
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return {};
+  if (url.username || url.password || text.includes('@')) return credentials;
+  // "…/sms?lang=en" would request "/sms?lang=en/getBalance", and "…/sms#x" just "/sms".
+  const rest = ', which /getBalance cannot follow';
+  if (text.includes('?')) return { why: `it has a query ("?…")${rest}` };
+  if (text.includes('#')) return { why: `it has a fragment ("#…")${rest}` };
+  return { url };
+}
+
+/** An http(s) URL usable as a base URL, or undefined. */
+export function parseHttpUrl(text: string): URL | undefined {
+  return inspect(text).url;
+}
+
+/** For a refused base URL, what is wrong with it beyond not being an http(s) URL, if anything. */
+export function baseUrlProblem(text: string): string | undefined {
+  return inspect(text).why;
+}
+
+/**
+ * A refused URL as it may be quoted back. Everything between the scheme and the last "@" is
+ * masked: where a user name or password ends cannot be told once it holds "@", "/" or a space.
+ * A query or fragment after that is cut to "?…" or "#…", as it may hold a token.
+ */
 export function withoutCredentials(text: string): string {
-  return text.replace(/\/\/[^/@\s]*@/g, '//***@');
+  const at = text.lastIndexOf('@');
+  const masked = at < 0 ? text : `${SCHEME_RE.exec(text)?.[0] ?? ''}***@${text.slice(at + 1)}`;
+  return masked.replace(/([?#]).*$/s, '$1…');
 }
 
 export function isPlainHttpToRemote(baseUrl: string): boolean {

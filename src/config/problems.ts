@@ -1,3 +1,5 @@
+import { RefusedFileError } from './read-file';
+
 /** Every problem found in the configuration, each naming its flag, variable or file key. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -26,14 +28,18 @@ export class Problems {
     this.#list.push(problem);
   }
 
-  /** `where: "shown" is not valid; expected expected`. `shown` is quoted back, so it must hold no secret. */
-  invalid(where: string, shown: string, expected: string): void {
-    this.add(`${where}: "${shown}" is not valid; expected ${expected}`);
+  /**
+   * `where: "shown" is not valid; expected expected`, with `: why` before the semicolon when
+   * given. `shown` is quoted back, so it must hold no secret.
+   */
+  invalid(where: string, shown: string, expected: string, why?: string): void {
+    this.add(`${where}: "${shown}" is not valid${why ? `: ${why}` : ''}; expected ${expected}`);
   }
 
   /**
    * Reads a file the configuration names, or records `where: cannot read what (CODE); expected expected`
-   * and returns undefined. `what` names the file, by default its quoted path.
+   * (or `cannot read what: a FIFO (named pipe), not a regular file; …` for a file refused by
+   * readConfigFile) and returns undefined. `what` names the file, by default its quoted path.
    */
   readFile(
     read: (path: string) => string,
@@ -46,7 +52,8 @@ export class Problems {
       return read(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      this.add(`${where}: cannot read ${what} (${code}); expected ${expected}`);
+      const why = error instanceof RefusedFileError ? `: ${error.message}` : ` (${code})`;
+      this.add(`${where}: cannot read ${what}${why}; expected ${expected}`);
       return undefined;
     }
   }

@@ -1,6 +1,7 @@
 import cron from 'node-cron';
+import { checkCaBundle } from './ca-bundle';
 import { formatDuration, parseDuration } from './duration';
-import { parseHttpUrl, withoutCredentials } from './http-url';
+import { baseUrlProblem, parseHttpUrl, withoutCredentials } from './http-url';
 import { parseListenAddress, type ListenAddress } from './listen-address';
 import type { Problems } from './problems';
 import { intervalToCron, longestGapMs, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from './schedule';
@@ -47,7 +48,7 @@ export function parseTelemetryPath(setting: Setting, problems: Problems): string
 
 export function parseBaseUrl(setting: Setting, problems: Problems): string | undefined {
   if (parseHttpUrl(setting.value)) return setting.value;
-  problems.invalid(setting.source, withoutCredentials(setting.value), setting.expected);
+  problems.invalid(setting.source, withoutCredentials(setting.value), setting.expected, baseUrlProblem(setting.value));
   return undefined;
 }
 
@@ -55,11 +56,23 @@ export function parseApiTimeout(setting: Setting, problems: Problems): number | 
   return parseDurationIn(setting, problems, 100, 300_000);
 }
 
-/** The file is read here only to refuse an unreadable one at start-up; the client reads it. */
-export function parseCaFile(setting: Setting | undefined, readFile: ReadFile, problems: Problems): string | undefined {
+/** Read here to refuse a file without CA certificates at start-up and on reload; the client reads it again. */
+export function parseCaFile(
+  setting: Setting | undefined,
+  readFile: ReadFile,
+  problems: Problems,
+  warnings: string[],
+): string | undefined {
   if (!setting) return undefined;
   const text = problems.readFile(readFile, setting.value, setting.source, setting.expected);
-  return text === undefined ? undefined : setting.value;
+  if (text === undefined) return undefined;
+  const { problem, warning } = checkCaBundle(text);
+  if (problem) {
+    problems.invalid(setting.source, setting.value, setting.expected, problem);
+    return undefined;
+  }
+  if (warning) warnings.push(`${setting.source}: "${setting.value}" ${warning}`);
+  return setting.value;
 }
 
 export interface PollSchedule {

@@ -12,7 +12,8 @@ function firstLine(message: string): string {
  * never the file's content.
  */
 export function parseYamlFile(file: string, text: string): YamlFileResult {
-  const doc = parseDocument(text);
+  // Merge keys ("<<: *defaults") as YAML 1.1 and Go's yaml.v2 (exporter-toolkit) read them.
+  const doc = parseDocument(text, { merge: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
@@ -26,6 +27,11 @@ export function parseYamlFile(file: string, text: string): YamlFileResult {
     return { ok: true, data: doc.toJS() };
   } catch (error) {
     // yaml refuses to expand aliases without bound ("billion laughs").
-    return { ok: false, problems: [`${file}: cannot be read as data: ${firstLine(error instanceof Error ? error.message : String(error))}`] };
+    return {
+      ok: false,
+      problems: [
+        `${file}: cannot be read as data: ${firstLine(error instanceof Error ? error.message : String(error))}`,
+      ],
+    };
   }
 }

@@ -8,7 +8,6 @@ import type { FailureReason } from './failures';
 import { parseBalanceResponse, type BalanceValues } from './response';
 import { buildSignedHeaders, joinUrl } from './signing';
 
-
 /** What one getBalance request ended as. `detail` is safe to log: it never holds a secret. */
 export type BalanceOutcome =
   | ({ kind: 'success' } & BalanceValues)
@@ -49,6 +48,19 @@ function networkDetail(error: AxiosError): string {
   return code ? `${code}: ${error.message}` : error.message;
 }
 
+// zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR) and Brotli's (ERR__ERROR_FORMAT_PADDING_2).
+const DECODER_CODE_RE = /^(?:Z_[A-Z_]+|ERR__ERROR_[A-Z0-9_]+)$/;
+
+/**
+ * The detail when the answer came but its body could not be decoded as its Content-Encoding
+ * said (a plain body labelled gzip): an invalid response, not a network fault. axios drops the
+ * header once it decodes, so the label itself is not known here.
+ */
+function undecodableBody(error: AxiosError): string | undefined {
+  if (!error.response || !DECODER_CODE_RE.test(error.code ?? '')) return undefined;
+  return `body cannot be decoded as its Content-Encoding says (${networkDetail(error)})`;
+}
+
 function parseDateHeader(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const date = new Date(value);
@@ -70,7 +82,11 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
     transformResponse: [(data: unknown) => data],
     validateStatus: () => true,
     proxy: false,
-    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64, ...(options.lookup ? { lookup: options.lookup } : {}) }),
+    httpAgent: new http.Agent({
+      keepAlive: true,
+      maxSockets: 64,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    }),
     httpsAgent: new https.Agent({
       keepAlive: true,
       maxSockets: 64,
@@ -111,7 +127,12 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
           return { kind: 'success', balance: parsed.balance, gift: parsed.gift, credit: parsed.credit };
         case 'api_error': {
           const serverDate = parseDateHeader(response.headers.date);
-          return { kind: 'api_error', status: parsed.status, reason: parsed.reason, ...(serverDate ? { serverDate } : {}) };
+          return {
+            kind: 'api_error',
+            status: parsed.status,
+            reason: parsed.reason,
+            ...(serverDate ? { serverDate } : {}),
+          };
         }
         default:
           // 'invalid' (a default rather than a case, or tsc misses that the switch is exhaustive inside try/finally)
@@ -129,6 +150,8 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
         if (error.code === AxiosError.ERR_BAD_RESPONSE && /maxContentLength/.test(error.message)) {
           return { kind: 'failure', reason: 'invalid_response', detail: `body larger than ${maxBytes} bytes` };
         }
+        const undecodable = undecodableBody(error);
+        if (undecodable) return { kind: 'failure', reason: 'invalid_response', detail: undecodable };
         return { kind: 'failure', reason: 'network', detail: networkDetail(error) };
       }
       return { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };

@@ -36,12 +36,26 @@ function toStatus(value: unknown): string | undefined {
   return String(Number(trimmed));
 }
 
-/** Printable, single-line, bounded: the reason is vendor free text that ends up in logs. */
+// C0 and C1 controls and DEL, and the Unicode line and paragraph separators: a line break or
+// a terminal escape in a log line. Each run becomes one space.
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+// Bidi marks, embeddings, overrides and isolates reorder what a reader sees ("invoice\u202Efdp.exe"
+// shows as "invoiceexe.pdf"); shown escaped, so that the text is read as it was sent.
+const BIDI_RE = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Printable, single-line, bounded: the reason is vendor free text that ends up in logs and `--check`. */
 function cleanReason(value: unknown): string {
   if (typeof value !== 'string') return '';
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return clean.length > MAX_REASON_LENGTH ? `${clean.slice(0, MAX_REASON_LENGTH)}…` : clean;
+  const clean = value
+    .replace(LONE_SURROGATE_RE, '\ufffd')
+    .replace(CONTROL_RE, ' ')
+    .replace(BIDI_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .trim();
+  // Counted in characters, so a cut never splits a surrogate pair.
+  const characters = Array.from(clean);
+  return characters.length > MAX_REASON_LENGTH ? `${characters.slice(0, MAX_REASON_LENGTH).join('')}…` : clean;
 }
 
 /**
@@ -56,7 +70,8 @@ export function parseBalanceResponse(body: string): ParsedBalanceResponse {
     const start = body.trimStart().slice(0, 1);
     return {
       kind: 'invalid',
-      problem: start === '<' ? 'body is HTML, not JSON' : body.length === 0 ? 'body is empty' : 'body is not valid JSON',
+      problem:
+        start === '<' ? 'body is HTML, not JSON' : body.length === 0 ? 'body is empty' : 'body is not valid JSON',
     };
   }
   if (!isRecord(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };

@@ -2,12 +2,18 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../config/listen-address';
 import type { TlsSettings } from '../config/web-config';
+import { fairRequestListener } from './fair-queue';
 import { createTlsServer } from './tls';
 
-/** Listens (HTTPS when `tls` is given), resolving once bound; rejects with a clear message if the address cannot be used. */
+/**
+ * Listens (HTTPS when `tls` is given), resolving once bound; rejects with a clear message if the
+ * address cannot be used. Requests on kept-alive connections wait their turn behind new
+ * connections (fairRequestListener), so a flood of them cannot starve a liveness probe.
+ */
 export function listen(app: RequestListener, address: ListenAddress, tls?: TlsSettings): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server: Server = tls ? createTlsServer(tls, app) : createServer(app);
+    const listener = fairRequestListener(app);
+    const server: Server = tls ? createTlsServer(tls, listener) : createServer(listener);
     const onError = (error: NodeJS.ErrnoException): void => {
       const where = `${address.host === '' ? '' : address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
       reject(new Error(`cannot listen on ${where}: ${error.code ?? error.message}`, { cause: error }));

@@ -18,6 +18,14 @@ describe('Problems', () => {
     ]);
   });
 
+  test('says why a value is refused, when told', () => {
+    const problems = new Problems();
+    problems.invalid('ITNIO_BASE_URL', 'https://***@h/sms', 'an http(s) URL', 'it holds a user name or password');
+    expect(problems.list).toEqual([
+      'ITNIO_BASE_URL: "https://***@h/sms" is not valid: it holds a user name or password; expected an http(s) URL',
+    ]);
+  });
+
   test('returns what a readable file holds', () => {
     expect(new Problems().readFile(() => 'pem', '/ca.pem', '--api.ca-file', 'a PEM file')).toBe('pem');
   });

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { Account } from '../../src/config/account';
 import { createBalanceClient } from '../../src/itnio/client';
@@ -13,28 +14,43 @@ describe('createBalanceClient against the simulator', () => {
   const client = createBalanceClient({ timeoutMs: 800 });
 
   beforeAll(async () => {
-    simulator = await startSimulator({ accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 99.99, gift: 50, credit: 0, spendPerHour: 0 }] });
+    simulator = await startSimulator({
+      accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 99.99, gift: 50, credit: 0, spendPerHour: 0 }],
+    });
     account = { name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl: simulator.baseUrl };
   });
   afterAll(() => simulator.close());
   afterEach(() => simulator.update(KEY, { fault: null, failStatus: null }));
 
   test('a signed request gets the balance', async () => {
-    await expect(client.fetchBalance(account)).resolves.toEqual({ kind: 'success', balance: 99.99, gift: 50, credit: 0 });
+    await expect(client.fetchBalance(account)).resolves.toEqual({
+      kind: 'success',
+      balance: 99.99,
+      gift: 50,
+      credit: 0,
+    });
     // A trailing slash on the base URL makes no difference.
-    await expect(client.fetchBalance({ ...account, baseUrl: `${simulator.baseUrl}/` })).resolves.toMatchObject({ kind: 'success' });
+    await expect(client.fetchBalance({ ...account, baseUrl: `${simulator.baseUrl}/` })).resolves.toMatchObject({
+      kind: 'success',
+    });
   });
 
   test('a wrong secret is an API error -1', async () => {
-    await expect(client.fetchBalance({ ...account, apiSecret: 'wrong' })).resolves.toMatchObject({ kind: 'api_error', status: '-1' });
+    await expect(client.fetchBalance({ ...account, apiSecret: 'wrong' })).resolves.toMatchObject({
+      kind: 'api_error',
+      status: '-1',
+    });
   });
 
-  test.each(['-2', '-10', '-12', '-13', '-15', '-18', '-29', '-30', '-31', '-32', '-77'])('status %s is an API error carrying the code and the server date', async (status) => {
-    simulator.update(KEY, { failStatus: status });
-    const outcome = await client.fetchBalance(account);
-    expect(outcome).toMatchObject({ kind: 'api_error', status });
-    expect(outcome.kind === 'api_error' && outcome.serverDate instanceof Date).toBe(true);
-  });
+  test.each(['-2', '-10', '-12', '-13', '-15', '-18', '-29', '-30', '-31', '-32', '-77'])(
+    'status %s is an API error carrying the code and the server date',
+    async (status) => {
+      simulator.update(KEY, { failStatus: status });
+      const outcome = await client.fetchBalance(account);
+      expect(outcome).toMatchObject({ kind: 'api_error', status });
+      expect(outcome.kind === 'api_error' && outcome.serverDate instanceof Date).toBe(true);
+    },
+  );
 
   test('a local clock an hour ahead gets -16', async () => {
     const skewed = createBalanceClient({ timeoutMs: 800, now: () => Date.now() + 3_600_000 });
@@ -66,7 +82,10 @@ describe('createBalanceClient against the simulator', () => {
     });
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    await expect(client.fetchBalance({ ...account, baseUrl: `http://127.0.0.1:${port}/sms` })).resolves.toMatchObject({ kind: 'failure', reason: 'network' });
+    await expect(client.fetchBalance({ ...account, baseUrl: `http://127.0.0.1:${port}/sms` })).resolves.toMatchObject({
+      kind: 'failure',
+      reason: 'network',
+    });
   });
 
   test('a redirect is never followed, so the signed headers never reach the target', async () => {
@@ -79,11 +98,17 @@ describe('createBalanceClient against the simulator', () => {
       s.listen(0, '127.0.0.1', () => resolve(s));
     });
     const redirecting = await startSimulator({
-      accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 1, gift: 0, credit: 0, spendPerHour: 0, fault: 'redirect' }],
+      accounts: [
+        { apiKey: KEY, apiSecret: SECRET, balance: 1, gift: 0, credit: 0, spendPerHour: 0, fault: 'redirect' },
+      ],
       redirectTo: `http://127.0.0.1:${(target.address() as AddressInfo).port}/sms/getBalance`,
     });
     try {
-      await expect(client.fetchBalance({ ...account, baseUrl: redirecting.baseUrl })).resolves.toEqual({ kind: 'failure', reason: 'http_status', detail: 'HTTP 302' });
+      await expect(client.fetchBalance({ ...account, baseUrl: redirecting.baseUrl })).resolves.toEqual({
+        kind: 'failure',
+        reason: 'http_status',
+        detail: 'HTTP 302',
+      });
       expect(reached).toBe(0);
     } finally {
       await redirecting.close();
@@ -108,4 +133,47 @@ describe('createBalanceClient against the simulator', () => {
       expect(text).not.toMatch(/[0-9a-f]{32}/);
     }
   });
+});
+
+describe('a body whose Content-Encoding does not match it (item 10)', () => {
+  let server: Server;
+  let base: string;
+  const client = createBalanceClient({ timeoutMs: 2000 });
+  const BODY = '{"status":"0","balance":"1.5","gift":"0","credit":"0"}';
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const label = req.url?.split('/')[1] ?? '';
+      const encoding = label === 'gzip-for-real' ? 'gzip' : label;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': encoding });
+      res.end(label === 'gzip-for-real' ? gzipSync(BODY) : BODY);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+  const at = (path: string): Account => ({ name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl: `${base}/${path}` });
+
+  test('a gzipped body is read', async () => {
+    await expect(client.fetchBalance(at('gzip-for-real'))).resolves.toEqual({
+      kind: 'success',
+      balance: 1.5,
+      gift: 0,
+      credit: 0,
+    });
+  });
+
+  test.each(['gzip', 'x-gzip', 'deflate', 'br'])(
+    'a plain body labelled %s is an invalid response, not a network error',
+    async (encoding) => {
+      const outcome = await client.fetchBalance(at(encoding));
+      expect(outcome).toEqual({
+        kind: 'failure',
+        reason: 'invalid_response',
+        detail: expect.stringMatching(
+          /^body cannot be decoded as its Content-Encoding says \((Z_|ERR__ERROR_)\w+: .+\)$/,
+        ),
+      });
+    },
+  );
 });

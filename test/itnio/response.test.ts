@@ -34,8 +34,17 @@ describe('parseBalanceResponse', () => {
   });
 
   test('accepts JSON numbers as well as strings, and normalises status spellings', () => {
-    expect(parseBalanceResponse('{"status":0,"balance":5,"gift":"1.5","credit":0}')).toEqual({ kind: 'success', balance: 5, gift: 1.5, credit: 0 });
-    expect(parseBalanceResponse('{"status":"-01","reason":"x"}')).toEqual({ kind: 'api_error', status: '-1', reason: 'x' });
+    expect(parseBalanceResponse('{"status":0,"balance":5,"gift":"1.5","credit":0}')).toEqual({
+      kind: 'success',
+      balance: 5,
+      gift: 1.5,
+      credit: 0,
+    });
+    expect(parseBalanceResponse('{"status":"-01","reason":"x"}')).toEqual({
+      kind: 'api_error',
+      status: '-1',
+      reason: 'x',
+    });
   });
 
   test('a huge number that overflows to Infinity is invalid', () => {
@@ -44,11 +53,35 @@ describe('parseBalanceResponse', () => {
   });
 
   test('the vendor reason is cut to one bounded line', () => {
-    const result = parseBalanceResponse(JSON.stringify({ status: '-18', reason: `line1\nline2\u0000${'x'.repeat(500)}` }));
+    const result = parseBalanceResponse(
+      JSON.stringify({ status: '-18', reason: `line1\nline2\u0000${'x'.repeat(500)}` }),
+    );
     expect(result.kind).toBe('api_error');
     if (result.kind !== 'api_error') return;
     expect(result.reason.includes('\n') || result.reason.includes('\u0000')).toBe(false);
     expect(result.reason.length).toBeLessThanOrEqual(201);
     expect(result.reason.startsWith('line1 line2 x')).toBe(true);
+  });
+
+  const reasonOf = (reason: string): string => {
+    const result = parseBalanceResponse(JSON.stringify({ status: '-18', reason }));
+    return result.kind === 'api_error' ? result.reason : `not an api_error: ${result.kind}`;
+  };
+
+  test.each([
+    ['a C1 control (NEL)', 'line1\u0085line2', 'line1 line2'],
+    ['a C1 control sequence introducer', 'red\u009b31mtext', 'red 31mtext'],
+    ['a line separator', 'line1\u2028line2\u2029line3', 'line1 line2 line3'],
+    ['a right-to-left override', 'invoice\u202Efdp.exe', 'invoice\\u202efdp.exe'],
+    ['bidi isolates and marks', '\u2066a\u2069\u200e\u200f\u061c', '\\u2066a\\u2069\\u200e\\u200f\\u061c'],
+    ['a lone surrogate', 'bad\ud800half', 'bad\ufffdhalf'],
+    ['plain Unicode text', 'Солдо 余额不足 😀', 'Солдо 余额不足 😀'],
+  ])('%s in the reason never reaches logs as it is (item 10)', (_what, reason, shown) => {
+    expect(reasonOf(reason)).toBe(shown);
+  });
+
+  test('the reason is cut on a character, never inside one', () => {
+    const reason = reasonOf('😀'.repeat(300));
+    expect(reason).toBe(`${'😀'.repeat(200)}…`);
   });
 });
