@@ -11,6 +11,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
 import { parseListenAddress } from './config/listen-address';
+import { readConfigFile } from './config/read-file';
+import { webConfigTurnsTlsOn } from './config/web-config';
 import { parseYamlFile } from './config/yaml-file';
 
 /** The exporter's arguments after its script (`node [node flags] …/main.js ARGS`); none if PID 1 is something else. */
@@ -24,12 +26,13 @@ function exporterArgs(): string[] {
   }
 }
 
-/** HTTPS only when the web config turns TLS on; a basic-auth-only config still serves HTTP. */
+/** HTTPS exactly when the server serves it: the web config's tls_server_config turns TLS on. */
 function webConfigHasTls(file: string | undefined): boolean {
   if (!file) return false;
   try {
-    const parsed = parseYamlFile(file, readFileSync(file, 'utf8'));
-    return parsed.ok && typeof parsed.data === 'object' && parsed.data !== null && 'tls_server_config' in parsed.data;
+    // readConfigFile: a FIFO or device named here must not hang the probe.
+    const parsed = parseYamlFile(file, readConfigFile(file));
+    return parsed.ok && webConfigTurnsTlsOn(parsed.data);
   } catch {
     return false;
   }
@@ -54,10 +57,13 @@ const host = wildcard ? '127.0.0.1' : listen.host;
 const tls = webConfigHasTls(setting('web.config.file', 'ITNIO_WEB_CONFIG_FILE'));
 // The probe talks to this very process; the certificate is for its public name, not 127.0.0.1.
 const request = tls ? httpsRequest : httpRequest;
-const probe = request({ host, port: listen.port, path: '/healthz', timeout: 4000, ...(tls ? { rejectUnauthorized: false } : {}) }, (res) => {
-  res.resume();
-  process.exit(res.statusCode === 200 ? 0 : 1);
-});
+const probe = request(
+  { host, port: listen.port, path: '/healthz', timeout: 4000, ...(tls ? { rejectUnauthorized: false } : {}) },
+  (res) => {
+    res.resume();
+    process.exit(res.statusCode === 200 ? 0 : 1);
+  },
+);
 probe.on('timeout', () => probe.destroy(new Error('timeout')));
 probe.on('error', () => process.exit(1));
 probe.end();

@@ -106,6 +106,26 @@ export function loadWebConfig(file: string, readFile: (path: string) => string):
   return { config: { file, users, warnings, ...(tls ? { tls } : {}) }, problems: [] };
 }
 
+/** The keys of tls_server_config that turn TLS on, as in exporter-toolkit: any one of them set. */
+const TLS_ON_KEYS = ['cert_file', 'key_file', 'client_auth_type', 'client_ca_file'];
+
+/**
+ * Whether a web config (its parsed YAML) turns TLS on: the one decision the server and the
+ * container health probe both take. `tls_server_config: {}`, or only min_version/max_version,
+ * leaves plain HTTP.
+ */
+export function webConfigTurnsTlsOn(webConfig: unknown): boolean {
+  return isMapping(webConfig) && tlsTurnedOn(webConfig.tls_server_config);
+}
+
+function tlsTurnedOn(tlsServerConfig: unknown): boolean {
+  if (!isMapping(tlsServerConfig)) return false;
+  return TLS_ON_KEYS.some((key) => {
+    const v = tlsServerConfig[key];
+    return v !== undefined && v !== null && v !== '';
+  });
+}
+
 interface TlsContext {
   file: string;
   baseDir: string;
@@ -139,8 +159,7 @@ function parseTls(value: unknown, ctx: TlsContext): TlsSettings | undefined {
   const keyFile = text('key_file');
   const authText = text('client_auth_type');
   const caFile = text('client_ca_file');
-  // As exporter-toolkit: TLS is on once any of these four is set.
-  if (!certFile && !keyFile && !authText && !caFile) return undefined;
+  if (!tlsTurnedOn(value)) return undefined;
 
   const path = (p: string): string => (isAbsolute(p) ? p : resolve(ctx.baseDir, p));
   const read = (key: string, p: string, expected: string): string | undefined =>

@@ -10,7 +10,10 @@ function probe(env: Record<string, string>, args: string[] = []): Promise<number
   assertBuilt();
   return new Promise((resolve) => {
     const script = join(ROOT, 'dist', 'healthcheck.js');
-    const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [script, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: 'ignore',
+    });
     child.on('exit', (code) => resolve(code));
   });
 }
@@ -25,7 +28,10 @@ describe('dist/healthcheck.js', () => {
   afterAll(() => pki.remove());
 
   test('exits 0 for a plain-http exporter, 1 when nothing listens there', async () => {
-    const harness: Harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
+    const harness: Harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`], {
+      ITNIO_API_KEY: ACCOUNT_A.apiKey,
+      ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+    });
     const port = portOf(harness.exporter.url);
     try {
       expect(await probe({ ITNIO_LISTEN_ADDRESS: `:${port}` })).toBe(0);
@@ -39,9 +45,18 @@ describe('dist/healthcheck.js', () => {
   test('takes the listen address and web config from its own flags, which win over the environment', async () => {
     const webConfig = join(pki.dir, 'flag-web.yml');
     writeFileSync(webConfig, `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n`);
-    const harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
+    const harness = await startHarness(
+      [ACCOUNT_A],
+      (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`],
+      { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret },
+    );
     try {
-      const flags = [`--web.listen-address=127.0.0.1:${portOf(harness.exporter.url)}`, '--web.config.file', webConfig, '--poll.interval=5s'];
+      const flags = [
+        `--web.listen-address=127.0.0.1:${portOf(harness.exporter.url)}`,
+        '--web.config.file',
+        webConfig,
+        '--poll.interval=5s',
+      ];
       expect(await probe({ ITNIO_LISTEN_ADDRESS: '127.0.0.1:1' }, flags)).toBe(0);
       expect(await probe({}, flags.slice(0, 1))).toBe(1);
     } finally {
@@ -52,9 +67,15 @@ describe('dist/healthcheck.js', () => {
   test('stays on plain HTTP with a basic-auth-only web config (/healthz needs no password)', async () => {
     const webConfig = join(pki.dir, 'auth-only-web.yml');
     writeFileSync(webConfig, `basic_auth_users:\n  prometheus: '${HTPASSWD_HASH}'\n`);
-    const harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
+    const harness = await startHarness(
+      [ACCOUNT_A],
+      (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`],
+      { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret },
+    );
     try {
-      expect(await probe({ ITNIO_LISTEN_ADDRESS: `:${portOf(harness.exporter.url)}`, ITNIO_WEB_CONFIG_FILE: webConfig })).toBe(0);
+      expect(
+        await probe({ ITNIO_LISTEN_ADDRESS: `:${portOf(harness.exporter.url)}`, ITNIO_WEB_CONFIG_FILE: webConfig }),
+      ).toBe(0);
     } finally {
       await harness.close();
     }
@@ -63,13 +84,42 @@ describe('dist/healthcheck.js', () => {
   test('speaks HTTPS when the web config turns TLS on', async () => {
     const webConfig = join(pki.dir, 'health-web.yml');
     writeFileSync(webConfig, `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n`);
-    const harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
+    const harness = await startHarness(
+      [ACCOUNT_A],
+      (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`],
+      { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret },
+    );
     try {
       const port = portOf(harness.exporter.url);
       expect(harness.exporter.url.startsWith('https://')).toBe(true);
       expect(await probe({ ITNIO_LISTEN_ADDRESS: `:${port}`, ITNIO_WEB_CONFIG_FILE: webConfig })).toBe(0);
       // Plain HTTP against the TLS port is not healthy.
       expect(await probe({ ITNIO_LISTEN_ADDRESS: `:${port}` })).toBe(1);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  // promtool accepts these, and the exporter serves them as plain HTTP: the probe must agree (issue 11, item 9).
+  test.each([
+    ['an empty tls_server_config', 'tls_server_config: {}\n'],
+    ['a tls_server_config with only min_version', 'tls_server_config:\n  min_version: TLS12\n'],
+  ])('stays on plain HTTP with %s, as the server does', async (_what, yaml) => {
+    const webConfig = join(pki.dir, `no-tls-${yaml.length}.yml`);
+    writeFileSync(webConfig, yaml);
+    const harness = await startHarness(
+      [ACCOUNT_A],
+      (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`],
+      {
+        ITNIO_API_KEY: ACCOUNT_A.apiKey,
+        ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+      },
+    );
+    try {
+      expect(harness.exporter.url.startsWith('http://')).toBe(true);
+      expect(
+        await probe({ ITNIO_LISTEN_ADDRESS: `:${portOf(harness.exporter.url)}`, ITNIO_WEB_CONFIG_FILE: webConfig }),
+      ).toBe(0);
     } finally {
       await harness.close();
     }
