@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The repository root: the nearest folder above this file holding tsconfig.bench.json (from bench/ and from its build). */
-export function repositoryRoot(): string {
+function repositoryRoot(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, 'tsconfig.bench.json'))) {
     const up = dirname(dir);

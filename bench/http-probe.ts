@@ -52,7 +52,7 @@ function dechunk(body: Buffer): Buffer {
   }
 }
 
-export function parseRawResponse(raw: Buffer): ProbeResponse {
+function parseRawResponse(raw: Buffer): ProbeResponse {
   const headEnd = raw.indexOf('\r\n\r\n');
   if (headEnd < 0) throw new Error('response has no header end');
   const [statusLine = '', ...headerLines] = raw.subarray(0, headEnd).toString('latin1').split('\r\n');

@@ -23,8 +23,8 @@ export interface HistoryOptions {
   now?: () => number;
 }
 
-export const DEFAULT_HISTORY_POINTS = 240;
-export const DEFAULT_HISTORY_SPAN_MS = DAY_MS;
+const DEFAULT_HISTORY_POINTS = 240;
+const DEFAULT_HISTORY_SPAN_MS = DAY_MS;
 // Every poll is its own point until there are too many; then buckets widen as needed.
 const FIRST_BUCKET_MS = 1;
 

@@ -18,7 +18,7 @@ export interface SpendStep {
   spent: number;
 }
 
-export function spentBetween(previous: number, current: number): number {
+function spentBetween(previous: number, current: number): number {
   return Math.max(previous - current, 0);
 }
 

@@ -17,7 +17,7 @@ export interface SchedulerClock {
   setTimer(callback: () => void, delayMs: number): { cancel(): void };
 }
 
-export const systemSchedulerClock: SchedulerClock = {
+const systemSchedulerClock: SchedulerClock = {
   wallMs: () => Date.now(),
   monoMs: () => performance.now(),
   setTimer(callback, delayMs) {
@@ -27,7 +27,7 @@ export const systemSchedulerClock: SchedulerClock = {
 };
 
 /** A wall clock this far off the monotonic one since the timer was set counts as a step. */
-export const CLOCK_STEP_TOLERANCE_MS = 2000;
+const CLOCK_STEP_TOLERANCE_MS = 2000;
 /** The longest single wait, so a step during a long gap between slots is noticed in time. */
 const MAX_WAIT_MS = 60_000;
 

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { signRequest } from '../itnio/signing';
 
 /** Ways the simulator can misbehave on purpose, as a real upstream sometimes does. */
-export const FAULTS = [
+const FAULTS = [
   'http500',
   'http429',
   'html',

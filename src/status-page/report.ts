@@ -28,7 +28,7 @@ export interface ErrorReport {
 export type ChartPoint = [number, number];
 
 /** Most chart points per account: plenty for a card-sized line, and keeps the JSON small. */
-export const CHART_POINTS = 60;
+const CHART_POINTS = 60;
 
 export interface AccountReport {
   name: string;

@@ -5,9 +5,9 @@ import { renderLandingPage, STATUS_PAGE_CSP } from './page';
 import { acceptsGzip } from '../web/compression';
 import { buildStatusReport, type StatusReport } from './report';
 
-export const STATUS_API_PATH = '/api/v1/status';
+const STATUS_API_PATH = '/api/v1/status';
 /** How often the page fetches fresh data. */
-export const STATUS_REFRESH_MS = 3000;
+const STATUS_REFRESH_MS = 3000;
 /** Time-dependent fields (ages, staleness, the spend window) are at most this old. */
 const REPORT_MAX_AGE_MS = 1000;
 

@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import type { ClientAuthType, TlsSettings } from '../config/web-config';
 
 /** The parts of the settings a running server can swap in place (certificate rotation). */
-export function secureContextOptions(tls: TlsSettings): ServerOptions {
+function secureContextOptions(tls: TlsSettings): ServerOptions {
   return {
     cert: tls.cert,
     key: tls.key,
@@ -18,7 +18,7 @@ export function secureContextOptions(tls: TlsSettings): ServerOptions {
  * Go's tls.ClientAuthType in Node terms. Node can only require-and-verify during the handshake;
  * "require any" and "verify if given" are checked right after it (see enforceClientAuth).
  */
-export function clientAuthOptions(type: ClientAuthType): Pick<ServerOptions, 'requestCert' | 'rejectUnauthorized'> {
+function clientAuthOptions(type: ClientAuthType): Pick<ServerOptions, 'requestCert' | 'rejectUnauthorized'> {
   switch (type) {
     case 'NoClientCert':
       return { requestCert: false, rejectUnauthorized: false };
