@@ -5,20 +5,22 @@
  */
 const LAYERS = {
   log: [],
+  clock: [],
   itnio: [],
   config: ['log'],
   simulator: ['itnio', 'config'],
-  polling: ['itnio', 'config', 'log'],
-  accounts: ['polling', 'itnio', 'config'],
+  polling: ['clock', 'itnio', 'config', 'log'],
+  accounts: ['clock', 'polling', 'itnio', 'config'],
   web: ['config'],
-  metrics: ['accounts', 'polling', 'itnio', 'config', 'web'],
-  'status-page': ['accounts', 'polling', 'itnio', 'config', 'web'],
-  app: ['metrics', 'status-page', 'web', 'accounts', 'polling', 'itnio', 'config', 'log'],
+  metrics: ['accounts', 'clock', 'polling', 'itnio', 'config', 'web'],
+  'status-page': ['accounts', 'clock', 'polling', 'itnio', 'config', 'web'],
+  app: ['metrics', 'status-page', 'web', 'accounts', 'clock', 'polling', 'itnio', 'config', 'log'],
   cli: ['app', 'simulator', 'polling', 'itnio', 'config', 'log'],
 };
 
 const folders = Object.keys(LAYERS);
 const either = (names) => `^src/(${names.map((n) => n.replace('-', '\\-')).join('|')})/`;
+const allowed = (folder) => ['its own modules', ...LAYERS[folder].map((n) => `src/${n}/`)].join(', ');
 
 module.exports = {
   forbidden: [
@@ -32,7 +34,7 @@ module.exports = {
     ...folders.map((folder) => ({
       name: `layer-${folder}`,
       severity: 'error',
-      comment: `src/${folder}/ may import only ${LAYERS[folder].length ? LAYERS[folder].map((n) => `src/${n}/`).join(', ') : 'its own modules'} (see .dependency-cruiser.js).`,
+      comment: `src/${folder}/ may import only ${allowed(folder)}; anything else is upward or sideways (LAYERS above).`,
       from: { path: `^src/${folder}/` },
       to: { path: '^src/', pathNot: [`^src/${folder}/`, ...(LAYERS[folder].length ? [either(LAYERS[folder])] : [])] },
     })),

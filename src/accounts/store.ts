@@ -1,4 +1,5 @@
-import type { Account } from '../config/account';
+import { steadyNow } from '../clock/steady';
+import { sameItnioAccount, type Account } from '../config/account';
 import type { BalanceValues } from '../itnio/response';
 import { failureReasonWords, statusMeaning } from '../itnio/failures';
 import type { PollResult } from '../polling/poller';
@@ -14,7 +15,10 @@ export interface LastError {
   atMs: number;
 }
 
-/** What the exporter knows of one account from its polls; holds no key or secret. */
+/**
+ * What the exporter knows of one account from its polls; holds no key or secret. Its times are
+ * the steady clock's (src/clock/steady.ts), so ages never go negative when the wall clock steps.
+ */
 export interface AccountStatus {
   name: string;
   lowBalanceThreshold?: number;
@@ -32,8 +36,17 @@ export interface AccountStatus {
 export interface AccountStoreListener {
   /** A poll result was recorded; `status` is the account's state after it. */
   onResult?(result: PollResult, status: Readonly<AccountStatus>): void;
-  /** The set of accounts changed (a reload): `added` were not configured before. */
-  onAccounts?(accounts: readonly Account[], added: readonly Account[]): void;
+  /**
+   * The set of accounts changed (a reload). `added` were not configured before; `replaced` kept
+   * their name but now poll another ITNIO account (key, secret or base URL changed), so the
+   * store dropped what it knew of them. Both want polling at once.
+   */
+  onAccounts?(accounts: readonly Account[], changes: AccountChanges): void;
+}
+
+export interface AccountChanges {
+  added: readonly Account[];
+  replaced: readonly Account[];
 }
 
 export interface AccountStoreOptions {
@@ -41,6 +54,7 @@ export interface AccountStoreOptions {
   /** --poll.max-age: spend across a longer gap between successful polls counts 0. */
   maxAgeMs: number;
   history?: Omit<HistoryOptions, 'maxGapMs'>;
+  /** The steady clock (the default): the history's window moves with it. */
   now?: () => number;
 }
 
@@ -55,10 +69,11 @@ export class AccountStore {
   private readonly history: BalanceHistory;
   private readonly listeners: AccountStoreListener[] = [];
   private accounts: readonly Account[] = [];
+  private byName = new Map<string, Account>();
   private changes = 0;
 
   constructor(options: AccountStoreOptions) {
-    this.history = new BalanceHistory({ ...options.history, maxGapMs: options.maxAgeMs, now: options.now ?? Date.now });
+    this.history = new BalanceHistory({ ...options.history, maxGapMs: options.maxAgeMs, now: options.now ?? steadyNow });
     this.setAccounts(options.accounts);
   }
 
@@ -83,36 +98,53 @@ export class AccountStore {
 
   /**
    * Replaces the set of accounts. A kept account keeps its state and history (its threshold
-   * follows the new entry); a removed one loses both. Returns the accounts that are new.
+   * follows the new entry); a removed one loses both, and so does one whose key, secret or base
+   * URL changed (another ITNIO account under the same name). Returns what changed.
    */
-  setAccounts(accounts: readonly Account[]): Account[] {
+  setAccounts(accounts: readonly Account[]): AccountChanges {
     this.changes++;
     const previous = new Map(this.statuses);
     this.statuses.clear();
     const added: Account[] = [];
+    const replaced: Account[] = [];
     for (const account of accounts) {
-      const kept = previous.get(account.name);
-      if (!kept) added.push(account);
-      const status: AccountStatus = kept ?? { name: account.name };
+      const before = this.byName.get(account.name);
+      let status = previous.get(account.name);
+      if (!before) added.push(account);
+      else if (!sameItnioAccount(before, account)) {
+        replaced.push(account);
+        status = undefined;
+      }
+      status ??= { name: account.name };
       if (account.lowBalanceThreshold === undefined) delete status.lowBalanceThreshold;
       else status.lowBalanceThreshold = account.lowBalanceThreshold;
       this.statuses.set(account.name, status);
     }
     this.accounts = accounts;
+    this.byName = new Map(accounts.map((a) => [a.name, a]));
+    const kept = accounts.filter((a) => !replaced.includes(a)).map((a) => a.name);
+    // Drop replaced series first, so they start empty like new ones.
+    this.history.setAccounts(kept);
     this.history.setAccounts(accounts.map((a) => a.name));
-    for (const listener of this.listeners) listener.onAccounts?.(accounts, added);
-    return added;
+    const changes = { added, replaced };
+    for (const listener of this.listeners) listener.onAccounts?.(accounts, changes);
+    return changes;
   }
 
   /**
-   * Records a finished poll. An aborted poll (shutdown, removed account) and a poll of an
-   * account no longer configured change nothing.
+   * Records a finished poll. An aborted poll (shutdown, removed account), a poll of an account
+   * no longer configured and a poll sent with credentials a reload has since changed change
+   * nothing.
    */
   record(result: PollResult): void {
     const status = this.statuses.get(result.account.name);
-    if (!status || result.outcome.kind === 'aborted') return;
+    const current = this.byName.get(result.account.name);
+    if (!status || !current || result.outcome.kind === 'aborted') return;
+    // A poll sent with the credentials of before a reload answers for another ITNIO account.
+    if (!sameItnioAccount(current, result.account)) return;
     this.changes++;
-    const { outcome, finishedAt } = result;
+    const { outcome } = result;
+    const finishedAt = result.finishedSteadyMs;
     status.lastAttemptMs = finishedAt;
     switch (outcome.kind) {
       case 'success':

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { Registry } from 'prom-client';
 import { AccountStore } from '../accounts/store';
+import { steadyNow, steadyToWallOffsetMs } from '../clock/steady';
 import { ConfigError, type ExporterConfig } from '../config/config';
 import type { BalanceClient } from '../itnio/client';
 import type { Logger } from '../log/logger';
@@ -49,11 +50,14 @@ const noReloadSource = (): ExporterConfig => {
 export async function startExporter(config: ExporterConfig, deps: ExporterDeps): Promise<RunningExporter> {
   const { logger } = deps;
   const now = deps.now ?? Date.now;
+  // Ages, expiry and history run on the steady clock; tests that set the time set both.
+  const steady = deps.now ?? steadyNow;
+  const wallOffsetMs = deps.now ? () => 0 : steadyToWallOffsetMs;
   const client = deps.client ?? clientFor(config, now);
   const registry = new Registry();
   const processRegistry = createProcessRegistry();
 
-  const accounts = new AccountStore({ accounts: config.accounts, maxAgeMs: config.pollMaxAgeMs, now });
+  const accounts = new AccountStore({ accounts: config.accounts, maxAgeMs: config.pollMaxAgeMs, now: steady });
   const collector = new BalanceCollector({
     registry,
     accounts: config.accounts,
@@ -68,6 +72,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     accounts: config.accounts,
     concurrency: config.pollConcurrency,
     now,
+    steadyNow: steady,
     onResult: (result) => {
       accounts.record(result);
       logPollResult(logger, result);
@@ -79,11 +84,13 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       collector.record(result);
       renderer.sourceChanged();
     },
-    onAccounts: (current, added) => {
+    onAccounts: (current, { added, replaced }) => {
+      // A replaced account's series go and come back empty: they described another ITNIO account.
+      if (replaced.length > 0) collector.setAccounts(current.filter((a) => !replaced.includes(a)));
       collector.setAccounts(current);
       poller.setAccounts(current);
-      // New accounts get numbers (and readiness) now rather than at the next scheduled poll.
-      void poller.pollSome(added);
+      // New and replaced accounts get numbers (and readiness) now rather than at the next scheduled poll.
+      void poller.pollSome([...added, ...replaced]);
     },
   });
 
@@ -115,7 +122,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     telemetryPath: config.telemetryPath,
     metrics: renderer,
     accounts,
-    page: { name: EXPORTER_NAME, version: EXPORTER_VERSION, pollDescription: () => config.pollDescription, maxAgeMs: config.pollMaxAgeMs, now },
+    page: { name: EXPORTER_NAME, version: EXPORTER_VERSION, pollDescription: () => config.pollDescription, maxAgeMs: config.pollMaxAgeMs, now: steady, wallOffsetMs },
     logger,
     auth: auth.middleware(),
     ...(config.webEnableLifecycle ? { reload } : {}),

@@ -7,8 +7,8 @@ import type { WebConfig } from '../config/web-config';
 export interface ReloadTargets {
   /** The account set in force (the account store's). */
   accounts(): readonly Account[];
-  /** Replaces the account set; returns the accounts that were not there before. */
-  setAccounts(accounts: readonly Account[]): readonly Account[];
+  /** Replaces the account set; returns the accounts that are new, or now another ITNIO account. */
+  setAccounts(accounts: readonly Account[]): { added: readonly Account[]; replaced: readonly Account[] };
   /** Basic auth users and, when TLS stays on with the same client auth, certificate and key. */
   setWebConfig(web: WebConfig | undefined, applyTls: boolean): void;
 }
@@ -102,7 +102,7 @@ export class ConfigReloader {
       const tlsUnchanged = !needsRestart.some((s) => s.startsWith('tls_server_config'));
 
       targets.setWebConfig(next.web, tlsUnchanged && next.web?.tls !== undefined);
-      const added = targets.setAccounts(next.accounts);
+      const { added, replaced } = targets.setAccounts(next.accounts);
 
       this.successful.set(1);
       this.successTime.set((this.options.now ?? Date.now)() / 1000);
@@ -112,7 +112,7 @@ export class ConfigReloader {
       }
       this.authUsers = next.web?.users.size ?? 0;
       logger.info(
-        { trigger, accounts: next.accounts.map((a) => a.name), added: added.map((a) => a.name), removed, basicAuthUsers: next.web?.users.size ?? 0 },
+        { trigger, accounts: next.accounts.map((a) => a.name), added: added.map((a) => a.name), removed, replaced: replaced.map((a) => a.name), basicAuthUsers: next.web?.users.size ?? 0 },
         'configuration reloaded',
       );
       if (needsRestart.length > 0) {

@@ -6,3 +6,11 @@ export interface Account {
   baseUrl: string;
   lowBalanceThreshold?: number;
 }
+
+/**
+ * Whether two entries poll the same ITNIO account: same key, secret and base URL. A reload that
+ * changes any of them points the name at another account, whose numbers are not comparable.
+ */
+export function sameItnioAccount(a: Account, b: Account): boolean {
+  return a.apiKey === b.apiKey && a.apiSecret === b.apiSecret && a.baseUrl === b.baseUrl;
+}

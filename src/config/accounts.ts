@@ -1,6 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import type { Account } from './account';
-import type { ConfigSources } from './sources';
+import { isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
+import type { Problems } from './problems';
+import type { ConfigSources, Setting } from './sources';
 import { parseYamlFile } from './yaml-file';
 
 /** Accounts from the environment (one) or from the YAML accounts file (several). */
@@ -18,25 +20,28 @@ const NAME_RE = /^[a-zA-Z0-9_.-]+$/;
 const HEADER_TOKEN_RE = /^[\x21-\x7e]+$/;
 const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
-
-export function isPlainHttpToRemote(baseUrl: string): boolean {
-  const url = new URL(baseUrl);
-  return url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+/**
+ * The accounts of --config.file when it is given, else the one of the environment. Accounts
+ * without base_url use `defaultBaseUrl` (--api.base-url).
+ */
+export function parseAccounts(
+  configFile: Setting | undefined,
+  defaultBaseUrl: string,
+  sources: ConfigSources,
+  problems: Problems,
+): Account[] {
+  return configFile
+    ? accountsFromFile(configFile.value, configFile.source, defaultBaseUrl, sources, problems)
+    : accountFromEnv(defaultBaseUrl, sources, problems);
 }
 
-/** A refused URL as it may be quoted back: any user:password part is masked. */
-export function withoutCredentials(text: string): string {
-  return text.replace(/\/\/[^/@\s]*@/g, '//***@');
-}
+const PLAIN_HTTP_RISK = 'signed requests and balances cross the network unencrypted';
 
-export function parseHttpUrl(text: string): URL | undefined {
-  try {
-    const url = new URL(text);
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return undefined;
-    return url;
-  } catch {
-    return undefined;
-  }
+/** Valid, but worth a log line at start-up and on reload. */
+export function plainHttpWarnings(accounts: readonly Account[]): string[] {
+  return accounts
+    .filter((a) => isPlainHttpToRemote(a.baseUrl))
+    .map((a) => `account ${a.name}: base URL is plain http: ${PLAIN_HTTP_RISK}`);
 }
 
 /** String(value), which throws for a YAML mapping that has a "toString" key. */
@@ -48,82 +53,97 @@ function showValue(value: unknown): string {
   }
 }
 
-function readSecretFile(path: string, source: string, sources: ConfigSources, problems: string[]): string | undefined {
-  let text: string;
-  try {
-    text = sources.readFile(path);
-  } catch (error) {
-    problems.push(`${source}: cannot read secret file "${path}" (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected a readable file holding the API secret`);
-    return undefined;
-  }
+function readSecretFile(path: string, source: string, sources: ConfigSources, problems: Problems): string | undefined {
+  const expected = 'a readable file holding the API secret';
+  const text = problems.readFile(sources.readFile, path, source, expected, `secret file "${path}"`);
+  if (text === undefined) return undefined;
   const secret = text.trim();
-  if (secret === '') problems.push(`${source}: secret file "${path}" is empty; expected the API secret`);
+  if (secret === '') problems.add(`${source}: secret file "${path}" is empty; expected the API secret`);
   return secret;
 }
 
-function checkApiKey(key: string, source: string, problems: string[]): void {
-  if (!HEADER_TOKEN_RE.test(key)) problems.push(`${source}: the API key must be non-empty printable ASCII without spaces`);
+function checkApiKey(key: string, source: string, problems: Problems): void {
+  if (!HEADER_TOKEN_RE.test(key)) {
+    problems.add(`${source}: the API key must be non-empty printable ASCII without spaces`);
+  }
 }
 
-function parseThreshold(value: unknown, source: string, problems: string[]): number | undefined {
+function parseThreshold(value: unknown, source: string, problems: Problems): number | undefined {
   if (value === undefined) return undefined;
-  const parsed = typeof value === 'number' ? value : typeof value === 'string' && DECIMAL_RE.test(value.trim()) ? Number(value) : NaN;
+  const parsed =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && DECIMAL_RE.test(value.trim())
+        ? Number(value)
+        : NaN;
   if (!Number.isFinite(parsed)) {
-    problems.push(`${source}: "${showValue(value)}" is not valid; expected a decimal number such as 100 or 12.5`);
+    problems.invalid(source, showValue(value), 'a decimal number such as 100 or 12.5');
     return undefined;
   }
   return parsed;
 }
 
-export function accountFromEnv(baseUrl: string, sources: ConfigSources, problems: string[]): Account[] {
+function accountFromEnv(baseUrl: string, sources: ConfigSources, problems: Problems): Account[] {
   const env = sources.env;
   const key = env[ACCOUNT_ENV.key];
   if (!key) {
-    problems.push(`no account configured: set ${ACCOUNT_ENV.key} and ${ACCOUNT_ENV.secret} or ${ACCOUNT_ENV.secretFile}, or give --config.file`);
+    problems.add(
+      `no account configured: set ${ACCOUNT_ENV.key} and ${ACCOUNT_ENV.secret} or ${ACCOUNT_ENV.secretFile}, ` +
+        'or give --config.file',
+    );
     return [];
   }
   checkApiKey(key, ACCOUNT_ENV.key, problems);
   const inline = env[ACCOUNT_ENV.secret];
   const file = env[ACCOUNT_ENV.secretFile];
   let secret: string | undefined;
-  if (inline && file) problems.push(`${ACCOUNT_ENV.secret} and ${ACCOUNT_ENV.secretFile} are both set; set only one`);
+  if (inline && file) problems.add(`${ACCOUNT_ENV.secret} and ${ACCOUNT_ENV.secretFile} are both set; set only one`);
   else if (file) secret = readSecretFile(file, ACCOUNT_ENV.secretFile, sources, problems);
   else if (inline) secret = inline;
-  else problems.push(`${ACCOUNT_ENV.key} is set but no secret: set ${ACCOUNT_ENV.secret} or ${ACCOUNT_ENV.secretFile}`);
+  else problems.add(`${ACCOUNT_ENV.key} is set but no secret: set ${ACCOUNT_ENV.secret} or ${ACCOUNT_ENV.secretFile}`);
 
   const name = env[ACCOUNT_ENV.name] || 'default';
-  if (!NAME_RE.test(name)) problems.push(`${ACCOUNT_ENV.name}: "${name}" is not valid; expected letters, digits, "_", "." or "-"`);
+  if (!NAME_RE.test(name)) problems.invalid(ACCOUNT_ENV.name, name, 'letters, digits, "_", "." or "-"');
   const threshold = parseThreshold(env[ACCOUNT_ENV.threshold] || undefined, ACCOUNT_ENV.threshold, problems);
-  return [{ name, apiKey: key, apiSecret: secret ?? '', baseUrl, ...(threshold !== undefined ? { lowBalanceThreshold: threshold } : {}) }];
+  return [
+    {
+      name,
+      apiKey: key,
+      apiSecret: secret ?? '',
+      baseUrl,
+      ...(threshold !== undefined ? { lowBalanceThreshold: threshold } : {}),
+    },
+  ];
 }
 
-export function accountsFromFile(file: string, source: string, defaultBaseUrl: string, sources: ConfigSources, problems: string[]): Account[] {
+function accountsFromFile(
+  file: string,
+  source: string,
+  defaultBaseUrl: string,
+  sources: ConfigSources,
+  problems: Problems,
+): Account[] {
   for (const name of Object.values(ACCOUNT_ENV)) {
-    if (sources.env[name]) problems.push(`${name} is set together with ${source}; configure accounts in one place`);
+    if (sources.env[name]) problems.add(`${name} is set together with ${source}; configure accounts in one place`);
   }
-  let text: string;
-  try {
-    text = sources.readFile(file);
-  } catch (error) {
-    problems.push(`${source}: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected a readable YAML file`);
-    return [];
-  }
+  const text = problems.readFile(sources.readFile, file, source, 'a readable YAML file');
+  if (text === undefined) return [];
   const parsed = parseYamlFile(file, text);
   if (!parsed.ok) {
-    problems.push(...parsed.problems);
+    for (const problem of parsed.problems) problems.add(problem);
     return [];
   }
   const root = parsed.data;
   if (typeof root !== 'object' || root === null || Array.isArray(root)) {
-    problems.push(`${file}: expected a mapping with the key "accounts"`);
+    problems.add(`${file}: expected a mapping with the key "accounts"`);
     return [];
   }
   for (const key of Object.keys(root)) {
-    if (key !== 'accounts') problems.push(`${file}: unknown key "${key}"; expected only "accounts"`);
+    if (key !== 'accounts') problems.add(`${file}: unknown key "${key}"; expected only "accounts"`);
   }
   const list = (root as Record<string, unknown>).accounts;
   if (!Array.isArray(list) || list.length === 0) {
-    problems.push(`${file}: "accounts" must be a non-empty list of accounts`);
+    problems.add(`${file}: "accounts" must be a non-empty list of accounts`);
     return [];
   }
   const accounts: Account[] = [];
@@ -131,41 +151,50 @@ export function accountsFromFile(file: string, source: string, defaultBaseUrl: s
   list.forEach((entry: unknown, index) => {
     const at = `${file}: accounts[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      problems.push(`${at}: expected a mapping with keys ${ACCOUNT_KEYS.join(', ')}`);
+      problems.add(`${at}: expected a mapping with keys ${ACCOUNT_KEYS.join(', ')}`);
       return;
     }
     const item = entry as Record<string, unknown>;
     for (const key of Object.keys(item)) {
-      if (!(ACCOUNT_KEYS as readonly string[]).includes(key)) problems.push(`${at}.${key}: unknown key; expected one of ${ACCOUNT_KEYS.join(', ')}`);
+      if (!(ACCOUNT_KEYS as readonly string[]).includes(key)) {
+        problems.add(`${at}.${key}: unknown key; expected one of ${ACCOUNT_KEYS.join(', ')}`);
+      }
     }
     const name = item.name;
     if (typeof name !== 'string' || !NAME_RE.test(name)) {
-      problems.push(`${at}.name: expected a unique name of letters, digits, "_", "." or "-"`);
+      problems.add(`${at}.name: expected a unique name of letters, digits, "_", "." or "-"`);
     } else if (seen.has(name)) {
-      problems.push(`${at}.name: "${name}" is used by an earlier account; names must be unique`);
+      problems.add(`${at}.name: "${name}" is used by an earlier account; names must be unique`);
     } else seen.add(name);
 
     const apiKey = item.api_key;
-    if (typeof apiKey !== 'string') problems.push(`${at}.api_key: expected the API key as a string (quote it if it is all digits)`);
-    else checkApiKey(apiKey, `${at}.api_key`, problems);
+    if (typeof apiKey !== 'string') {
+      problems.add(`${at}.api_key: expected the API key as a string (quote it if it is all digits)`);
+    } else checkApiKey(apiKey, `${at}.api_key`, problems);
 
     let secret: string | undefined;
     const inline = item.api_secret;
     const secretFile = item.api_secret_file;
-    if (inline !== undefined && secretFile !== undefined) problems.push(`${at}: api_secret and api_secret_file are both set; set only one`);
-    else if (secretFile !== undefined) {
-      if (typeof secretFile !== 'string' || secretFile === '') problems.push(`${at}.api_secret_file: expected a path to a file holding the secret`);
-      // Relative to the config file, as exporter-toolkit resolves web config paths.
-      else secret = readSecretFile(resolve(dirname(file), secretFile), `${at}.api_secret_file`, sources, problems);
+    if (inline !== undefined && secretFile !== undefined) {
+      problems.add(`${at}: api_secret and api_secret_file are both set; set only one`);
+    } else if (secretFile !== undefined) {
+      if (typeof secretFile !== 'string' || secretFile === '') {
+        problems.add(`${at}.api_secret_file: expected a path to a file holding the secret`);
+      } else {
+        // Relative to the config file, as exporter-toolkit resolves web config paths.
+        secret = readSecretFile(resolve(dirname(file), secretFile), `${at}.api_secret_file`, sources, problems);
+      }
     } else if (inline !== undefined) {
-      if (typeof inline !== 'string' || inline === '') problems.push(`${at}.api_secret: expected the API secret as a non-empty string`);
-      else secret = inline;
-    } else problems.push(`${at}: missing api_secret_file (or api_secret)`);
+      if (typeof inline !== 'string' || inline === '') {
+        problems.add(`${at}.api_secret: expected the API secret as a non-empty string`);
+      } else secret = inline;
+    } else problems.add(`${at}: missing api_secret_file (or api_secret)`);
 
     let baseUrl = defaultBaseUrl;
     if (item.base_url !== undefined) {
       if (typeof item.base_url !== 'string' || !parseHttpUrl(item.base_url)) {
-        problems.push(`${at}.base_url: "${withoutCredentials(showValue(item.base_url))}" is not valid; expected an http(s) URL without credentials`);
+        const shown = withoutCredentials(showValue(item.base_url));
+        problems.invalid(`${at}.base_url`, shown, 'an http(s) URL without credentials');
       } else baseUrl = item.base_url;
     }
     const threshold = parseThreshold(item.low_balance_threshold ?? undefined, `${at}.low_balance_threshold`, problems);

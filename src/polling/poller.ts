@@ -1,4 +1,5 @@
-import type { Account } from '../config/account';
+import { steadyNow } from '../clock/steady';
+import { sameItnioAccount, type Account } from '../config/account';
 import type { BalanceClient, BalanceOutcome } from '../itnio/client';
 
 /** One finished poll of one account, as every consumer (metrics, status, logs) sees it. */
@@ -9,6 +10,11 @@ export interface PollResult {
   startedAt: number;
   /** Unix milliseconds when the answer (or the failure) arrived: startedAt + the duration. */
   finishedAt: number;
+  /**
+   * The steady clock's time of the same moment (src/clock/steady.ts): what ages, expiry and the
+   * history use, because it never steps when the wall clock does.
+   */
+  finishedSteadyMs: number;
   durationSeconds: number;
 }
 
@@ -18,7 +24,10 @@ export interface PollerOptions {
   client: BalanceClient;
   accounts: readonly Account[];
   concurrency: number;
+  /** The wall clock: startedAt, finishedAt. */
   now?: () => number;
+  /** The steady clock: finishedSteadyMs. */
+  steadyNow?: () => number;
   onResult: PollListener;
   /** Called if a listener throws; the poll loop itself carries on. */
   onListenerError?: (error: unknown) => void;
@@ -32,6 +41,7 @@ export class Poller {
   private readonly client: BalanceClient;
   private readonly concurrency: number;
   private readonly now: () => number;
+  private readonly steadyNow: () => number;
   private readonly onResult: PollListener;
   private readonly onListenerError: (error: unknown) => void;
   private accounts: readonly Account[];
@@ -42,21 +52,23 @@ export class Poller {
   private running = 0;
   private stopped = false;
   /** One controller per in-flight poll: stop() aborts them all, a reload those of removed accounts. */
-  private readonly inFlight = new Map<string, AbortController>();
+  private readonly inFlight = new Map<string, { account: Account; controller: AbortController }>();
 
   constructor(options: PollerOptions) {
     this.client = options.client;
     this.accounts = options.accounts;
     this.concurrency = Math.max(1, options.concurrency);
     this.now = options.now ?? Date.now;
+    this.steadyNow = options.steadyNow ?? steadyNow;
     this.onResult = options.onResult;
     this.onListenerError = options.onListenerError ?? (() => undefined);
   }
 
   /**
    * Replaces the account list. Queued polls of removed accounts are dropped and their in-flight
-   * requests aborted (their credentials are no longer configured); queued polls of kept
-   * accounts use the new entry.
+   * requests aborted (their credentials are no longer configured), as are in-flight requests of
+   * accounts whose key, secret or base URL changed; queued polls of kept accounts use the new
+   * entry.
    */
   setAccounts(accounts: readonly Account[]): void {
     const byName = new Map(accounts.map((a) => [a.name, a]));
@@ -68,10 +80,12 @@ export class Poller {
       else this.finish(queued.name);
     }
     this.queue.push(...kept);
-    for (const [name, controller] of this.inFlight) {
-      if (byName.has(name)) continue;
-      controller.abort();
-      // Settled now, so an account added back before the abort lands is polled again at once.
+    for (const [name, poll] of this.inFlight) {
+      const current = byName.get(name);
+      if (current && sameItnioAccount(current, poll.account)) continue;
+      // Removed, or now another ITNIO account under the same name: its answer would mislead.
+      poll.controller.abort();
+      // Settled now, so an account added back (or changed) is polled again at once.
       this.finish(name);
     }
   }
@@ -92,7 +106,7 @@ export class Poller {
   /** Aborts in-flight requests and drops the queue; later calls to pollAll do nothing. */
   stop(): void {
     this.stopped = true;
-    for (const controller of this.inFlight.values()) controller.abort();
+    for (const poll of this.inFlight.values()) poll.controller.abort();
     for (const account of this.queue.splice(0)) this.finish(account.name);
   }
 
@@ -130,7 +144,8 @@ export class Poller {
     const startedAt = this.now();
     const started = process.hrtime.bigint();
     const controller = new AbortController();
-    this.inFlight.set(account.name, controller);
+    const poll = { account, controller };
+    this.inFlight.set(account.name, poll);
     let outcome: BalanceOutcome;
     try {
       outcome = await this.client.fetchBalance(account, controller.signal);
@@ -138,11 +153,12 @@ export class Poller {
       // The client reports failures as outcomes; this guards the scheduler against a bug there.
       outcome = { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };
     } finally {
-      if (this.inFlight.get(account.name) === controller) this.inFlight.delete(account.name);
+      if (this.inFlight.get(account.name) === poll) this.inFlight.delete(account.name);
     }
     const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      this.onResult({ account, outcome, startedAt, finishedAt: startedAt + durationSeconds * 1000, durationSeconds });
+      const finishedAt = startedAt + durationSeconds * 1000;
+      this.onResult({ account, outcome, startedAt, finishedAt, finishedSteadyMs: this.steadyNow(), durationSeconds });
     } catch (error) {
       this.onListenerError(error);
     }

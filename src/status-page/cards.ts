@@ -125,6 +125,26 @@ export function renderAccountCard(account: AccountReport): string {
   } else {
     runway = 'not enough polls yet to estimate';
   }
+  let hourly: string;
+  if (account.spendPerHour === null) {
+    hourly = 'not enough polls yet';
+  } else {
+    const normal =
+      account.normalSpendPerHour === null
+        ? `not known yet (${account.normalSpendHours} of ${account.normalSpendMinHours} h of history)`
+        : formatAmount(account.normalSpendPerHour);
+    hourly = `${formatAmount(account.spendPerHour)} · normal hour: ${normal}`;
+  }
+  let surge = '';
+  if (account.spendSurge && account.spendPerHour !== null && account.surgeThresholdPerHour !== null) {
+    const normal = account.normalSpendPerHour ?? 0;
+    const times = normal > 0 ? `${(account.spendPerHour / normal).toFixed(1)} times` : 'far more than';
+    const how = `${times} the normal hour`;
+    surge =
+      '<p class="surge" data-field="surge"><strong><span aria-hidden="true">⚡</span> Spend surge:</strong> ' +
+      `the last hour cost ${how} (above ${formatAmount(account.surgeThresholdPerHour)}). ` +
+      'Check for SMS pumping, a leaked API key or a sending loop.</p>';
+  }
   let error = '';
   const e = account.lastError;
   if (e) {
@@ -138,14 +158,18 @@ export function renderAccountCard(account: AccountReport): string {
       `<time datetime="${escapeText(e.at)}">${escapeText(e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time></p></div>`;
   }
   return (
-    `<article class="card state-${escapeText(account.state)}" id="account-${name}" data-account="${name}" data-state="${escapeText(account.state)}" aria-labelledby="account-${name}-name">` +
+    `<article class="card state-${escapeText(account.state)}" id="account-${name}" data-account="${name}" ` +
+    `data-state="${escapeText(account.state)}"${account.spendSurge ? ' data-surge="true"' : ''} ` +
+    `aria-labelledby="account-${name}-name">` +
     `<header><h2 id="account-${name}-name">${name}</h2>` +
     `<p class="badge" data-field="state"><span aria-hidden="true">${label.icon}</span> ${label.text}</p></header>` +
     `<p class="reason" data-field="state-reason">${escapeText(account.stateReason)}</p>` +
+    surge +
     `<dl class="values">${value('balance', 'Balance', account.balance, ' main')}${value('gift', 'Gift', account.gift, '')}` +
     `${value('credit', 'Credit', account.credit, '')}${value('threshold', account.lowBalanceThresholdSource === 'account' ? 'Low below' : 'Low below (rules’ default)', account.lowBalanceThreshold, '')}</dl>` +
     `<p class="meta"><span>Last success: <span data-field="last-success">${lastSuccess}</span></span>` +
-    `<span>Money lasts: <span data-field="days-left">${runway}</span></span></p>` +
+    `<span>Money lasts: <span data-field="days-left">${runway}</span></span>` +
+    `<span>Spent in the last hour: <span data-field="spend-hour">${hourly}</span></span></p>` +
     renderChart(account) +
     error +
     '</article>'
@@ -159,8 +183,11 @@ export function formatClock(iso: string): string {
 
 export function renderSummary(report: StatusReport): string {
   const count = (state: string): number => report.accounts.filter((a) => a.state === state).length;
-  const problems = report.accounts.length - count('ok');
+  const surging = report.accounts.filter((a) => a.spendSurge).length;
+  // A surging account needs attention whatever its state.
+  const problems = report.accounts.filter((a) => a.state !== 'ok' || a.spendSurge).length;
   const parts = ['failing', 'stale', 'low', 'ok'].filter((s) => count(s) > 0).map((s) => `${count(s)} ${stateLabel(s).text.toLowerCase()}`);
+  if (surging > 0) parts.unshift(`${surging} with a spend surge`);
   const head = problems === 0 ? `All ${report.accounts.length} account(s) OK` : `${problems} of ${report.accounts.length} account(s) need attention`;
   return `<strong>${head}</strong>${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }

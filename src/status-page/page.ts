@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RULES_DEFAULT_LOW_BALANCE_THRESHOLD } from './verdict';
+import { PAGE_NORMAL_MIN_HOURS, RULES_NORMAL_QUANTILE, RULES_SURGE_FACTOR, RULES_SURGE_FLOOR_PER_HOUR } from './surge';
 import { escapeText, formatClock, humanDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from './cards';
 import type { StatusReport } from './report';
 
@@ -92,6 +93,8 @@ h1{font-size:1.4rem;margin:0 0 .25rem}
 .chart .area{fill:var(--chart-fill);stroke:none}
 .chart .threshold{stroke:var(--low);stroke-width:1.5;stroke-dasharray:5 4}
 .chart-empty{color:var(--muted);font-size:.875rem}
+.card[data-surge]{border-left-color:var(--failing)}
+.surge{margin:0 0 .6rem;padding:.45rem .75rem;border-radius:.4rem;background:var(--failing-bg);color:var(--failing)}
 .error{margin-top:.7rem;padding:.5rem .75rem;border-radius:.4rem;background:var(--failing-bg)}
 .error p{margin:.15rem 0}
 .error.resolved{background:var(--stale-bg)}
@@ -116,6 +119,14 @@ export const STATUS_PAGE_CSP = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/** How the page's spend-surge mark differs from the alert: both the same rule, different data. */
+const SURGE_NOTE =
+  `<strong>Spend surge</strong>: the last hour cost more than ${RULES_SURGE_FACTOR} times the normal hour and more ` +
+  `than ${RULES_SURGE_FLOOR_PER_HOUR}. The normal hour here is the ${RULES_NORMAL_QUANTILE * 100}th percentile ` +
+  "of the whole hours in this exporter's own history (at most a day, empty after a restart; needs " +
+  `${PAGE_NORMAL_MIN_HOURS} h). The ItniotechSpendSurge alert uses 7 days in Prometheus and also needs the last ` +
+  '5 minutes above the threshold for 15 minutes, so a single bulk send is marked here for an hour but does not page.';
 
 /** The status page: one card per account, readable with JavaScript off, live with it on. */
 export function renderLandingPage(input: LandingPageInput): string {
@@ -143,7 +154,8 @@ export function renderLandingPage(input: LandingPageInput): string {
 ${report.accounts.map(renderAccountCard).join('\n')}
 </section>
 <footer><p id="live">Reload the page for fresh data (this page updates itself when JavaScript is on).</p>
-<p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeText(humanDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold or, without one, the alert rules' default of ${RULES_DEFAULT_LOW_BALANCE_THRESHOLD}) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeText(humanDuration(report.spendWindowSeconds))}, top-ups ignored.</p></footer>
+<p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeText(humanDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold or, without one, the alert rules' default of ${RULES_DEFAULT_LOW_BALANCE_THRESHOLD}) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeText(humanDuration(report.spendWindowSeconds))}, top-ups ignored.</p>
+<p class="sub">${SURGE_NOTE}</p></footer>
 </main>
 <script>${PAGE_SCRIPT}</script>
 </body>

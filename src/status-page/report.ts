@@ -1,10 +1,16 @@
 import { accountState, lowBalanceThreshold, type AccountState, type LowBalanceThreshold } from './verdict';
 import type { AccountStatus, LastError } from '../accounts/store';
-import { daysLeft, SPEND_WINDOW_MS } from '../accounts/money';
+import { DAY_MS, daysLeft, HOUR_MS, SPEND_WINDOW_MS } from '../accounts/money';
 import type { HistoryPoint } from '../accounts/history';
 import type { AccountStore } from '../accounts/store';
 import { failureReasonWords, statusHint } from '../itnio/failures';
-
+import {
+  PAGE_NORMAL_MIN_HOURS,
+  RULES_NORMAL_QUANTILE,
+  RULES_SURGE_FACTOR,
+  RULES_SURGE_FLOOR_PER_HOUR,
+  spendSurge,
+} from './surge';
 
 export interface ErrorReport {
   /** api_status: ITNIO answered with a non-zero status; request_failure: no usable answer. */
@@ -49,6 +55,21 @@ export interface AccountReport {
   spendWindowSeconds: number;
   /** How much of that window the kept history covers; less means spendPerDay is an under-estimate. */
   spendDataSeconds: number;
+  /** Spent in the last hour, i.e. per hour (top-ups ignored); null without two polls. */
+  spendPerHour: number | null;
+  /**
+   * The normal hour: the spendSurgeRule quantile of the spend of each whole hour in the kept
+   * history (not Prometheus' 7 days); null until normalSpendHours reaches normalSpendMinHours.
+   */
+  normalSpendPerHour: number | null;
+  /** Whole hours of kept history behind normalSpendPerHour. */
+  normalSpendHours: number;
+  /** Whole hours needed before normalSpendPerHour is given. */
+  normalSpendMinHours: number;
+  /** max(factor × normalSpendPerHour, floor) per hour; null without a normal. */
+  surgeThresholdPerHour: number | null;
+  /** spendPerHour is above surgeThresholdPerHour: the last hour was a spend surge. */
+  spendSurge: boolean;
   /** The kept history, oldest first, thinned to at most CHART_POINTS for the chart. */
   chart: ChartPoint[];
 }
@@ -59,7 +80,16 @@ export interface StatusReport {
   pollDescription: string;
   maxAgeSeconds: number;
   spendWindowSeconds: number;
+  /** The tunables of ItniotechSpendSurge that the page applies, and the history it needs. */
+  spendSurgeRule: SpendSurgeRule;
   accounts: AccountReport[];
+}
+
+export interface SpendSurgeRule {
+  factor: number;
+  floorPerHour: number;
+  normalQuantile: number;
+  normalMinHours: number;
 }
 
 export interface StatusReportInput {
@@ -70,12 +100,15 @@ export interface StatusReportInput {
   accounts: readonly AccountStatus[];
   /** Where the balance history comes from: the account store. */
   history: Pick<AccountStore, 'points' | 'spendPerDay'>;
+  /** Now, on the steady clock the account times are on. */
   nowMs: number;
+  /** Added to steady times to show them as wall clock times (default 0). */
+  wallOffsetMs?: number;
 }
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | undefined, offsetMs = 0): string | null => (ms === undefined ? null : new Date(ms + offsetMs).toISOString());
 
-export function describeError(error: LastError): ErrorReport {
+export function describeError(error: LastError, wallOffsetMs = 0): ErrorReport {
   const isApiStatus = error.kind === 'api_error';
   return {
     kind: isApiStatus ? 'api_status' : 'request_failure',
@@ -83,16 +116,19 @@ export function describeError(error: LastError): ErrorReport {
     meaning: error.meaning,
     hint: isApiStatus ? statusHint(error.code) : failureReasonWords(error.code).hint,
     detail: error.detail,
-    at: new Date(error.atMs).toISOString(),
+    at: new Date(error.atMs + wallOffsetMs).toISOString(),
   };
 }
 
 function accountReport(status: AccountStatus, input: StatusReportInput): AccountReport {
+  const offset = input.wallOffsetMs ?? 0;
   const verdict = accountState(status, input.nowMs, input.maxAgeMs);
   const points = input.history.points(status.name);
   const balance = status.values?.balance ?? null;
   const spend = input.history.spendPerDay(status.name) ?? null;
   const threshold = lowBalanceThreshold(status);
+  const hourly = input.history.spendPerDay(status.name, HOUR_MS);
+  const surge = spendSurge(points, hourly === undefined ? undefined : (hourly * HOUR_MS) / DAY_MS, input.nowMs);
   return {
     name: status.name,
     state: verdict.state,
@@ -103,15 +139,21 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
     lowBalanceThreshold: threshold.value,
     lowBalanceThresholdSource: threshold.source,
     belowThreshold: balance !== null && balance < threshold.value,
-    lastAttemptAt: iso(status.lastAttemptMs),
-    lastSuccessAt: iso(status.lastSuccessMs),
+    lastAttemptAt: iso(status.lastAttemptMs, offset),
+    lastSuccessAt: iso(status.lastSuccessMs, offset),
     lastSuccessAgeSeconds: status.lastSuccessMs === undefined ? null : Math.max(0, (input.nowMs - status.lastSuccessMs) / 1000),
-    lastError: status.lastError ? describeError(status.lastError) : null,
+    lastError: status.lastError ? describeError(status.lastError, offset) : null,
     spendPerDay: spend,
     daysLeft: spend === null || balance === null ? null : (daysLeft(balance, spend) ?? null),
     spendWindowSeconds: SPEND_WINDOW_MS / 1000,
     spendDataSeconds: points.length === 0 ? 0 : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
-    chart: chartPoints(points, CHART_POINTS).map((p) => [Math.round(p.atMs / 1000), p.balance]),
+    spendPerHour: surge.lastHour,
+    normalSpendPerHour: surge.normalHour,
+    normalSpendHours: surge.normalHours,
+    normalSpendMinHours: PAGE_NORMAL_MIN_HOURS,
+    surgeThresholdPerHour: surge.threshold,
+    spendSurge: surge.surging,
+    chart: chartPoints(points, CHART_POINTS).map((p) => [Math.round((p.atMs + offset) / 1000), p.balance]),
   };
 }
 
@@ -141,10 +183,16 @@ export function chartPoints(points: readonly HistoryPoint[], maxPoints: number):
 export function buildStatusReport(input: StatusReportInput): StatusReport {
   return {
     exporter: { name: input.name, version: input.version },
-    generatedAt: new Date(input.nowMs).toISOString(),
+    generatedAt: new Date(input.nowMs + (input.wallOffsetMs ?? 0)).toISOString(),
     pollDescription: input.pollDescription,
     maxAgeSeconds: input.maxAgeMs / 1000,
     spendWindowSeconds: SPEND_WINDOW_MS / 1000,
+    spendSurgeRule: {
+      factor: RULES_SURGE_FACTOR,
+      floorPerHour: RULES_SURGE_FLOOR_PER_HOUR,
+      normalQuantile: RULES_NORMAL_QUANTILE,
+      normalMinHours: PAGE_NORMAL_MIN_HOURS,
+    },
     accounts: input.accounts.map((status) => accountReport(status, input)),
   };
 }

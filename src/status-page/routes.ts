@@ -17,7 +17,10 @@ export interface StatusPageSource {
   pollDescription: () => string;
   /** --poll.max-age: older data makes an account stale. */
   maxAgeMs: number;
+  /** The steady clock: ages and staleness are measured on it. */
   now: () => number;
+  /** Turns a steady time into the wall clock time shown (0 when tests set the clock). */
+  wallOffsetMs?: () => number;
 }
 
 export interface StatusRoutesOptions {
@@ -70,6 +73,7 @@ class StatusReportCache {
         accounts: accounts.list(),
         history: accounts,
         nowMs,
+        wallOffsetMs: page.wallOffsetMs?.() ?? 0,
       });
     }
     return this.report;

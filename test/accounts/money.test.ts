@@ -1,4 +1,4 @@
-import { daysLeft, spendPerDay } from '../../src/accounts/money';
+import { daysLeft, hourlySpends, quantile, spendPerDay } from '../../src/accounts/money';
 import { spendSteps, type BalanceSample } from '../support/spend-steps';
 
 const MINUTE = 60_000;
@@ -62,5 +62,46 @@ describe('daysLeft', () => {
   ];
   test.each(cases)('balance $balance at $perDay/day -> $expected', ({ balance, perDay, expected }) => {
     expect(daysLeft(balance, perDay)).toBe(expected);
+  });
+});
+
+describe('hourlySpends', () => {
+  // Steps of 1 a minute from minute 1 to minute 150, and 50 more in the minute ending at 2h.
+  const steps = Array.from({ length: 150 }, (_, i) => ({ atMs: (i + 1) * MINUTE, spent: i + 1 === 120 ? 51 : 1 }));
+
+  test('sums each whole clock hour (h - 1h, h], oldest first', () => {
+    expect(hourlySpends(steps, 0, 3 * HOUR)).toEqual([60, 110, 30]);
+  });
+
+  test('leaves out hours not covered: before the first balance, or not over yet', () => {
+    expect(hourlySpends(steps, 1, 3 * HOUR)).toEqual([110, 30]);
+    expect(hourlySpends(steps, 0, 2 * HOUR - 1)).toEqual([60]);
+  });
+
+  test('leaves out an hour without a step (no successful poll), keeps an hour of zero spend', () => {
+    const gappy = [{ atMs: 30 * MINUTE, spent: 5 }, { atMs: 150 * MINUTE, spent: 0 }];
+    expect(hourlySpends(gappy, 0, 3 * HOUR)).toEqual([5, 0]);
+  });
+});
+
+describe('quantile', () => {
+  // Worked out as Prometheus's quantile_over_time: rank q * (n - 1), linear between neighbours.
+  test.each([
+    [[1, 2, 3, 4, 5], 0.5, 3],
+    [[5, 1, 4, 2, 3], 0.9, 4.6],
+    [[60, 60, 60, 1200], 0.9, 858],
+    [[7], 0.9, 7],
+    [[1, 2], 0, 1],
+    [[1, 2], 1, 2],
+  ])('quantile(%j, %s) = %s', (values, q, expected) => {
+    expect(quantile(values, q)).toBeCloseTo(expected, 9);
+  });
+
+  test('nothing to take a quantile of', () => {
+    expect(quantile([], 0.9)).toBeUndefined();
+  });
+
+  test('rejects a quantile outside [0, 1]', () => {
+    expect(() => quantile([1], 1.5)).toThrow(/quantile must be within/);
   });
 });

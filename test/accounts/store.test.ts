@@ -16,6 +16,7 @@ const poll = (name: string, finishedAt: number, outcome: BalanceOutcome): PollRe
   outcome,
   startedAt: finishedAt - 250,
   finishedAt,
+  finishedSteadyMs: finishedAt,
   durationSeconds: 0.25,
 });
 const ok = (balance: number): BalanceOutcome => ({ kind: 'success', balance, gift: 1, credit: 2 });
@@ -93,10 +94,11 @@ describe('AccountStore', () => {
     store.record(poll('a', 1000, ok(10)));
     store.record(poll('gone', 1000, ok(5)));
     const told: Array<[string[], string[]]> = [];
-    store.subscribe({ onAccounts: (all, added) => told.push([all.map((x) => x.name), added.map((x) => x.name)]) });
+    store.subscribe({ onAccounts: (all, { added }) => told.push([all.map((x) => x.name), added.map((x) => x.name)]) });
     const before = store.changeCount;
-    const added = store.setAccounts([account('a', { lowBalanceThreshold: 50 }), account('new')]);
+    const { added, replaced } = store.setAccounts([account('a', { lowBalanceThreshold: 50 }), account('new')]);
     expect(added.map((a) => a.name)).toEqual(['new']);
+    expect(replaced).toEqual([]);
     expect(told).toEqual([[['a', 'new'], ['new']]]);
     expect(store.changeCount).toBeGreaterThan(before);
     expect(store.configured().map((a) => a.name)).toEqual(['a', 'new']);
@@ -110,5 +112,41 @@ describe('AccountStore', () => {
     expect(store.allAttempted()).toBe(false);
     store.setAccounts([account('a')]);
     expect(store.get('a')?.lowBalanceThreshold).toBeUndefined();
+  });
+
+  test.each([
+    ['key', { apiKey: 'other-key' }],
+    ['secret', { apiSecret: 'other-secret' }],
+    ['base URL', { baseUrl: 'http://127.0.0.1:9/other' }],
+  ])('a changed %s makes it another account: state and history dropped, old polls discarded', (_what, change) => {
+    const store = new AccountStore({ accounts: [account('a')], maxAgeMs: HOUR, now: () => 5000 });
+    store.record(poll('a', 1000, ok(10)));
+    const before = poll('a', 1500, ok(999));
+    const { added, replaced } = store.setAccounts([account('a', change)]);
+    expect(added).toEqual([]);
+    expect(replaced.map((a) => a.name)).toEqual(['a']);
+    expect(store.get('a')).toEqual({ name: 'a' });
+    expect(store.points('a')).toEqual([]);
+    expect(store.allAttempted()).toBe(false);
+    // A poll sent with the old credentials lands after the reload: not recorded.
+    store.record(before);
+    expect(store.get('a')).toEqual({ name: 'a' });
+    expect(store.points('a')).toEqual([]);
+    // One with the new credentials is.
+    store.record({ ...poll('a', 2000, ok(7)), account: account('a', change) });
+    expect(store.get('a')?.values?.balance).toBe(7);
+    expect(store.points('a').map((p) => p.balance)).toEqual([7]);
+  });
+
+  test('a changed threshold alone keeps state and history', () => {
+    const store = new AccountStore({ accounts: [account('a')], maxAgeMs: HOUR, now: () => 5000 });
+    store.record(poll('a', 1000, ok(10)));
+    const { replaced } = store.setAccounts([account('a', { lowBalanceThreshold: 5 })]);
+    expect(replaced).toEqual([]);
+    expect(store.get('a')?.values?.balance).toBe(10);
+    expect(store.points('a')).toHaveLength(1);
+    // A poll in flight across that reload still counts: same ITNIO account.
+    store.record(poll('a', 2000, ok(9)));
+    expect(store.get('a')?.values?.balance).toBe(9);
   });
 });

@@ -50,6 +50,7 @@ describe('reloading accounts (POST /-/reload)', () => {
         accountsYaml(simulator.baseUrl, [
           { name: 'alpha', key: ACCOUNT_A.apiKey, secretFile: secret('alpha') },
           { name: 'bravo', key: ACCOUNT_B.apiKey, secretFile: secret('bravo') },
+          { name: 'delta', key: ACCOUNT_C.apiKey, secretFile: secret('charlie') },
         ]),
       );
       return [`--config.file=${configFile()}`, '--web.enable-lifecycle'];
@@ -63,12 +64,15 @@ describe('reloading accounts (POST /-/reload)', () => {
     expect(sampleValue(before, 'itniotech_api_errors_total{account="alpha",status="-1"}')).toBe(1);
     expect(sampleValue(before, 'itniotech_requests_total{account="alpha"}')).toBe(1);
     expect(sampleValue(before, 'itniotech_up{account="bravo"}')).toBe(1);
+    expect(sampleValue(before, 'itniotech_requests_total{account="bravo"}')).toBe(1);
 
+    // alpha's secret file now holds the right secret; delta goes, charlie comes, bravo stays.
     writeFileSync(secret('alpha'), `${ACCOUNT_A.apiSecret}\n`);
     writeFileSync(
       configFile(),
       accountsYaml(h.simulator.baseUrl, [
         { name: 'alpha', key: ACCOUNT_A.apiKey, secretFile: secret('alpha') },
+        { name: 'bravo', key: ACCOUNT_B.apiKey, secretFile: secret('bravo') },
         { name: 'charlie', key: ACCOUNT_C.apiKey, secretFile: secret('charlie') },
       ]),
     );
@@ -77,22 +81,20 @@ describe('reloading accounts (POST /-/reload)', () => {
 
     const after = await eventually(async () => {
       const text = await metrics(h);
-      return sampleValue(text, 'itniotech_up{account="charlie"}') === 1 ? text : undefined;
-    }, 'the added account to be polled');
+      const polled = ['alpha', 'charlie'].every((name) => sampleValue(text, `itniotech_up{account="${name}"}`) === 1);
+      return polled ? text : undefined;
+    }, 'the added account and the one with a new secret to be polled');
     expect(sampleValue(after, 'itniotech_balance{account="charlie"}')).toBe(ACCOUNT_C.balance);
-    expect(after).not.toMatch(/account="bravo"/);
-    // Kept: not reset and not polled again by the reload.
-    expect(sampleValue(after, 'itniotech_api_errors_total{account="alpha",status="-1"}')).toBe(1);
+    expect(after).not.toMatch(/account="delta"/);
+    // Kept unchanged: not reset and not polled again by the reload.
+    expect(sampleValue(after, 'itniotech_requests_total{account="bravo"}')).toBe(1);
+    expect(h.simulator.requestCount(ACCOUNT_B.apiKey)).toBe(1);
+    // A new secret makes it another account as far as its numbers go: polled at once, counted afresh.
+    expect(sampleValue(after, 'itniotech_balance{account="alpha"}')).toBe(ACCOUNT_A.balance);
+    expect(sampleValue(after, 'itniotech_api_errors_total{account="alpha",status="-1"}')).toBe(0);
     expect(sampleValue(after, 'itniotech_requests_total{account="alpha"}')).toBe(1);
-    expect(h.simulator.requestCount(ACCOUNT_A.apiKey)).toBe(1);
+    expect(h.simulator.requestCount(ACCOUNT_A.apiKey)).toBe(2);
     expect(sampleValue(after, 'itniotech_exporter_config_last_reload_successful')).toBe(1);
-
-    // The next poll signs with the secret read on reload.
-    await h.exporter.poller.pollAll();
-    const polled = await metrics(h);
-    expect(sampleValue(polled, 'itniotech_up{account="alpha"}')).toBe(1);
-    expect(sampleValue(polled, 'itniotech_api_errors_total{account="alpha",status="-1"}')).toBe(1);
-    expect(sampleValue(polled, 'itniotech_requests_total{account="alpha"}')).toBe(2);
   });
 
   it('refuses a bad configuration with 500 and its problems, without secrets, and keeps the running one', async () => {
@@ -120,6 +122,52 @@ describe('reloading accounts (POST /-/reload)', () => {
     const res = await fetchUrl(`${h.exporter.url}/-/reload`);
     expect(res.status).toBe(405);
     expect(res.headers.allow).toBe('POST, PUT');
+  });
+});
+
+describe('reloading an account name onto another ITNIO account', () => {
+  let h: Harness;
+  const configFile = (): string => join(dir, 'moved.yml');
+  const secret = (name: string): string => join(dir, `moved-${name}.secret`);
+
+  beforeAll(async () => {
+    writeFileSync(secret('alpha'), `${ACCOUNT_A.apiSecret}\n`);
+    writeFileSync(secret('bravo'), `${ACCOUNT_B.apiSecret}\n`);
+    h = await startHarness([ACCOUNT_A, ACCOUNT_B], (simulator) => {
+      writeFileSync(configFile(), accountsYaml(simulator.baseUrl, [{ name: 'shop', key: ACCOUNT_A.apiKey, secretFile: secret('alpha') }]));
+      return [`--config.file=${configFile()}`, '--web.enable-lifecycle'];
+    });
+    await ready(h);
+    // A second poll, so the old account has a spend history worth dropping.
+    await h.exporter.poller.pollAll();
+  });
+  afterAll(() => h.close());
+
+  it('drops the old values, counters and history, polls the new one at once and invents no spend', async () => {
+    const before = await metrics(h);
+    expect(sampleValue(before, 'itniotech_balance{account="shop"}')).toBe(ACCOUNT_A.balance);
+    expect(sampleValue(before, 'itniotech_requests_total{account="shop"}')).toBe(2);
+    expect(h.exporter.accounts.points('shop')).toHaveLength(2);
+
+    writeFileSync(configFile(), accountsYaml(h.simulator.baseUrl, [{ name: 'shop', key: ACCOUNT_B.apiKey, secretFile: secret('bravo') }]));
+    const res = await fetchUrl(`${h.exporter.url}/-/reload`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    // At once, before the new account answers: nothing of the old account is left.
+    expect(h.exporter.accounts.get('shop')).toEqual({ name: 'shop' });
+    expect(h.exporter.accounts.points('shop')).toEqual([]);
+
+    const after = await eventually(async () => {
+      const text = await metrics(h);
+      return sampleValue(text, 'itniotech_up{account="shop"}') === 1 ? text : undefined;
+    }, 'the new account to be polled');
+    expect(sampleValue(after, 'itniotech_balance{account="shop"}')).toBe(ACCOUNT_B.balance);
+    expect(sampleValue(after, 'itniotech_requests_total{account="shop"}')).toBe(1);
+    expect(h.simulator.requestCount(ACCOUNT_B.apiKey)).toBe(1);
+    const status = JSON.parse((await fetchUrl(`${h.exporter.url}/api/v1/status`)).body) as {
+      accounts: Array<{ name: string; balance: number; spendPerDay: number | null; chart: unknown[] }>;
+    };
+    expect(status.accounts).toEqual([expect.objectContaining({ name: 'shop', balance: ACCOUNT_B.balance, spendPerDay: null })]);
+    expect(status.accounts[0]?.chart).toHaveLength(1);
   });
 });
 

@@ -1,11 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { startStatusFixture, waitUntil, type FixtureAccount, type StatusFixture } from '../support/status-fixture';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const IN_CI = process.env.CI === 'true';
-const SCREENSHOTS = join(__dirname, '..', '..', 'docs');
+// Screenshots go to a temporary folder that is removed afterwards, so a test run leaves the work
+// tree clean; `npm run screenshots` sets SCREENSHOTS_DIR=docs to refresh the README's pictures.
+const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR;
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -17,13 +20,42 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-const HEALTHY: FixtureAccount = { name: 'marketing', apiKey: 'mktKey01', apiSecret: 'mkt-secret-01', balance: 4820.5, gift: 25, credit: 300, spendPerHour: 3600, lowBalanceThreshold: 500 };
-const LOW: FixtureAccount = { name: 'alerts', apiKey: 'altKey02', apiSecret: 'alt-secret-02', balance: 74.25, gift: 0, credit: 0, spendPerHour: 0, lowBalanceThreshold: 100 };
-const FAILING: FixtureAccount = { name: 'otp', apiKey: 'otpKey03', apiSecret: 'otp-secret-03', balance: 900, gift: 10, credit: 0, spendPerHour: 0, failStatus: '-1' };
+const HEALTHY: FixtureAccount = {
+  name: 'marketing',
+  apiKey: 'mktKey01',
+  apiSecret: 'mkt-secret-01',
+  balance: 4820.5,
+  gift: 25,
+  credit: 300,
+  spendPerHour: 3600,
+  lowBalanceThreshold: 500,
+};
+const LOW: FixtureAccount = {
+  name: 'alerts',
+  apiKey: 'altKey02',
+  apiSecret: 'alt-secret-02',
+  balance: 74.25,
+  gift: 0,
+  credit: 0,
+  spendPerHour: 0,
+  lowBalanceThreshold: 100,
+};
+const FAILING: FixtureAccount = {
+  name: 'otp',
+  apiKey: 'otpKey03',
+  apiSecret: 'otp-secret-03',
+  balance: 900,
+  gift: 10,
+  credit: 0,
+  spendPerHour: 0,
+  failStatus: '-1',
+};
 
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && !IN_CI) {
-  console.warn(`status page browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+  console.warn(
+    `status page browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`,
+  );
 }
 // In CI a missing browser must fail the run, not skip it.
 const describeBrowser = haveChromium || IN_CI ? describe : describe.skip;
@@ -43,6 +75,7 @@ async function waitForPage(what: string, check: () => Promise<boolean>, timeoutM
 describeBrowser('status page in Chromium', () => {
   let fixture: StatusFixture;
   let browser: Browser;
+  let screenshots: string;
   const problems: string[] = [];
 
   const card = (page: Page, name: string) => page.locator(`[data-account="${name}"]`);
@@ -61,15 +94,24 @@ describeBrowser('status page in Chromium', () => {
     if (!haveChromium) throw new Error(`CI=true but no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
     fixture = await startStatusFixture([HEALTHY, LOW, FAILING], ['--poll.interval=1s']);
     // Three polls each, so the chart has a line and the spend rate has steps.
-    await waitUntil('three polls per account', () => [HEALTHY, LOW, FAILING].every((a) => fixture.simulator.requestCount(a.apiKey) >= 3));
-    await waitUntil('the third poll results', () => fixture.exporter.accounts.points(HEALTHY.name).length >= 3 && fixture.exporter.accounts.allAttempted());
+    await waitUntil('three polls per account', () =>
+      [HEALTHY, LOW, FAILING].every((a) => fixture.simulator.requestCount(a.apiKey) >= 3),
+    );
+    await waitUntil(
+      'the third poll results',
+      () => fixture.exporter.accounts.points(HEALTHY.name).length >= 3 && fixture.exporter.accounts.allAttempted(),
+    );
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    screenshots = SCREENSHOTS_DIR
+      ? resolve(__dirname, '..', '..', SCREENSHOTS_DIR)
+      : mkdtempSync(join(tmpdir(), 'status-page-screenshots-'));
+    mkdirSync(screenshots, { recursive: true });
   }, 30_000);
 
   afterAll(async () => {
     await browser?.close();
     await fixture?.close();
+    if (!SCREENSHOTS_DIR && screenshots) rmSync(screenshots, { recursive: true, force: true });
   });
 
   test('shows each account with its state, values and error', async () => {
@@ -108,7 +150,7 @@ describeBrowser('status page in Chromium', () => {
     expect(error).toContain('check the API key and secret in the ITNIO console');
 
     expect(await page.locator('#summary').innerText()).toMatch(/2 of 3/);
-    await page.screenshot({ path: join(SCREENSHOTS, 'status-page-desktop.png'), fullPage: true });
+    await page.screenshot({ path: join(screenshots, 'status-page-desktop.png'), fullPage: true });
     await page.context().close();
   }, 30_000);
 
@@ -117,18 +159,29 @@ describeBrowser('status page in Chromium', () => {
       const page = await open({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, colorScheme });
       const overflow = await page.evaluate(() => {
         // Typed by hand: this project compiles without the DOM library.
-        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        const root = (
+          globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+        ).document.documentElement;
         return root.scrollWidth - root.clientWidth;
       });
       expect(overflow).toBeLessThanOrEqual(0);
       const background = await page.evaluate(() => {
-        const window = globalThis as unknown as { getComputedStyle(element: unknown): { backgroundColor: string }; document: { body: unknown } };
+        const window = globalThis as unknown as {
+          getComputedStyle(element: unknown): { backgroundColor: string };
+          document: { body: unknown };
+        };
         return window.getComputedStyle(window.document.body).backgroundColor;
       });
-      const brightness = (background.match(/\d+/g) ?? []).slice(0, 3).map(Number).reduce((sum, c) => sum + c, 0);
+      const brightness = (background.match(/\d+/g) ?? [])
+        .slice(0, 3)
+        .map(Number)
+        .reduce((sum, c) => sum + c, 0);
       if (colorScheme === 'dark') expect(brightness).toBeLessThan(150);
       else expect(brightness).toBeGreaterThan(600);
-      await page.screenshot({ path: join(SCREENSHOTS, colorScheme === 'dark' ? 'status-page-phone-dark.png' : 'status-page-phone.png'), fullPage: true });
+      await page.screenshot({
+        path: join(screenshots, colorScheme === 'dark' ? 'status-page-phone-dark.png' : 'status-page-phone.png'),
+        fullPage: true,
+      });
       await page.context().close();
     }
   }, 30_000);
@@ -144,7 +197,10 @@ describeBrowser('status page in Chromium', () => {
     fixture.simulator.update(HEALTHY.apiKey, { balance: 1234.5, spendPerHour: 0 });
     fixture.simulator.update(LOW.apiKey, { balance: 8000 });
     fixture.simulator.update(FAILING.apiKey, { failStatus: null });
-    await waitForPage('the new balance', async () => (await healthy.locator('[data-field="balance"]').innerText()) === en2(1234.5));
+    await waitForPage(
+      'the new balance',
+      async () => (await healthy.locator('[data-field="balance"]').innerText()) === en2(1234.5),
+    );
     await waitForPage('the recovered account', async () => (await failing.getAttribute('data-state')) === 'ok');
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect(await low.getAttribute('data-state')).toBe('ok');
@@ -157,10 +213,15 @@ describeBrowser('status page in Chromium', () => {
 
   test('shows the states with JavaScript off', async () => {
     fixture.simulator.update(FAILING.apiKey, { failStatus: '-2' });
-    await waitUntil('the failing poll', () => fixture.exporter.accounts.list().find((s) => s.name === FAILING.name)?.lastError?.code === '-2');
+    await waitUntil(
+      'the failing poll',
+      () => fixture.exporter.accounts.list().find((s) => s.name === FAILING.name)?.lastError?.code === '-2',
+    );
     const page = await open({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
     expect(await card(page, FAILING.name).getAttribute('data-state')).toBe('failing');
-    expect(await card(page, FAILING.name).locator('[data-field="error"]').innerText()).toContain('IP access restricted');
+    expect(await card(page, FAILING.name).locator('[data-field="error"]').innerText()).toContain(
+      'IP access restricted',
+    );
     expect(await page.locator('#live').innerText()).toMatch(/reload/i);
     await page.context().close();
   }, 30_000);

@@ -1,4 +1,5 @@
-import { ConfigError, helpText, loadConfig, parseListenAddress, type CliCommand, type ExporterConfig } from '../../src/config/config';
+import { ConfigError, helpText, loadConfig, type CliCommand, type ExporterConfig } from '../../src/config/config';
+import { parseListenAddress } from '../../src/config/listen-address';
 
 const SECRET = 'zz-secret-7bz1lzh9';
 

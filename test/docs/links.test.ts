@@ -5,7 +5,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { checkLink, githubSlug, headingAnchors, markdownLinks, REPO_URL_PREFIX, type RepoFiles } from './markdown-links';
+import {
+  checkLink,
+  githubSlug,
+  headingAnchors,
+  markdownLinks,
+  REPO_URL_PREFIX,
+  type RepoFiles,
+} from './markdown-links';
 
 const root = path.resolve(__dirname, '../..');
 const read = (repoPath: string): string => readFileSync(path.join(root, repoPath), 'utf8');
@@ -32,12 +39,20 @@ interface Found {
   resolved: ReturnType<typeof checkLink>;
 }
 const found: Found[] = markdownFiles.flatMap((file) =>
-  markdownLinks(read(file)).map(({ target, line }) => ({ file, line, target, resolved: checkLink(file, target, repo) })),
+  markdownLinks(read(file)).map(({ target, line }) => ({
+    file,
+    line,
+    target,
+    resolved: checkLink(file, target, repo),
+  })),
 );
 const problems = (links: Found[]): string[] =>
-  links.flatMap((l) => (l.resolved.kind === 'broken' ? [`${l.file}:${l.line}: (${l.target}): ${l.resolved.problem}`] : []));
+  links.flatMap((l) =>
+    l.resolved.kind === 'broken' ? [`${l.file}:${l.line}: (${l.target}): ${l.resolved.problem}`] : [],
+  );
 const checked = (links: Found[]) => links.filter((l) => l.resolved.kind === 'checked');
-const withAnchor = (links: Found[]) => links.filter((l) => l.resolved.kind === 'checked' && l.resolved.anchor !== undefined);
+const withAnchor = (links: Found[]) =>
+  links.filter((l) => l.resolved.kind === 'checked' && l.resolved.anchor !== undefined);
 
 describe('links in README.md and docs/', () => {
   test('every relative link points at a file that exists, and every anchor at a heading of it', () => {
@@ -56,7 +71,9 @@ describe('links in README.md and docs/', () => {
   });
 
   test('README links every page in docs/ (the front door)', () => {
-    const linkedFromReadme = new Set(checked(found.filter((l) => l.file === 'README.md')).map((l) => (l.resolved as { path: string }).path));
+    const linkedFromReadme = new Set(
+      checked(found.filter((l) => l.file === 'README.md')).map((l) => (l.resolved as { path: string }).path),
+    );
     expect(docsPages.filter((page) => !linkedFromReadme.has(page))).toEqual([]);
   });
 
@@ -83,18 +100,32 @@ describe('links from the alert rules and the dashboard', () => {
     expect(rules.length).toBeGreaterThanOrEqual(6);
     const report = rules.map((rule) => {
       const url = rule.annotations?.runbook_url ?? '';
-      const resolved = url.startsWith(REPO_URL_PREFIX) ? checkLink('prometheus/rules/itniotech.rules.yml', url, repo) : undefined;
+      const resolved = url.startsWith(REPO_URL_PREFIX)
+        ? checkLink('prometheus/rules/itniotech.rules.yml', url, repo)
+        : undefined;
       return {
         alert: rule.alert,
         url,
-        problem: resolved === undefined ? `not under ${REPO_URL_PREFIX}` : resolved.kind === 'broken' ? resolved.problem : undefined,
+        problem:
+          resolved === undefined
+            ? `not under ${REPO_URL_PREFIX}`
+            : resolved.kind === 'broken'
+              ? resolved.problem
+              : undefined,
         ownHeading: resolved?.kind === 'checked' && resolved.anchor === githubSlug(rule.alert!),
       };
     });
-    expect(report).toEqual(rules.map((rule) => ({ alert: rule.alert, url: rule.annotations?.runbook_url ?? '', problem: undefined, ownHeading: true })));
+    expect(report).toEqual(
+      rules.map((rule) => ({
+        alert: rule.alert,
+        url: rule.annotations?.runbook_url ?? '',
+        problem: undefined,
+        ownHeading: true,
+      })),
+    );
   });
 
-  test("every link from the Grafana dashboard into this repository resolves", () => {
+  test('every link from the Grafana dashboard into this repository resolves', () => {
     const urls = [...read('grafana/dashboards/itniotech.json').matchAll(/"(https:\/\/github\.com\/[^"]*)"/g)]
       .map((match) => match[1]!)
       .filter((url) => url.startsWith(REPO_URL_PREFIX));
@@ -136,7 +167,13 @@ describe('headingAnchors', () => {
       '#### Runbooks ##',
       '#not-a-heading',
     ].join('\n');
-    expect([...headingAnchors(markdown)]).toEqual(['title', '--check-and-links', 'runbooks', 'runbooks-1', 'runbooks-2']);
+    expect([...headingAnchors(markdown)]).toEqual([
+      'title',
+      '--check-and-links',
+      'runbooks',
+      'runbooks-1',
+      'runbooks-2',
+    ]);
   });
 });
 
@@ -190,11 +227,19 @@ describe('checkLink', () => {
     ['README.md', 'https://example.com/x.md#nowhere', { kind: 'external' }],
     ['README.md', 'mailto:ops@example.com', { kind: 'external' }],
     ['docs/guide.md', 'missing.md', { kind: 'broken', problem: 'docs/missing.md does not exist' }],
-    ['docs/guide.md', 'guide.md#step-two', { kind: 'broken', problem: 'docs/guide.md has no heading with the anchor #step-two' }],
+    [
+      'docs/guide.md',
+      'guide.md#step-two',
+      { kind: 'broken', problem: 'docs/guide.md has no heading with the anchor #step-two' },
+    ],
     ['README.md', '#nowhere', { kind: 'broken', problem: 'README.md has no heading with the anchor #nowhere' }],
     ['README.md', 'src/main.ts#L3', { kind: 'broken', problem: 'anchor #L3 into src/main.ts, which is not Markdown' }],
     ['README.md', '../outside.md', { kind: 'broken', problem: '../outside.md is outside the repository' }],
-    ['README.md', `${REPO_URL_PREFIX}README.md#gone`, { kind: 'broken', problem: 'README.md has no heading with the anchor #gone' }],
+    [
+      'README.md',
+      `${REPO_URL_PREFIX}README.md#gone`,
+      { kind: 'broken', problem: 'README.md has no heading with the anchor #gone' },
+    ],
   ])('from %s: %s', (from, target, expected) => {
     expect(checkLink(from, target, fake)).toEqual(expected);
   });

@@ -37,7 +37,12 @@ function proseLines(markdown: string): SourceLine[] {
   lines.forEach((text, index) => {
     const fenceMatch = /^ {0,3}(`{3,}|~{3,})/.exec(text);
     if (fence !== undefined) {
-      if (fenceMatch && fenceMatch[1]![0] === fence[0] && fenceMatch[1]!.length >= fence.length && text.trim() === fenceMatch[1]) {
+      if (
+        fenceMatch &&
+        fenceMatch[1]![0] === fence[0] &&
+        fenceMatch[1]!.length >= fence.length &&
+        text.trim() === fenceMatch[1]
+      ) {
         fence = undefined;
         previousBlankOrCode = true;
       }
@@ -121,9 +126,7 @@ export interface RepoFiles {
 }
 
 export type LinkCheck =
-  | { kind: 'external' }
-  | { kind: 'checked'; path: string; anchor?: string }
-  | { kind: 'broken'; problem: string };
+  { kind: 'external' } | { kind: 'checked'; path: string; anchor?: string } | { kind: 'broken'; problem: string };
 
 /**
  * Resolves one link target found in `fromFile` (a repository path such as `docs/metrics.md`)
@@ -144,12 +147,16 @@ export function checkLink(fromFile: string, target: string, repo: RepoFiles): Li
   const pathPart = (hashAt < 0 ? relative : relative.slice(0, hashAt)).replace(/\?.*$/, '');
   const anchor = hashAt < 0 ? undefined : decodeURIComponent(relative.slice(hashAt + 1));
   if (pathPart === '' && anchor === undefined) return { kind: 'broken', problem: 'empty link' };
-  const path = pathPart === '' ? fromFile : posix.normalize(posix.join(fromDir, decodeURIComponent(pathPart))).replace(/\/$/, '');
-  if (path === '..' || path.startsWith('../') || path.startsWith('/')) return { kind: 'broken', problem: `${path} is outside the repository` };
+  const path =
+    pathPart === '' ? fromFile : posix.normalize(posix.join(fromDir, decodeURIComponent(pathPart))).replace(/\/$/, '');
+  if (path === '..' || path.startsWith('../') || path.startsWith('/'))
+    return { kind: 'broken', problem: `${path} is outside the repository` };
   if (!repo.exists(path)) return { kind: 'broken', problem: `${path} does not exist` };
   if (anchor === undefined) return { kind: 'checked', path };
   if (anchor === '') return { kind: 'broken', problem: `empty anchor into ${path}` };
-  if (!path.endsWith('.md')) return { kind: 'broken', problem: `anchor #${anchor} into ${path}, which is not Markdown` };
-  if (!repo.anchors(path).has(anchor)) return { kind: 'broken', problem: `${path} has no heading with the anchor #${anchor}` };
+  if (!path.endsWith('.md'))
+    return { kind: 'broken', problem: `anchor #${anchor} into ${path}, which is not Markdown` };
+  if (!repo.anchors(path).has(anchor))
+    return { kind: 'broken', problem: `${path} has no heading with the anchor #${anchor}` };
   return { kind: 'checked', path, anchor };
 }

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { ACCOUNT_ENV, ConfigError, FLAGS, loadConfig, MODE_FLAGS, type CliCommand, type ConfigSources } from '../../src/config/config';
+import { ACCOUNT_ENV } from '../../src/config/accounts';
+import { ConfigError, loadConfig, type CliCommand } from '../../src/config/config';
+import { FLAGS, MODE_FLAGS } from '../../src/config/flags';
+import type { ConfigSources } from '../../src/config/sources';
 
 const FILE = '/etc/itnio/exporter.yml';
 const SECRET_FILE = '/run/secrets/itnio';

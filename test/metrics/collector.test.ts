@@ -11,7 +11,7 @@ function setup(accounts: Account[] = [shop, otp]) {
   const registry = new Registry();
   const collector = new BalanceCollector({ registry, accounts, maxAgeMs: 3_600_000, pollDescription: 'every 1m', version: '9.9.9', now: () => now });
   const record = (account: Account, outcome: BalanceOutcome, durationSeconds = 0.25): void => {
-    collector.record({ account, outcome, startedAt: now, finishedAt: now + durationSeconds * 1000, durationSeconds });
+    collector.record({ account, outcome, startedAt: now, finishedAt: now + durationSeconds * 1000, finishedSteadyMs: now + durationSeconds * 1000, durationSeconds });
   };
   /** Sample values by metric name and label set, read back from the registry's text output. */
   const sample = async (name: string, labels: string): Promise<number | undefined> => {

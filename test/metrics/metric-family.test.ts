@@ -77,10 +77,10 @@ describe('BalanceCollector.render', () => {
     const [shop, otp] = accounts as [Account, Account];
     const check = async (): Promise<void> => expect(collector.render()).toBe(await registry.metrics());
     await check();
-    collector.record({ account: shop, outcome: { kind: 'success', balance: 99.99, gift: 50, credit: 0 }, startedAt: now, finishedAt: now + 0.2 * 1000, durationSeconds: 0.2 });
+    collector.record({ account: shop, outcome: { kind: 'success', balance: 99.99, gift: 50, credit: 0 }, startedAt: now, finishedAt: now + 0.2 * 1000, finishedSteadyMs: now + 0.2 * 1000, durationSeconds: 0.2 });
     await check();
-    collector.record({ account: otp, outcome: { kind: 'api_error', status: '-77', reason: 'odd' }, startedAt: now, finishedAt: now + 0.1 * 1000, durationSeconds: 0.1 });
-    collector.record({ account: otp, outcome: { kind: 'failure', reason: 'timeout', detail: 'slow' }, startedAt: now, finishedAt: now + 10 * 1000, durationSeconds: 10 });
+    collector.record({ account: otp, outcome: { kind: 'api_error', status: '-77', reason: 'odd' }, startedAt: now, finishedAt: now + 0.1 * 1000, finishedSteadyMs: now + 0.1 * 1000, durationSeconds: 0.1 });
+    collector.record({ account: otp, outcome: { kind: 'failure', reason: 'timeout', detail: 'slow' }, startedAt: now, finishedAt: now + 10 * 1000, finishedSteadyMs: now + 10 * 1000, durationSeconds: 10 });
     await check();
     now += 120_000;
     collector.expireStale();
@@ -88,7 +88,7 @@ describe('BalanceCollector.render', () => {
     collector.setAccounts([otp]);
     await check();
     collector.setAccounts(accounts);
-    collector.record({ account: shop, outcome: { kind: 'success', balance: -5, gift: 0, credit: 100 }, startedAt: now, finishedAt: now + 0.3 * 1000, durationSeconds: 0.3 });
+    collector.record({ account: shop, outcome: { kind: 'success', balance: -5, gift: 0, credit: 100 }, startedAt: now, finishedAt: now + 0.3 * 1000, finishedSteadyMs: now + 0.3 * 1000, durationSeconds: 0.3 });
     await check();
     expect(collector.render()).toContain('itniotech_balance{account="shop"} -5');
   });

@@ -78,7 +78,7 @@ describe('/metrics', () => {
   };
 
   test('answers in the text format 0.0.4, gzipped for Prometheus, the same text either way', async () => {
-    collector.record({ account: shop, outcome: { kind: 'success', balance: 42, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), durationSeconds: 0.1 });
+    collector.record({ account: shop, outcome: { kind: 'success', balance: 42, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), finishedSteadyMs: Date.now(), durationSeconds: 0.1 });
     const zipped = await get(url, prometheusHeaders);
     const plain = await get(url);
     for (const answer of [zipped, plain]) {
@@ -102,7 +102,7 @@ describe('/metrics', () => {
     const again = (await get(url)).body.toString();
     const exporterPart = (t: string): string => t.slice(0, t.indexOf('# HELP process_'));
     expect(exporterPart(again)).toBe(exporterPart(before));
-    collector.record({ account: shop, outcome: { kind: 'success', balance: 41.5, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), durationSeconds: 0.1 });
+    collector.record({ account: shop, outcome: { kind: 'success', balance: 41.5, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), finishedSteadyMs: Date.now(), durationSeconds: 0.1 });
     const after = (await get(url, prometheusHeaders)).body;
     expect(gunzipSync(after).toString()).toContain('itniotech_balance{account="shop"} 41.5\n');
   });

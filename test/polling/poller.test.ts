@@ -142,3 +142,38 @@ test('an account removed and added back while its aborted poll settles is polled
   held.release('a');
   poller.stop();
 });
+
+test('a reload that changes an account\'s key aborts its in-flight poll and lets it be polled again at once', async () => {
+  const held = heldClient();
+  const results: PollResult[] = [];
+  const poller = new Poller({ client: held.client, accounts: [account('a')], concurrency: 2, onResult: (r) => results.push(r) });
+  void poller.pollAll();
+  await tick();
+  expect(held.open.get('a')).toHaveLength(1);
+  const changed = { ...account('a'), apiKey: 'rotated' };
+  poller.setAccounts([changed]);
+  const again = poller.pollSome([changed]);
+  await tick();
+  // The old request was aborted; a new one, with the new key, is in flight.
+  expect(results.map((r) => [r.outcome.kind, r.account.apiKey])).toEqual([['aborted', 'key-a']]);
+  expect(held.open.get('a')).toHaveLength(2);
+  held.open.get('a')?.pop()?.({ kind: 'success', balance: 2, gift: 0, credit: 0 });
+  await again;
+  expect(results.map((r) => [r.outcome.kind, r.account.apiKey])).toEqual([
+    ['aborted', 'key-a'],
+    ['success', 'rotated'],
+  ]);
+});
+
+test('a reload that changes only the threshold keeps the in-flight poll', async () => {
+  const held = heldClient();
+  const results: PollResult[] = [];
+  const poller = new Poller({ client: held.client, accounts: [account('a')], concurrency: 2, onResult: (r) => results.push(r) });
+  const all = poller.pollAll();
+  await tick();
+  poller.setAccounts([{ ...account('a'), lowBalanceThreshold: 3 }]);
+  await tick();
+  held.release('a');
+  await all;
+  expect(results.map((r) => r.outcome.kind)).toEqual(['success']);
+});

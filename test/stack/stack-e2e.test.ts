@@ -18,10 +18,11 @@ import { eventually, ROOT, startExporterProcess, type ExporterProcess } from '..
 const SHOP = { apiKey: 'e2eShop1', apiSecret: 'e2e-secret-shop' };
 const OTP = { apiKey: 'e2eOtp22', apiSecret: 'e2e-secret-otp' };
 const FLAKY = { apiKey: 'e2eFlk33', apiSecret: 'e2e-secret-flaky' };
+const SURGE = { apiKey: 'e2eSrg44', apiSecret: 'e2e-secret-surge' };
 
 interface Notification {
   status: string;
-  alerts: Array<{ status: string; labels: Record<string, string> }>;
+  alerts: Array<{ status: string; labels: Record<string, string>; annotations?: Record<string, string> }>;
 }
 
 async function freePort(): Promise<number> {
@@ -57,6 +58,37 @@ function shortenRules(text: string): string {
     .replace(/\[6h:1m\]/g, '[6h:5s]');
 }
 
+/**
+ * ItniotechSpendSurge at test scale, after shortenRules (steps of 5 s): the last hour becomes the
+ * last 60 s and the last 5 minutes the last 5 s (so "per hour" reads "per minute"), the 7-day
+ * normal the 90th percentile of 5 s samples over 10 min, needing 4 of them. Its `for:` stays longer
+ * than the 5 s window, as 15m is longer than 5m, so one step (a catch-up) cannot fire it.
+ */
+function shortenSurgeRules(text: string): string {
+  const replace = (from: string, to: string, times: number) => (input: string): string => {
+    const found = input.split(from).length - 1;
+    if (found !== times) {
+      throw new Error(`expected ${times} × "${from}" in the rules, found ${found}: update shortenSurgeRules`);
+    }
+    return input.split(from).join(to);
+  };
+  const steps = [
+    replace('[1h:1m]', '[60s:5s]', 1),
+    replace('[5m:1m]', '[5s:5s]', 1),
+    replace('[7d:1h]', '[10m:5s]', 2),
+    replace(') >= 24', ') >= 4', 1),
+  ];
+  const shortened = steps.reduce((rules, step) => step(rules), text);
+  const start = shortened.indexOf('- alert: ItniotechSpendSurge');
+  const end = shortened.indexOf('- alert:', start + 1);
+  if (start < 0 || end < 0) throw new Error('ItniotechSpendSurge not found in the rules: update shortenSurgeRules');
+  const alert = [replace('for: 2s', 'for: 8s', 1), replace('keep_firing_for: 1s', 'keep_firing_for: 5s', 1)].reduce(
+    (rules, step) => step(rules),
+    shortened.slice(start, end),
+  );
+  return shortened.slice(0, start) + alert + shortened.slice(end);
+}
+
 describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () => {
   let dir: string;
   let simulator: Simulator;
@@ -90,6 +122,7 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
         { ...SHOP, balance: 500, gift: 20, credit: 0, spendPerHour: 36_000 },
         { ...OTP, balance: 300, gift: 0, credit: 50, spendPerHour: 7200 },
         { ...FLAKY, balance: 1000, gift: 0, credit: 0, spendPerHour: 0, fault: 'http500' },
+        { ...SURGE, balance: 100_000, gift: 0, credit: 0, spendPerHour: 3600 },
       ],
     });
     const config = join(dir, 'accounts.yml');
@@ -100,6 +133,7 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
           { name: 'shop', api_key: SHOP.apiKey, api_secret: SHOP.apiSecret, low_balance_threshold: 100, base_url: simulator.baseUrl },
           { name: 'otp', api_key: OTP.apiKey, api_secret: OTP.apiSecret, base_url: simulator.baseUrl },
           { name: 'flaky', api_key: FLAKY.apiKey, api_secret: FLAKY.apiSecret, base_url: simulator.baseUrl },
+          { name: 'surge', api_key: SURGE.apiKey, api_secret: SURGE.apiSecret, base_url: simulator.baseUrl },
         ],
       }),
     );
@@ -133,7 +167,8 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
 
     const promPort = await freePort();
     promUrl = `http://127.0.0.1:${promPort}`;
-    writeFileSync(join(dir, 'itniotech.rules.yml'), shortenRules(readFileSync(join(ROOT, 'prometheus', 'rules', 'itniotech.rules.yml'), 'utf8')));
+    const rules = readFileSync(join(ROOT, 'prometheus', 'rules', 'itniotech.rules.yml'), 'utf8');
+    writeFileSync(join(dir, 'itniotech.rules.yml'), shortenSurgeRules(shortenRules(rules)));
     const prom = parse(readFileSync(join(ROOT, 'prometheus', 'prometheus.yml'), 'utf8')) as {
       global: Record<string, string>;
       rule_files: string[];
@@ -226,5 +261,53 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
       }
     },
     180_000,
+  );
+
+  testWithBinaries(
+    ['prometheus', 'prometheus-alertmanager'],
+    'a spend surge fires ItniotechSpendSurge at the webhook, and it resolves when the surge stops',
+    async () => {
+      try {
+        if (!promUrl) await setUp();
+        const rate = async (series: string): Promise<number | undefined> => {
+          const [sample] = await query(`${series}{account="surge"}`);
+          return sample ? Number(sample.value[1]) : undefined;
+        };
+        // The 90th percentile shrugs off a surge shorter than a tenth of its window: give it 150 s
+        // of normal spending (1 per second: 60 per 60 s "hour") before the surge.
+        const history = 'count_over_time(itniotech:balance_spend_per_hour:rate1h{account="surge"}[10m:5s]) >= 30';
+        const enough = async (): Promise<true | undefined> => ((await query(history)).length > 0 ? true : undefined);
+        await eventually(enough, '150 s of normal spend history for surge', 180_000);
+        const normal = await rate('itniotech:balance_spend_per_hour:normal7d');
+        expect(normal).toBeGreaterThan(30);
+        expect(normal).toBeLessThan(90);
+        expect(await firing('ItniotechSpendSurge', 'surge')).toBe(false);
+
+        // A hundred times the normal spend: the 60 s rate passes 5 × normal within seconds.
+        simulator.update(SURGE.apiKey, { spendPerHour: 360_000 });
+        const surging = async (): Promise<true | undefined> =>
+          (await firing('ItniotechSpendSurge', 'surge')) ? true : undefined;
+        await eventually(surging, 'ItniotechSpendSurge firing for surge', 60_000);
+        const sentAs = (status: 'firing' | 'resolved') => async (): Promise<true | undefined> =>
+          notified('ItniotechSpendSurge', 'surge', status) ? true : undefined;
+        await eventually(sentAs('firing'), 'ItniotechSpendSurge at the webhook', 30_000);
+        const sent = notifications
+          .flatMap((n) => n.alerts)
+          .find((a) => a.labels.alertname === 'ItniotechSpendSurge' && a.labels.account === 'surge');
+        expect(sent?.labels.severity).toBe('critical');
+        expect(sent?.annotations?.summary).toMatch(
+          /^ITNIO account surge: spend surge, [\d.]+ in the last hour, [\d.]+ times the normal [\d.]+ per hour$/,
+        );
+
+        // Back to normal: the 5 s window falls under the threshold at once, the alert resolves
+        // after keep_firing_for, in Prometheus and at the webhook.
+        simulator.update(SURGE.apiKey, { spendPerHour: 3600 });
+        await eventually(async () => ((await surging()) ? undefined : true), 'ItniotechSpendSurge resolved', 60_000);
+        await eventually(sentAs('resolved'), 'ItniotechSpendSurge resolved at the webhook', 30_000);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n--- daemon log (tail) ---\n${daemonLog.join('').slice(-3000)}`);
+      }
+    },
+    300_000,
   );
 });

@@ -22,6 +22,12 @@ const base: AccountReport = {
   daysLeft: 12.345,
   spendWindowSeconds: 21600,
   spendDataSeconds: 600,
+  spendPerHour: 4,
+  normalSpendPerHour: 5,
+  normalSpendHours: 22,
+  normalSpendMinHours: 20,
+  surgeThresholdPerHour: 25,
+  spendSurge: false,
   chart: [
     [Date.UTC(2025, 0, 1, 11, 50) / 1000, 1300],
     [Date.UTC(2025, 0, 1, 11, 55) / 1000, 1250],
@@ -38,6 +44,10 @@ const failing: AccountReport = {
   chart: [],
   spendPerDay: null,
   daysLeft: null,
+  spendPerHour: null,
+  normalSpendPerHour: null,
+  normalSpendHours: 0,
+  surgeThresholdPerHour: null,
   lastError: { kind: 'api_status', code: '-1', meaning: 'authentication error', hint: 'check the key', detail: '<img src=x onerror=alert(1)>', at: '2025-01-01T12:00:00.000Z' },
 };
 const report: StatusReport = {
@@ -46,8 +56,27 @@ const report: StatusReport = {
   pollDescription: 'every 60s',
   maxAgeSeconds: 3600,
   spendWindowSeconds: 21600,
+  spendSurgeRule: { factor: 5, floorPerHour: 10, normalQuantile: 0.9, normalMinHours: 20 },
   accounts: [base, failing, { ...base, name: 'single', chart: [[Date.UTC(2025, 0, 1, 12) / 1000, 5]] }],
 };
+const surging: AccountReport = {
+  ...base,
+  name: 'pumped',
+  spendPerHour: 300,
+  normalSpendPerHour: 12,
+  surgeThresholdPerHour: 60,
+  spendSurge: true,
+};
+const young: AccountReport = { ...base, name: 'young', normalSpendPerHour: null, normalSpendHours: 3, surgeThresholdPerHour: null };
+const fromNothing: AccountReport = {
+  ...base,
+  name: 'idle',
+  spendPerHour: 40,
+  normalSpendPerHour: 0,
+  surgeThresholdPerHour: 10,
+  spendSurge: true,
+};
+const cards = [...report.accounts, surging, young, fromNothing];
 
 /** The view functions as the page's script defines them: from their source, in a bare context. */
 function scriptSide(call: string, data: unknown): unknown {
@@ -56,12 +85,45 @@ function scriptSide(call: string, data: unknown): unknown {
 }
 
 describe('status page view', () => {
-  test.each(report.accounts.map((a) => [a.name, a] as const))('the script renders card %s exactly as the server does', (_name, account) => {
+  test.each(cards.map((a) => [a.name, a] as const))('the script renders card %s exactly as the server does', (_name, account) => {
     expect(scriptSide('renderAccountCard(data)', account)).toBe(renderAccountCard(account));
   });
 
   test('the script renders the summary as the server does', () => {
     expect(scriptSide('renderSummary(data)', report)).toBe(renderSummary(report));
+  });
+
+  test('the script renders a summary with a surge as the server does', () => {
+    const withSurge = { ...report, accounts: [...report.accounts, surging] };
+    expect(scriptSide('renderSummary(data)', withSurge)).toBe(renderSummary(withSurge));
+  });
+
+  test('shows the last hour and the normal hour on every card', () => {
+    const figures = (account: AccountReport): string =>
+      /data-field="spend-hour">([^<]*)</.exec(renderAccountCard(account))?.[1] ?? '';
+    expect(figures(base)).toBe('4.00 · normal hour: 5.00');
+    expect(figures(young)).toBe('4.00 · normal hour: not known yet (3 of 20 h of history)');
+    expect(figures(failing)).toBe('not enough polls yet');
+  });
+
+  test('marks a surging account, in words, with how far above normal it is', () => {
+    expect(renderAccountCard(base)).not.toContain('data-field="surge"');
+    expect(renderAccountCard(base)).not.toContain('data-surge');
+    const html = renderAccountCard(surging);
+    expect(html).toContain('data-surge="true"');
+    const mark = /<p class="surge" data-field="surge">(.*?)<\/p>/.exec(html)?.[1]?.replace(/<[^>]+>/g, '');
+    expect(mark).toBe(
+      '⚡ Spend surge: the last hour cost 25.0 times the normal hour (above 60.00). ' +
+        'Check for SMS pumping, a leaked API key or a sending loop.',
+    );
+    expect(renderAccountCard(fromNothing)).toContain('the last hour cost far more than the normal hour (above 10.00)');
+  });
+
+  test('counts a surging account as needing attention, whatever its state', () => {
+    expect(renderSummary({ ...report, accounts: [base] })).toBe('<strong>All 1 account(s) OK</strong> (1 ok)');
+    expect(renderSummary({ ...report, accounts: [base, surging] })).toBe(
+      '<strong>1 of 2 account(s) need attention</strong> (1 with a spend surge, 2 ok)',
+    );
   });
 
   test('says when the threshold is the alert rules\' default rather than the account\'s own', () => {

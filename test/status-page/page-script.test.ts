@@ -30,6 +30,12 @@ const account = (name: string, state: AccountReport['state'], balance: number | 
   daysLeft: balance === null ? null : balance / 48,
   spendWindowSeconds: 21600,
   spendDataSeconds: 21600,
+  spendPerHour: balance === null ? null : 2,
+  normalSpendPerHour: balance === null ? null : 3,
+  normalSpendHours: balance === null ? 0 : 22,
+  normalSpendMinHours: 20,
+  surgeThresholdPerHour: balance === null ? null : 15,
+  spendSurge: false,
   chart: balance === null ? [] : [
     [1735731000, balance + 20],
     [1735732800, balance],
@@ -42,6 +48,7 @@ const report: StatusReport = {
   pollDescription: 'every 60s',
   maxAgeSeconds: 3600,
   spendWindowSeconds: 21600,
+  spendSurgeRule: { factor: 5, floorPerHour: 10, normalQuantile: 0.9, normalMinHours: 20 },
   accounts: [account('shop', 'ok', 1234.5), account('alerts', 'low', 50), account('otp', 'failing', null)],
 };
 
@@ -92,6 +99,7 @@ describeBuilt('the built status page script', () => {
     expect(cards).toContain('1,234.50');
     expect(cards).toContain('1 min ago');
     expect(cards).toContain('authentication error');
+    expect(cards).toContain('2.00 · normal hour: 3.00');
     expect(cards.match(/<polyline /g)).toHaveLength(2);
     expect(element('summary').innerHTML).toContain('2 of 3 account(s) need attention');
     expect(element('updated').textContent).toBe('12:01:05 UTC');

@@ -35,7 +35,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<Raw> {
   });
 }
 
-const success = (account: Account, atMs: number, balance: number): PollResult => ({ account, outcome: { kind: 'success', balance, gift: 0, credit: 0 }, startedAt: atMs, finishedAt: atMs, durationSeconds: 0 });
+const success = (account: Account, atMs: number, balance: number): PollResult => ({ account, outcome: { kind: 'success', balance, gift: 0, credit: 0 }, startedAt: atMs, finishedAt: atMs, finishedSteadyMs: atMs, durationSeconds: 0 });
 
 interface StatusServer {
   url: string;

@@ -51,6 +51,7 @@ describe('GET /api/v1/status before any poll has finished', () => {
     expect(body.exporter).toEqual({ name: 'itniotech-exporter', version: PACKAGE_VERSION });
     expect(body.generatedAt).toMatch(ISO_TIME);
     expect(body.maxAgeSeconds).toBe(3600);
+    expect(body.spendSurgeRule).toEqual({ factor: 5, floorPerHour: 10, normalQuantile: 0.9, normalMinHours: 20 });
     expect(body.accounts.map((a) => a.name)).toEqual(['marketing', 'otp']);
     for (const account of body.accounts) {
       expect(account).toMatchObject({
@@ -65,6 +66,11 @@ describe('GET /api/v1/status before any poll has finished', () => {
         lastError: null,
         spendPerDay: null,
         daysLeft: null,
+        spendPerHour: null,
+        normalSpendPerHour: null,
+        normalSpendHours: 0,
+        surgeThresholdPerHour: null,
+        spendSurge: false,
         chart: [],
       });
       expect(account.stateReason).toMatch(/first poll/);
@@ -122,6 +128,14 @@ describe('GET /api/v1/status after polls', () => {
     expect(healthy?.chart[3]?.[0]).toBe(Math.round(Date.parse(healthy?.lastSuccessAt ?? '') / 1000));
     expect(healthy?.spendPerDay).toBeCloseTo(60, 6);
     expect(healthy?.daysLeft).toBeCloseTo(1985 / 60, 6);
+    // All within the last hour: 15 spent, no whole hour of history yet, so no normal and no surge.
+    expect(healthy).toMatchObject({
+      spendPerHour: 15,
+      normalSpendPerHour: null,
+      normalSpendMinHours: 20,
+      surgeThresholdPerHour: null,
+      spendSurge: false,
+    });
 
     expect(byName.get(LOW.name)).toMatchObject({ state: 'low', balance: LOW.balance, belowThreshold: true, spendPerDay: 0, daysLeft: null });
   });
