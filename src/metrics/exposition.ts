@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
 
 /**
  * prom-client's default metrics include gauges named *_total, which `promtool check metrics`
@@ -60,6 +60,22 @@ interface CachedMetric {
   text: string;
 }
 
+type MetricSnapshot = Awaited<ReturnType<Metric['get']>>;
+
+/**
+ * The method prom-client's Registry formats each metric with (`metrics()` and
+ * `getSingleMetricAsString` call it, default labels included); it is in prom-client 15's
+ * JavaScript but not in its type declarations. The constructor checks that it is there.
+ */
+interface FormattingRegistry {
+  getMetricsAsString(metric: { get(): Promise<MetricSnapshot> }): Promise<string>;
+}
+
+/** Counters add to their values in place: a snapshot copies them. */
+function copyOf(snapshot: MetricSnapshot): MetricSnapshot {
+  return { ...snapshot, values: snapshot.values.map((v) => ({ ...v })) } as MetricSnapshot;
+}
+
 const gzipAsync = promisify(zlib.gzip);
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -111,6 +127,9 @@ export class MetricsRenderer {
     this.maxStaleMs = options.maxStaleMs ?? 2000;
     this.pollsRunning = options.pollsRunning ?? (() => false);
     this.now = options.now ?? Date.now;
+    if (typeof (source.registry as unknown as Partial<FormattingRegistry>).getMetricsAsString !== 'function') {
+      throw new Error('MetricsRenderer: this prom-client Registry has no getMetricsAsString(); it needs prom-client 15');
+    }
     source.onChange?.(() => this.sourceChanged());
   }
 
@@ -221,29 +240,42 @@ export class MetricsRenderer {
     }
   }
 
-  /** The source registry's text, exactly as `registry.metrics()` prints it, one metric per turn of the event loop. */
+  /**
+   * The source registry's text, exactly as `registry.metrics()` prints it, one metric per turn
+   * of the event loop. The values of the source's changed metrics are copied first, all in one
+   * turn, so the text never shows half of a poll result (a failure counted, `up` not yet 0).
+   */
   private async renderRegistry(): Promise<string> {
     const { registry } = this.source;
+    // A turn of its own: no other code's microtasks are queued, so from here to the copies
+    // below nothing else runs, and the source's metrics (which read their values when get()
+    // is called and have no collect()) are all copied at one instant.
+    await nextTurn();
+    const plan = registry.getMetricsAsArray().map((metric) => {
+      const change = this.source.metricChangeCount?.(metric.name);
+      const cached = this.metricTexts.get(metric.name);
+      const reused = change !== undefined && cached?.metric === metric && cached.change === change ? cached.text : undefined;
+      return { metric, change, reused };
+    });
+    const owned = plan.filter((p) => p.reused === undefined && p.change !== undefined);
+    const values = await Promise.all(owned.map((p) => (registry.getSingleMetric(p.metric.name) as Metric).get()));
+    const snapshots = new Map(owned.map((p, i) => [p.metric, copyOf(values[i] as MetricSnapshot)]));
     const texts: string[] = [];
-    const seen = new Set<string>();
-    for (const metric of registry.getMetricsAsArray()) {
-      const { name } = metric;
-      seen.add(name);
-      const change = this.source.metricChangeCount?.(name);
-      const cached = this.metricTexts.get(name);
-      if (change !== undefined && cached?.metric === metric && cached.change === change) {
-        texts.push(cached.text);
+    for (const { metric, change, reused } of plan) {
+      if (reused !== undefined) {
+        texts.push(reused);
         continue;
       }
+      const snapshot = snapshots.get(metric);
       // Removed while this rebuild yielded: gone from the registry's own output too.
-      if (registry.getSingleMetric(name) === undefined) continue;
-      // Read before formatting: a change made meanwhile makes the next rebuild format it again.
-      const text = await registry.getSingleMetricAsString(name);
-      if (change !== undefined) this.metricTexts.set(name, { metric, change, text });
+      if (!snapshot && registry.getSingleMetric(metric.name) === undefined) continue;
+      const text = snapshot ? await (registry as unknown as FormattingRegistry).getMetricsAsString({ get: async () => snapshot }) : await registry.getSingleMetricAsString(metric.name);
+      if (change !== undefined) this.metricTexts.set(metric.name, { metric, change, text });
       texts.push(text);
       await nextTurn();
     }
-    for (const name of this.metricTexts.keys()) if (!seen.has(name)) this.metricTexts.delete(name);
+    const names = new Set(plan.map((p) => p.metric.name));
+    for (const name of this.metricTexts.keys()) if (!names.has(name)) this.metricTexts.delete(name);
     return `${texts.join('\n\n')}\n`;
   }
 

@@ -242,7 +242,26 @@ describe('MetricsRenderer', () => {
   });
 });
 
-test('a metric removed while a rebuild runs is left out, not an error', async () => {
+test('a poll result recorded while a rebuild runs is in that text entirely or not at all', async () => {
+  const shop: Account = { name: 'shop', apiKey: 'k', apiSecret: 's', baseUrl: 'http://x' };
+  const registry = new Registry();
+  const collector = new BalanceCollector({ registry, accounts: [shop], maxAgeMs: 60_000, version: '1' });
+  const renderer = new MetricsRenderer(collector, new Registry(), { renderQuietMs: 60_000, renderMaxDelayMs: 60_000 });
+  const text = renderer.render();
+  // The rebuild has read its values and formatted its first metric (itniotech_up) by now.
+  await new Promise((resolve) => setImmediate(resolve));
+  collector.record({ account: shop, outcome: { kind: 'failure', reason: 'network', detail: 'ECONNRESET' }, startedAt: Date.now(), durationSeconds: 0.1 });
+  const during = await text;
+  expect(during).not.toContain('itniotech_up{account="shop"}');
+  expect(during).toContain('itniotech_request_failures_total{account="shop",reason="network"} 0\n');
+  expect(during).toContain('itniotech_requests_total{account="shop"} 0\n');
+  const after = await renderer.render();
+  expect(after).toContain('itniotech_up{account="shop"} 0\n');
+  expect(after).toContain('itniotech_request_failures_total{account="shop",reason="network"} 1\n');
+  renderer.close();
+});
+
+test('a metric of someone else\'s removed while a rebuild runs is left out, not an error', async () => {
   const source = new FakeSource();
   let release: () => void = () => undefined;
   new Gauge({
@@ -253,7 +272,7 @@ test('a metric removed while a rebuild runs is left out, not an error', async ()
       await new Promise<void>((resolve) => (release = resolve));
     },
   });
-  source.own('removed_meanwhile').set({ account: 'shop' }, 1);
+  new Gauge({ name: 'removed_meanwhile', help: 'Not the source\'s either.', registers: [source.registry] }).set(1);
   const renderer = new MetricsRenderer(source, new Registry());
   const text = renderer.render();
   await new Promise((resolve) => setImmediate(resolve));
@@ -272,6 +291,9 @@ describe('MetricsRenderer background rebuilds (the debounce)', () => {
     jest.useRealTimers();
   });
 
+  /** The rebuild reads its values one turn of the event loop after it starts. */
+  const aTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
   /** A source whose one metric counts how often it is formatted. */
   function counting() {
     const source = new FakeSource();
@@ -285,33 +307,41 @@ describe('MetricsRenderer background rebuilds (the debounce)', () => {
     return { renderer, change, formats: () => formats };
   }
 
-  test('rebuilds 100 ms after the last change', () => {
+  test('rebuilds 100 ms after the last change', async () => {
     const { renderer, change, formats } = counting();
     change(1);
     jest.advanceTimersByTime(60);
     change(2);
     jest.advanceTimersByTime(99);
+    await aTurn();
     expect(formats()).toBe(0);
     jest.advanceTimersByTime(1);
+    await aTurn();
     expect(formats()).toBe(1);
     renderer.close();
   });
 
-  test('rebuilds at most 1 s after the first change, however often changes come', () => {
+  test('rebuilds at most 1 s after the first change, however often changes come', async () => {
     const { renderer, change, formats } = counting();
-    for (let ms = 0; ms < 1000; ms += 50) {
+    for (let ms = 0; ms < 950; ms += 50) {
       change(ms);
       jest.advanceTimersByTime(50);
     }
+    await aTurn();
+    expect(formats()).toBe(0);
+    change(950);
+    jest.advanceTimersByTime(50);
+    await aTurn();
     expect(formats()).toBe(1);
     renderer.close();
   });
 
-  test('close() cancels a pending rebuild', () => {
+  test('close() cancels a pending rebuild', async () => {
     const { renderer, change, formats } = counting();
     change(1);
     renderer.close();
     jest.advanceTimersByTime(2000);
+    await aTurn();
     expect(formats()).toBe(0);
   });
 });
