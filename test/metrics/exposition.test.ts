@@ -245,12 +245,21 @@ describe('MetricsRenderer', () => {
 test('a poll result recorded while a rebuild runs is in that text entirely or not at all', async () => {
   const shop: Account = { name: 'shop', apiKey: 'k', apiSecret: 's', baseUrl: 'http://x' };
   const registry = new Registry();
-  const collector = new BalanceCollector({ registry, accounts: [shop], maxAgeMs: 60_000, version: '1' });
+  const store = new AccountStore({ accounts: [shop], maxAgeMs: 60_000 });
+  const collector = new BalanceCollector({ registry, store, maxAgeMs: 60_000, version: '1' });
   const renderer = new MetricsRenderer(collector, new Registry(), { renderQuietMs: 60_000, renderMaxDelayMs: 60_000 });
   const text = renderer.render();
   // The rebuild has read its values and formatted its first metric (itniotech_up) by now.
   await new Promise((resolve) => setImmediate(resolve));
-  collector.record({ account: shop, outcome: { kind: 'failure', reason: 'network', detail: 'ECONNRESET' }, startedAt: Date.now(), durationSeconds: 0.1 });
+  const at = Date.now();
+  store.record({
+    account: shop,
+    outcome: { kind: 'failure', reason: 'network', detail: 'ECONNRESET' },
+    startedAt: at,
+    finishedAt: at,
+    finishedSteadyMs: at,
+    durationSeconds: 0.1,
+  });
   const during = await text;
   expect(during).not.toContain('itniotech_up{account="shop"}');
   expect(during).toContain('itniotech_request_failures_total{account="shop",reason="network"} 0\n');
