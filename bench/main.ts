@@ -3,12 +3,21 @@ import { cpus, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findProgram, firstLine } from './proc';
-import { checkTargets, exporterTable, pollScrapeChecks, pollScrapeTable, pollTable, scrapeTable, targetTable } from './report';
+import {
+  checkTargets,
+  exporterTable,
+  pollScrapeChecks,
+  pollScrapeTable,
+  pollTable,
+  scrapeTable,
+  targetTable,
+} from './report';
 import { benchScrapesDuringPoll, FULL, runBenchmark, SMOKE } from './run';
 import { repoRoot } from './targets';
 
 function packageVersion(root: string, name: string): string {
-  return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 function machineLines(root: string, wrk: string, pushgateway: string): string[] {
@@ -22,9 +31,13 @@ function machineLines(root: string, wrk: string, pushgateway: string): string[] 
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } },
+  });
   if (values.only !== undefined && values.only !== 'poll-scrapes') {
-    process.stderr.write(`bench: --only="${values.only}" is not a run; the one run that can be given alone is --only=poll-scrapes\n`);
+    process.stderr.write(
+      `bench: --only="${values.only}" is not a run; the one run that can be given alone is --only=poll-scrapes\n`,
+    );
     return 2;
   }
   const smoke = values.smoke === true || process.env.BENCH_SMOKE === '1';
@@ -33,7 +46,9 @@ async function main(): Promise<number> {
   const pushgateway = findProgram('prometheus-pushgateway');
   const missing = [...(wrk ? [] : ['wrk']), ...(pushgateway ? [] : ['prometheus-pushgateway'])];
   if (missing.length > 0 || !wrk || !pushgateway) {
-    process.stderr.write(`bench: ${missing.join(' and ')} not found on PATH; install with: apt-get install -y ${missing.join(' ')}\n`);
+    process.stderr.write(
+      `bench: ${missing.join(' and ')} not found on PATH; install with: apt-get install -y ${missing.join(' ')}\n`,
+    );
     return 2;
   }
   const shape = smoke ? SMOKE : FULL;
@@ -43,7 +58,9 @@ async function main(): Promise<number> {
     // One run alone, e.g. to compare two builds; prints its table and targets, writes no file.
     const pollScrapes = await benchScrapesDuringPoll({ ...shape, wrkBinary: wrk, pushgatewayBinary: pushgateway, log });
     const checks = pollScrapeChecks(pollScrapes);
-    process.stdout.write(`\n${pollScrapeTable(pollScrapes)}\n\n${targetTable(checks)}\n\nfinished in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    process.stdout.write(
+      `\n${pollScrapeTable(pollScrapes)}\n\n${targetTable(checks)}\n\nfinished in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    );
     return checks.every((c) => c.met) ? 0 : 1;
   }
   const result = await runBenchmark({ ...shape, wrkBinary: wrk, pushgatewayBinary: pushgateway, log });

@@ -19,24 +19,56 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
   if (one) {
     const r = one.exporter.requestsPerSecond / one.pushgateway.requestsPerSecond;
     checks.push({ goal: 'req/s ≥ 2× Pushgateway at 1 account', measured: `${r.toFixed(2)}×`, met: r >= 2 });
-    checks.push({ goal: 'RSS idle ≤ 70 MB at 1 account, settled', measured: mb(one.exporter.rssSettledBytes), met: one.exporter.rssSettledBytes <= 70 * MB });
-    checks.push({ goal: 'RSS idle ≤ 70 MB at 1 account, 1.5 s after start-up (earlier method)', measured: mb(one.exporter.rssIdleBytes), met: one.exporter.rssIdleBytes <= 70 * MB });
-    checks.push({ goal: 'start to ready ≤ 500 ms at 1 account', measured: `${one.startToReadyMs.toFixed(0)} ms`, met: one.startToReadyMs <= 500 });
+    checks.push({
+      goal: 'RSS idle ≤ 70 MB at 1 account, settled',
+      measured: mb(one.exporter.rssSettledBytes),
+      met: one.exporter.rssSettledBytes <= 70 * MB,
+    });
+    checks.push({
+      goal: 'RSS idle ≤ 70 MB at 1 account, 1.5 s after start-up (earlier method)',
+      measured: mb(one.exporter.rssIdleBytes),
+      met: one.exporter.rssIdleBytes <= 70 * MB,
+    });
+    checks.push({
+      goal: 'start to ready ≤ 500 ms at 1 account',
+      measured: `${one.startToReadyMs.toFixed(0)} ms`,
+      met: one.startToReadyMs <= 500,
+    });
   }
   if (thousand) {
     const r = thousand.exporter.requestsPerSecond / thousand.pushgateway.requestsPerSecond;
     checks.push({ goal: 'req/s ≥ 5× Pushgateway at 1000 accounts', measured: `${r.toFixed(2)}×`, met: r >= 5 });
-    checks.push({ goal: 'p99 < 50 ms with 16 scrapers at 1000 accounts', measured: `${thousand.exporter.latencyP99Ms.toFixed(2)} ms`, met: thousand.exporter.latencyP99Ms < 50 });
-    checks.push({ goal: 'RSS idle ≤ 100 MB at 1000 accounts, settled', measured: mb(thousand.exporter.rssSettledBytes), met: thousand.exporter.rssSettledBytes <= 100 * MB });
-    checks.push({ goal: 'RSS idle ≤ 100 MB at 1000 accounts, 1.5 s after start-up (earlier method)', measured: mb(thousand.exporter.rssIdleBytes), met: thousand.exporter.rssIdleBytes <= 100 * MB });
+    checks.push({
+      goal: 'p99 < 50 ms with 16 scrapers at 1000 accounts',
+      measured: `${thousand.exporter.latencyP99Ms.toFixed(2)} ms`,
+      met: thousand.exporter.latencyP99Ms < 50,
+    });
+    checks.push({
+      goal: 'RSS idle ≤ 100 MB at 1000 accounts, settled',
+      measured: mb(thousand.exporter.rssSettledBytes),
+      met: thousand.exporter.rssSettledBytes <= 100 * MB,
+    });
+    checks.push({
+      goal: 'RSS idle ≤ 100 MB at 1000 accounts, 1.5 s after start-up (earlier method)',
+      measured: mb(thousand.exporter.rssIdleBytes),
+      met: thousand.exporter.rssIdleBytes <= 100 * MB,
+    });
   }
   checks.push(...pollScrapeChecks(result.pollScrapes));
   const poll = result.poll;
   const pollRatio = poll.wallSeconds / poll.idealSeconds;
-  checks.push({ goal: `poll cycle of ${poll.accounts} accounts ≤ 1.2× ideal`, measured: `${pollRatio.toFixed(2)}× (${poll.wallSeconds.toFixed(2)} s / ${poll.idealSeconds.toFixed(2)} s)`, met: pollRatio <= 1.2 });
+  checks.push({
+    goal: `poll cycle of ${poll.accounts} accounts ≤ 1.2× ideal`,
+    measured: `${pollRatio.toFixed(2)}× (${poll.wallSeconds.toFixed(2)} s / ${poll.idealSeconds.toFixed(2)} s)`,
+    met: pollRatio <= 1.2,
+  });
   const upstream = result.sizes.reduce((sum, s) => sum + s.upstreamRequestsDuringScrapes, 0);
   const scrapes = result.sizes.reduce((sum, s) => sum + s.scrapes, 0);
-  checks.push({ goal: 'zero upstream requests caused by scrapes', measured: `${upstream} in ${scrapes} scrapes`, met: upstream === 0 && scrapes > 0 });
+  checks.push({
+    goal: 'zero upstream requests caused by scrapes',
+    measured: `${upstream} in ${scrapes} scrapes`,
+    met: upstream === 0 && scrapes > 0,
+  });
   checks.push({
     goal: 'one upstream request per account per interval',
     measured: `${poll.requestsPerAccountMin}–${poll.requestsPerAccountMax} per account, ${poll.requestsInInterval} in all`,
@@ -49,8 +81,16 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
 export function pollScrapeChecks(result: PollScrapeResult): TargetCheck[] {
   const during = `during a poll cycle of ${result.accounts} accounts`;
   return [
-    { goal: `p99 < 50 ms with 16 scrapers ${during}`, measured: `${result.latencyP99Ms.toFixed(2)} ms`, met: result.latencyP99Ms < 50 },
-    { goal: `req/s ≥ 2000 ${during}`, measured: result.requestsPerSecond.toFixed(0), met: result.requestsPerSecond >= 2000 },
+    {
+      goal: `p99 < 50 ms with 16 scrapers ${during}`,
+      measured: `${result.latencyP99Ms.toFixed(2)} ms`,
+      met: result.latencyP99Ms < 50,
+    },
+    {
+      goal: `req/s ≥ 2000 ${during}`,
+      measured: result.requestsPerSecond.toFixed(0),
+      met: result.requestsPerSecond >= 2000,
+    },
   ];
 }
 
@@ -94,8 +134,14 @@ export function scrapeTable(result: BenchResult): string {
 }
 
 export function exporterTable(result: BenchResult): string {
-  const lines = ['| accounts | start to /readyz 200 | scrapes | upstream requests during scrapes |', '|---:|---:|---:|---:|'];
-  for (const s of result.sizes) lines.push(`| ${s.accounts} | ${s.startToReadyMs.toFixed(0)} ms | ${s.scrapes} | ${s.upstreamRequestsDuringScrapes} |`);
+  const lines = [
+    '| accounts | start to /readyz 200 | scrapes | upstream requests during scrapes |',
+    '|---:|---:|---:|---:|',
+  ];
+  for (const s of result.sizes)
+    lines.push(
+      `| ${s.accounts} | ${s.startToReadyMs.toFixed(0)} ms | ${s.scrapes} | ${s.upstreamRequestsDuringScrapes} |`,
+    );
   return lines.join('\n');
 }
 

@@ -6,7 +6,15 @@ import { startSimulator, type SimulatedAccount, type Simulator } from '../src/si
 import { probe } from './http-probe';
 import { readCpuSeconds, readRssBytes, sampleMaxRss } from './proc';
 import { familiesWithPrefix, parseSamples } from './prom-text';
-import { pushToGateway, spawnExporter, startPlainServer, startPushgateway, type BenchAccount, type ExporterTarget, type Target } from './targets';
+import {
+  pushToGateway,
+  spawnExporter,
+  startPlainServer,
+  startPushgateway,
+  type BenchAccount,
+  type ExporterTarget,
+  type Target,
+} from './targets';
 import { PROMETHEUS_SCRAPE_HEADERS, runWrk, type WrkResult } from './wrk';
 
 /** How much to measure. */
@@ -80,7 +88,15 @@ export const FULL: BenchShape = {
 };
 
 /** Seconds rather than minutes: enough to prove every part still runs. */
-export const SMOKE: typeof FULL = { ...FULL, sizes: [1, 20], runs: 1, durationSeconds: 1, settleSeconds: 1, startRuns: 1, pollAccounts: 40 };
+export const SMOKE: typeof FULL = {
+  ...FULL,
+  sizes: [1, 20],
+  runs: 1,
+  durationSeconds: 1,
+  settleSeconds: 1,
+  startRuns: 1,
+  pollAccounts: 40,
+};
 
 export interface PollCycleResult {
   accounts: number;
@@ -132,7 +148,9 @@ function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function benchAccounts(count: number, spendPerHour = 0): { exporter: BenchAccount[]; simulator: SimulatedAccount[] } {
@@ -147,7 +165,9 @@ function benchAccounts(count: number, spendPerHour = 0): { exporter: BenchAccoun
   return { exporter, simulator };
 }
 
-async function describe(target: Target): Promise<Pick<ScrapeFigures, 'wireBytes' | 'textBytes' | 'contentType' | 'contentEncoding'> & { text: string }> {
+async function describe(
+  target: Target,
+): Promise<Pick<ScrapeFigures, 'wireBytes' | 'textBytes' | 'contentType' | 'contentEncoding'> & { text: string }> {
   const response = await probe(`${target.url}${target.metricsPath}`, PROMETHEUS_SCRAPE_HEADERS);
   if (response.status !== 200) throw new Error(`${target.name} answered HTTP ${response.status} to a scrape`);
   return {
@@ -216,7 +236,12 @@ async function benchSize(count: number, options: BenchOptions): Promise<SizeResu
     let exporter: ExporterTarget | undefined;
     for (let i = 0; i < options.startRuns; i++) {
       if (exporter) await exporter.stop();
-      exporter = await spawnExporter({ dir, accounts: accounts.exporter, baseUrl: simulator.baseUrl, schedule: NEVER_DURING_BENCH });
+      exporter = await spawnExporter({
+        dir,
+        accounts: accounts.exporter,
+        baseUrl: simulator.baseUrl,
+        schedule: NEVER_DURING_BENCH,
+      });
       readyTimes.push(exporter.startToReadyMs);
     }
     if (!exporter) throw new Error('startRuns must be at least 1');
@@ -252,7 +277,9 @@ async function benchSize(count: number, options: BenchOptions): Promise<SizeResu
     for (let run = 1; run <= options.runs; run++) {
       for (const s of scrapeSeries) {
         const result = await s.measure(options);
-        log(`  ${count} account(s) run ${run}/${options.runs} ${s.target.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyP99Ms.toFixed(2)} ms`);
+        log(
+          `  ${count} account(s) run ${run}/${options.runs} ${s.target.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyP99Ms.toFixed(2)} ms`,
+        );
       }
     }
     const upstreamRequestsDuringScrapes = simulator.requestCount() - upstreamBefore;
@@ -298,7 +325,8 @@ async function benchPollCycle(options: BenchOptions): Promise<PollCycleResult> {
       concurrency,
       readyTimeoutMs: idealSeconds * 10_000 + 30_000,
     });
-    if (Date.now() >= tickAt - 500) throw new Error('the start-up poll overran the scheduled one; the poll cycle cannot be measured');
+    if (Date.now() >= tickAt - 500)
+      throw new Error('the start-up poll overran the scheduled one; the poll cycle cannot be measured');
     log(`  poll cycle: ${count} accounts ready after the start-up poll; waiting for the scheduled one`);
     await sleep(tickAt - 500 - Date.now());
     const perKeyBefore = accounts.simulator.map((a) => (simulator as Simulator).requestCount(a.apiKey));
@@ -307,26 +335,36 @@ async function benchPollCycle(options: BenchOptions): Promise<PollCycleResult> {
 
     const deadline = Date.now() + idealSeconds * 10_000 + 30_000;
     while (simulator.requestCount() - totalBefore < count) {
-      if (Date.now() > deadline) throw new Error(`the scheduled poll sent ${simulator.requestCount() - totalBefore} of ${count} requests in time`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the scheduled poll sent ${simulator.requestCount() - totalBefore} of ${count} requests in time`,
+        );
       await sleep(20);
     }
     // Answers arrive `latencyMs` after the last request; the renderer may debounce a moment more.
     await sleep(latencyMs + 1500);
     let cpuAfter = readCpuSeconds(exporter.pid);
     let samples = parseSamples((await probe(`${exporter.url}/metrics`)).text);
-    const requestsTotal = (): number => samples.filter((s) => s.name === 'itniotech_requests_total').reduce((sum, s) => sum + s.value, 0);
+    const requestsTotal = (): number =>
+      samples.filter((s) => s.name === 'itniotech_requests_total').reduce((sum, s) => sum + s.value, 0);
     while (requestsTotal() < 2 * count) {
-      if (Date.now() > deadline) throw new Error(`the exporter recorded ${requestsTotal()} of ${2 * count} polls in time`);
+      if (Date.now() > deadline)
+        throw new Error(`the exporter recorded ${requestsTotal()} of ${2 * count} polls in time`);
       await sleep(200);
       cpuAfter = readCpuSeconds(exporter.pid);
       samples = parseSamples((await probe(`${exporter.url}/metrics`)).text);
     }
     const lastSuccess = samples.filter((s) => s.name === 'itniotech_last_success_timestamp_seconds');
-    const durations = new Map(samples.filter((s) => s.name === 'itniotech_poll_duration_seconds').map((s) => [s.labels.account, s.value]));
-    if (lastSuccess.length !== count) throw new Error(`only ${lastSuccess.length} of ${count} accounts polled successfully`);
+    const durations = new Map(
+      samples.filter((s) => s.name === 'itniotech_poll_duration_seconds').map((s) => [s.labels.account, s.value]),
+    );
+    if (lastSuccess.length !== count)
+      throw new Error(`only ${lastSuccess.length} of ${count} accounts polled successfully`);
     const starts = lastSuccess.map((s) => s.value - (durations.get(s.labels.account) ?? 0));
     const wallSeconds = Math.max(...lastSuccess.map((s) => s.value)) - Math.min(...starts);
-    const perKey = accounts.simulator.map((a, i) => (simulator as Simulator).requestCount(a.apiKey) - (perKeyBefore[i] as number));
+    const perKey = accounts.simulator.map(
+      (a, i) => (simulator as Simulator).requestCount(a.apiKey) - (perKeyBefore[i] as number),
+    );
     return {
       accounts: count,
       latencyMs,
@@ -366,11 +404,15 @@ async function untilQuiet(simulator: Simulator, quietMs: number, deadline: numbe
 export async function benchScrapesDuringPoll(options: BenchOptions): Promise<PollScrapeResult> {
   const { pollAccounts: count, pollConcurrency: concurrency, log } = options;
   // The cycle outlasts a wrk run by about 2 s.
-  const latencyMs = Math.max(options.pollLatencyMs, Math.ceil(((options.durationSeconds + 2) * 1000 * concurrency) / count));
+  const latencyMs = Math.max(
+    options.pollLatencyMs,
+    Math.ceil(((options.durationSeconds + 2) * 1000 * concurrency) / count),
+  );
   const idealSeconds = (count * latencyMs) / 1000 / concurrency;
   // Cron steps divide the minute; leave room for a cycle slowed down by the scrapes, and for
   // one wrk run between two cycles.
-  const intervalSeconds = [2, 3, 4, 5, 6, 10, 12, 15, 20, 30].find((s) => s >= idealSeconds * 1.3 + options.durationSeconds + 2) ?? 60;
+  const intervalSeconds =
+    [2, 3, 4, 5, 6, 10, 12, 15, 20, 30].find((s) => s >= idealSeconds * 1.3 + options.durationSeconds + 2) ?? 60;
   const dir = mkdtempSync(join(tmpdir(), 'itnio-bench-poll-scrapes-'));
   // 3600 per hour: every poll sees a balance about 1 lower per second since the last.
   const accounts = benchAccounts(count, 3600);
@@ -379,7 +421,14 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
   try {
     simulator = await startSimulator({ accounts: accounts.simulator, host: '127.0.0.1', port: 0, latencyMs });
     const schedule = intervalSeconds === 60 ? '0 * * * * *' : `*/${intervalSeconds} * * * * *`;
-    exporter = await spawnExporter({ dir, accounts: accounts.exporter, baseUrl: simulator.baseUrl, schedule, concurrency, readyTimeoutMs: idealSeconds * 10_000 + 30_000 });
+    exporter = await spawnExporter({
+      dir,
+      accounts: accounts.exporter,
+      baseUrl: simulator.baseUrl,
+      schedule,
+      concurrency,
+      readyTimeoutMs: idealSeconds * 10_000 + 30_000,
+    });
     const metricsUrl = `${exporter.url}${exporter.metricsPath}`;
     const balances = async (): Promise<Map<string, number>> =>
       new Map(
@@ -413,7 +462,10 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
       }
       const result = await wrk();
       const share = (simulator.requestCount() - idle) / count;
-      if (share >= 1) throw new Error(`poll cycle ${run} sent all its ${count} requests before its wrk run ended; the scrapes did not all fall inside it`);
+      if (share >= 1)
+        throw new Error(
+          `poll cycle ${run} sent all its ${count} requests before its wrk run ended; the scrapes did not all fall inside it`,
+        );
       cycleShareAtWrkEnd = Math.max(cycleShareAtWrkEnd, share);
       runs.push(result);
       while (simulator.requestCount() - idle < count) {
@@ -422,10 +474,14 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
       }
       await untilQuiet(simulator, quietMs, deadline);
       const after = await balances();
-      const changed = [...after].filter(([account, value]) => before.has(account) && before.get(account) !== value).length;
+      const changed = [...after].filter(
+        ([account, value]) => before.has(account) && before.get(account) !== value,
+      ).length;
       balancesChangedMin = Math.min(balancesChangedMin, changed);
       before = after;
-      log(`  during poll cycle ${run}/${options.runs}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyP99Ms.toFixed(2)} ms; wrk ended at ${(share * 100).toFixed(0)}% of the cycle; ${changed} of ${count} balances moved`);
+      log(
+        `  during poll cycle ${run}/${options.runs}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyP99Ms.toFixed(2)} ms; wrk ended at ${(share * 100).toFixed(0)}% of the cycle; ${changed} of ${count} balances moved`,
+      );
     }
     // Ticks fall on multiples of the interval (UTC seconds); wait for a gap long enough for one run.
     const intervalMs = intervalSeconds * 1000;
@@ -436,7 +492,9 @@ export async function benchScrapesDuringPoll(options: BenchOptions): Promise<Pol
     const idle = simulator.requestCount();
     const between = await wrk();
     if (simulator.requestCount() !== idle) throw new Error('a poll cycle began during the run between cycles');
-    log(`  between poll cycles: ${between.requestsPerSecond.toFixed(0)} req/s, p99 ${between.latencyP99Ms.toFixed(2)} ms`);
+    log(
+      `  between poll cycles: ${between.requestsPerSecond.toFixed(0)} req/s, p99 ${between.latencyP99Ms.toFixed(2)} ms`,
+    );
     return {
       accounts: count,
       latencyMs,

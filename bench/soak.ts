@@ -104,7 +104,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const gc = collectGarbage();
   const warmup = options.warmupPolls ?? FAILURES.length * options.rotateEvery;
   const total = warmup + options.polls;
-  const simulator = await startSimulator({ accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 10, gift: 0, credit: 0, spendPerHour: 0 }] });
+  const simulator = await startSimulator({
+    accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 10, gift: 0, credit: 0, spendPerHour: 0 }],
+  });
   const account: Account = { name: 'soak', apiKey: KEY, apiSecret: SECRET, baseUrl: simulator.baseUrl };
   let logBytes = 0;
   const sink = new Writable({
@@ -135,7 +137,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let baseline = NaN;
     for (let poll = 0; poll < total; poll++) {
       if (poll % options.rotateEvery === 0) {
-        simulator.update(KEY, { fault: null, failStatus: null, ...FAILURES[(poll / options.rotateEvery) % FAILURES.length] });
+        simulator.update(KEY, {
+          fault: null,
+          failStatus: null,
+          ...FAILURES[(poll / options.rotateEvery) % FAILURES.length],
+        });
       }
       if (poll >= warmup && (poll - warmup) % options.sampleEvery === 0) {
         const heapUsed = await settledHeap(gc);
@@ -178,7 +184,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 }
 
 async function main(): Promise<number> {
-  const flags = readFlags(process.argv.slice(2), { polls: 20_000, warmup: -1, 'sample-every': 1000, 'rotate-every': 100, 'max-growth-mib': 0.75 });
+  const flags = readFlags(process.argv.slice(2), {
+    polls: 20_000,
+    warmup: -1,
+    'sample-every': 1000,
+    'rotate-every': 100,
+    'max-growth-mib': 0.75,
+  });
   const result = await runSoak({
     polls: flags.polls,
     ...(flags.warmup >= 0 ? { warmupPolls: flags.warmup } : {}),
@@ -187,7 +199,8 @@ async function main(): Promise<number> {
     maxGrowthBytes: flags['max-growth-mib'] * MIB,
   });
   const mib = (n: number): string => (n / MIB).toFixed(2);
-  for (const s of result.samples) process.stdout.write(`poll ${String(s.poll).padStart(6)}  heapUsed ${mib(s.heapUsed)} MiB\n`);
+  for (const s of result.samples)
+    process.stdout.write(`poll ${String(s.poll).padStart(6)}  heapUsed ${mib(s.heapUsed)} MiB\n`);
   process.stdout.write(
     `${result.polls} polls in ${result.seconds}s, ${result.failedPolls} counted as failed, ${result.successes} succeeded; ` +
       `heap after GC ${mib(result.baselineBytes)} MiB after ${result.options.warmupPolls} warm-up polls -> ${mib(result.finalBytes)} MiB after ${flags.polls} more: ` +

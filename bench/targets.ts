@@ -20,7 +20,8 @@ export interface Target {
 export function repoRoot(from = __dirname): string {
   for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
     const file = join(dir, 'package.json');
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'itniotech-exporter') return dir;
+    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'itniotech-exporter')
+      return dir;
   }
   throw new Error(`no itniotech-exporter package.json above ${from}`);
 }
@@ -60,10 +61,18 @@ function statusOf(url: string): Promise<number> {
 }
 
 /** Polls `url` until it answers 200; resolves with the milliseconds since `since` (hrtime ns). */
-async function waitFor200(url: string, since: bigint, child: ChildProcess, output: () => string, timeoutMs: number, everyMs = 5): Promise<number> {
+async function waitFor200(
+  url: string,
+  since: bigint,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+  everyMs = 5,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited with code ${child.exitCode} before ${url} answered:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`${child.spawnfile} exited with code ${child.exitCode} before ${url} answered:\n${output()}`);
     if ((await statusOf(url)) === 200) return Number(process.hrtime.bigint() - since) / 1e6;
     if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
@@ -106,7 +115,12 @@ export async function spawnExporter(options: ExporterSpawnOptions): Promise<Expo
   const main = join(root, 'dist', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
   const configFile = join(options.dir, 'exporter.yml');
-  const accounts = options.accounts.map((a) => ({ name: a.name, api_key: a.apiKey, api_secret: a.apiSecret, low_balance_threshold: a.lowBalanceThreshold }));
+  const accounts = options.accounts.map((a) => ({
+    name: a.name,
+    api_key: a.apiKey,
+    api_secret: a.apiSecret,
+    low_balance_threshold: a.lowBalanceThreshold,
+  }));
   writeFileSync(configFile, stringify({ accounts }), { mode: 0o600 });
   const port = await freePort();
   const args = [
@@ -127,7 +141,14 @@ export async function spawnExporter(options: ExporterSpawnOptions): Promise<Expo
   const url = `http://127.0.0.1:${port}`;
   try {
     const startToReadyMs = await waitFor200(`${url}/readyz`, started, child, output, options.readyTimeoutMs ?? 60_000);
-    return { name: 'exporter', pid: child.pid as number, url, metricsPath: '/metrics', startToReadyMs, stop: () => stopChild(child) };
+    return {
+      name: 'exporter',
+      pid: child.pid as number,
+      url,
+      metricsPath: '/metrics',
+      startToReadyMs,
+      stop: () => stopChild(child),
+    };
   } catch (error) {
     await stopChild(child);
     throw error;
@@ -137,7 +158,11 @@ export async function spawnExporter(options: ExporterSpawnOptions): Promise<Expo
 export async function startPushgateway(binary: string, dir: string): Promise<Target> {
   const port = await freePort();
   // Its packaged default persists to /var/lib; a file of our own keeps runs apart.
-  const args = [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, 'pg.data')}`, '--log.level=warn'];
+  const args = [
+    `--web.listen-address=127.0.0.1:${port}`,
+    `--persistence.file=${join(dir, 'pg.data')}`,
+    '--log.level=warn',
+  ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = tail(child);
   const url = `http://127.0.0.1:${port}`;
@@ -186,7 +211,12 @@ export async function startPlainServer(dir: string, identity: Buffer, gzip: Buff
   const port = await freePort();
   writeFileSync(join(dir, 'plain.txt'), identity);
   writeFileSync(join(dir, 'plain.txt.gz'), gzip);
-  const env = { ...process.env, PLAIN_IDENTITY: join(dir, 'plain.txt'), PLAIN_GZIP: join(dir, 'plain.txt.gz'), PLAIN_PORT: String(port) };
+  const env = {
+    ...process.env,
+    PLAIN_IDENTITY: join(dir, 'plain.txt'),
+    PLAIN_GZIP: join(dir, 'plain.txt.gz'),
+    PLAIN_PORT: String(port),
+  };
   const child = spawn(process.execPath, ['-e', PLAIN_SERVER_SOURCE], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = tail(child);
   const url = `http://127.0.0.1:${port}`;

@@ -13,7 +13,8 @@ export interface WrkResult {
 
 /** The headers Prometheus 2.x/3.x sends on every scrape. */
 export const PROMETHEUS_SCRAPE_HEADERS: Readonly<Record<string, string>> = {
-  Accept: 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+  Accept:
+    'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
   'Accept-Encoding': 'gzip',
 };
 
@@ -73,13 +74,19 @@ export function runWrk(options: WrkOptions): Promise<WrkResult> {
     options.url,
   ];
   return new Promise((resolve, reject) => {
-    execFile(options.binary ?? 'wrk', args, { timeout: (options.durationSeconds + 30) * 1000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`wrk against ${options.url} failed: ${stderr || error.message}`, { cause: error }));
-      try {
-        resolve(parseWrkOutput(stdout));
-      } catch (parseError) {
-        reject(parseError);
-      }
-    });
+    execFile(
+      options.binary ?? 'wrk',
+      args,
+      { timeout: (options.durationSeconds + 30) * 1000 },
+      (error, stdout, stderr) => {
+        if (error)
+          return reject(new Error(`wrk against ${options.url} failed: ${stderr || error.message}`, { cause: error }));
+        try {
+          resolve(parseWrkOutput(stdout));
+        } catch (parseError) {
+          reject(parseError);
+        }
+      },
+    );
   });
 }

@@ -16,7 +16,13 @@ async function main(): Promise<void> {
   }
   const command = loadConfig({
     // Later flags win, so anything given after `npm run demo --` overrides these.
-    argv: ['--config.file', DEMO_CONFIG_PATH, '--web.listen-address=127.0.0.1:10042', '--poll.interval=5s', ...process.argv.slice(2)],
+    argv: [
+      '--config.file',
+      DEMO_CONFIG_PATH,
+      '--web.listen-address=127.0.0.1:10042',
+      '--poll.interval=5s',
+      ...process.argv.slice(2),
+    ],
     env: {},
     readFile: (path) => {
       if (path !== DEMO_CONFIG_PATH) throw Object.assign(new Error('not found'), { code: 'ENOENT' });

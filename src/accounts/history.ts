@@ -55,7 +55,8 @@ export class BalanceHistory {
     this.maxGapMs = options.maxGapMs;
     this.now = options.now ?? Date.now;
     if (!(this.maxGapMs > 0)) throw new RangeError(`balance history max gap must be positive, got ${this.maxGapMs} ms`);
-    if (!Number.isInteger(this.maxPoints) || this.maxPoints < 2) throw new RangeError(`balance history needs at least 2 points, got ${this.maxPoints}`);
+    if (!Number.isInteger(this.maxPoints) || this.maxPoints < 2)
+      throw new RangeError(`balance history needs at least 2 points, got ${this.maxPoints}`);
     if (!(this.spanMs > 0)) throw new RangeError(`balance history span must be positive, got ${this.spanMs} ms`);
   }
 
@@ -63,13 +64,17 @@ export class BalanceHistory {
   setAccounts(accountNames: readonly string[]): void {
     const names = new Set(accountNames);
     for (const name of this.series.keys()) if (!names.has(name)) this.series.delete(name);
-    for (const name of names) if (!this.series.has(name)) this.series.set(name, { points: [], bucketMs: FIRST_BUCKET_MS, samples: 0 });
+    for (const name of names)
+      if (!this.series.has(name)) this.series.set(name, { points: [], bucketMs: FIRST_BUCKET_MS, samples: 0 });
   }
 
   add(name: string, atMs: number, balance: number): void {
     const series = this.series.get(name);
     if (!series || !Number.isFinite(balance)) return;
-    const spent = series.lastBalance === undefined || series.lastAtMs === undefined ? 0 : spentAcross(series.lastBalance, balance, atMs - series.lastAtMs, this.maxGapMs);
+    const spent =
+      series.lastBalance === undefined || series.lastAtMs === undefined
+        ? 0
+        : spentAcross(series.lastBalance, balance, atMs - series.lastAtMs, this.maxGapMs);
     series.lastBalance = balance;
     series.lastAtMs = atMs;
     series.samples++;

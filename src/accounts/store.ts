@@ -73,7 +73,11 @@ export class AccountStore {
   private changes = 0;
 
   constructor(options: AccountStoreOptions) {
-    this.history = new BalanceHistory({ ...options.history, maxGapMs: options.maxAgeMs, now: options.now ?? steadyNow });
+    this.history = new BalanceHistory({
+      ...options.history,
+      maxGapMs: options.maxAgeMs,
+      now: options.now ?? steadyNow,
+    });
     this.setAccounts(options.accounts);
   }
 

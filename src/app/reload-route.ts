@@ -10,10 +10,16 @@ export function reloadHandler(reload: (trigger: string) => Promise<ReloadResult>
     }
     reload('/-/reload').then((result) => {
       if (result.ok) {
-        const restart = result.needsRestart.length > 0 ? `changed settings need a restart: ${result.needsRestart.join(', ')}\n` : '';
+        const restart =
+          result.needsRestart.length > 0 ? `changed settings need a restart: ${result.needsRestart.join(', ')}\n` : '';
         res.type('text').send(`configuration reloaded\n${restart}`);
       } else {
-        res.status(500).type('text').send(`configuration reload failed; the running configuration stays:\n${result.problems.map((p) => `  - ${p}\n`).join('')}`);
+        res
+          .status(500)
+          .type('text')
+          .send(
+            `configuration reload failed; the running configuration stays:\n${result.problems.map((p) => `  - ${p}\n`).join('')}`,
+          );
       }
     }, next);
   };

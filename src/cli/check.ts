@@ -25,7 +25,9 @@ export async function runCheck(options: {
     const name = account.name.padEnd(width);
     if (result?.outcome.kind === 'success') {
       const { balance, gift, credit } = result.outcome;
-      options.write(`${name}  OK      balance ${balance}  gift ${gift}  credit ${credit}  (${result.durationSeconds.toFixed(2)}s)`);
+      options.write(
+        `${name}  OK      balance ${balance}  gift ${gift}  credit ${credit}  (${result.durationSeconds.toFixed(2)}s)`,
+      );
     } else {
       allOk = false;
       options.write(`${name}  FAILED  ${result ? describeFailure(result) : 'not polled'}`);

@@ -14,7 +14,8 @@ export async function serve(config: ExporterConfig, reloadConfig: () => Exporter
     process.once('SIGINT', resolve);
   });
   // SIGHUP's default action is to terminate; until the exporter runs, a reload has nothing to do.
-  const hangupDuringStart = (): void => logger.warn('SIGHUP during start-up ignored: the configuration is being read now');
+  const hangupDuringStart = (): void =>
+    logger.warn('SIGHUP during start-up ignored: the configuration is being read now');
   process.on('SIGHUP', hangupDuringStart);
   let exporter;
   try {

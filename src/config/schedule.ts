@@ -27,9 +27,17 @@ const divisors = (n: number): number[] => Array.from({ length: n }, (_, i) => i 
 
 /** Intervals a cron expression fires at evenly: divisors of a minute, an hour or a day. */
 export const EVEN_INTERVALS_HELP =
-  `${divisors(60).filter((d) => d < 60).map((d) => `${d}s`).join(', ')}; ` +
-  `${divisors(60).filter((d) => d < 60).map((d) => `${d}m`).join(', ')}; ` +
-  `${divisors(24).map((d) => `${d}h`).join(', ')}`;
+  `${divisors(60)
+    .filter((d) => d < 60)
+    .map((d) => `${d}s`)
+    .join(', ')}; ` +
+  `${divisors(60)
+    .filter((d) => d < 60)
+    .map((d) => `${d}m`)
+    .join(', ')}; ` +
+  `${divisors(24)
+    .map((d) => `${d}h`)
+    .join(', ')}`;
 
 /**
  * Turns a poll interval into a six-field node-cron expression that fires exactly every

@@ -123,7 +123,9 @@ export function apiStatusWords(status: string): FailureWords {
 
 /** The words for a request failure reason. */
 export function failureReasonWords(reason: string): FailureWords {
-  return has(FAILURE_REASON_WORDS, reason) ? FAILURE_REASON_WORDS[reason] : { meaning: reason, hint: 'see the exporter log', legend: reason };
+  return has(FAILURE_REASON_WORDS, reason)
+    ? FAILURE_REASON_WORDS[reason]
+    : { meaning: reason, hint: 'see the exporter log', legend: reason };
 }
 
 export const statusMeaning = (status: string): string => apiStatusWords(status).meaning;

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 
 /** `Sign = md5(apiKey + apiSecret + timestamp)`, lowercase hex (ITNIO API documentation). */
 export function signRequest(apiKey: string, apiSecret: string, timestamp: string): string {
-  return createHash('md5').update(apiKey + apiSecret + timestamp, 'utf8').digest('hex');
+  return createHash('md5')
+    .update(apiKey + apiSecret + timestamp, 'utf8')
+    .digest('hex');
 }
 
 /** The header set every ITNIO request needs; `nowMs` is turned into Unix seconds. */

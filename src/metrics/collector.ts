@@ -59,7 +59,8 @@ export class BalanceCollector implements MetricsSource {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.maxAgeMs = options.maxAgeMs;
-    const gauge = (name: string, help: string): AccountGauge => new Gauge({ name, help, labelNames: ['account'], registers });
+    const gauge = (name: string, help: string): AccountGauge =>
+      new Gauge({ name, help, labelNames: ['account'], registers });
     this.up = gauge('itniotech_up', `1 if the last getBalance poll of the account succeeded, 0 if not. ${CACHED}`);
     this.balance = gauge('itniotech_balance', `Paid account balance from the last successful poll. ${CACHED}`);
     this.gift = gauge('itniotech_gift_balance', `Gift (bonus) balance from the last successful poll. ${CACHED}`);
@@ -76,9 +77,17 @@ export class BalanceCollector implements MetricsSource {
       labelNames: ['account', 'reason'],
       registers,
     });
-    this.requests = new Counter({ name: 'itniotech_requests_total', help: `getBalance requests sent to the ITNIO API. ${CACHED}`, labelNames: ['account'], registers });
+    this.requests = new Counter({
+      name: 'itniotech_requests_total',
+      help: `getBalance requests sent to the ITNIO API. ${CACHED}`,
+      labelNames: ['account'],
+      registers,
+    });
     this.pollDuration = gauge('itniotech_poll_duration_seconds', `Duration of the last getBalance poll. ${CACHED}`);
-    this.lastSuccess = gauge('itniotech_last_success_timestamp_seconds', `Unix time of the last successful getBalance poll. ${CACHED}`);
+    this.lastSuccess = gauge(
+      'itniotech_last_success_timestamp_seconds',
+      `Unix time of the last successful getBalance poll. ${CACHED}`,
+    );
     this.threshold = gauge('itniotech_balance_low_threshold', 'Configured low-balance threshold of the account.');
     const buildInfo = new Gauge({
       name: 'itniotech_exporter_build_info',
@@ -87,7 +96,19 @@ export class BalanceCollector implements MetricsSource {
       registers,
     });
     buildInfo.set({ version: options.version, nodejs_version: process.version }, 1);
-    for (const metric of [this.up, this.balance, this.gift, this.credit, this.apiErrors, this.requestFailures, this.requests, this.pollDuration, this.lastSuccess, this.threshold, buildInfo]) {
+    for (const metric of [
+      this.up,
+      this.balance,
+      this.gift,
+      this.credit,
+      this.apiErrors,
+      this.requestFailures,
+      this.requests,
+      this.pollDuration,
+      this.lastSuccess,
+      this.threshold,
+      buildInfo,
+    ]) {
       this.metricChanges.set(metricName(metric), 0);
     }
     this.setAccounts(options.store.configured());
@@ -209,12 +230,24 @@ export class BalanceCollector implements MetricsSource {
   private removeAccount(name: string): void {
     const labels = { account: name };
     this.removeBalances(name);
-    for (const metric of [this.up, this.requests, this.pollDuration, this.lastSuccess, this.threshold]) metric.remove(labels);
+    for (const metric of [this.up, this.requests, this.pollDuration, this.lastSuccess, this.threshold])
+      metric.remove(labels);
     const statuses = new Set<string>([...KNOWN_API_STATUSES, ...(this.seenStatuses.get(name) ?? []), 'other']);
     for (const status of statuses) this.apiErrors.remove({ ...labels, status });
     for (const reason of FAILURE_REASONS) this.requestFailures.remove({ ...labels, reason });
     this.seenStatuses.delete(name);
-    this.changed(this.up, this.balance, this.gift, this.credit, this.requests, this.pollDuration, this.lastSuccess, this.threshold, this.apiErrors, this.requestFailures);
+    this.changed(
+      this.up,
+      this.balance,
+      this.gift,
+      this.credit,
+      this.requests,
+      this.pollDuration,
+      this.lastSuccess,
+      this.threshold,
+      this.apiErrors,
+      this.requestFailures,
+    );
   }
 
   /** The status label to count under; a misbehaving upstream cannot grow it without bound. */

@@ -6,7 +6,11 @@ import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
  * prom-client's default metrics include gauges named *_total, which `promtool check metrics`
  * rejects as non-counters; the per-type gauges without the suffix carry the same data.
  */
-const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const DROPPED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 export function createProcessRegistry(): Registry {
   const registry = new Registry();
@@ -128,7 +132,9 @@ export class MetricsRenderer {
     this.pollsRunning = options.pollsRunning ?? (() => false);
     this.now = options.now ?? Date.now;
     if (typeof (source.registry as unknown as Partial<FormattingRegistry>).getMetricsAsString !== 'function') {
-      throw new Error('MetricsRenderer: this prom-client Registry has no getMetricsAsString(); it needs prom-client 15');
+      throw new Error(
+        'MetricsRenderer: this prom-client Registry has no getMetricsAsString(); it needs prom-client 15',
+      );
     }
     source.onChange?.(() => this.sourceChanged());
   }
@@ -195,7 +201,8 @@ export class MetricsRenderer {
   private async freshBody(): Promise<Body> {
     const change = this.source.changeCount();
     const processGeneration = this.processGeneration;
-    const covers = (from: { change: number; processGeneration: number }): boolean => from.change >= change && from.processGeneration >= processGeneration;
+    const covers = (from: { change: number; processGeneration: number }): boolean =>
+      from.change >= change && from.processGeneration >= processGeneration;
     for (;;) {
       // A rebuild that started after the last change will do; an older one is followed by a new one.
       const running = this.running;
@@ -254,7 +261,8 @@ export class MetricsRenderer {
     const plan = registry.getMetricsAsArray().map((metric) => {
       const change = this.source.metricChangeCount?.(metric.name);
       const cached = this.metricTexts.get(metric.name);
-      const reused = change !== undefined && cached?.metric === metric && cached.change === change ? cached.text : undefined;
+      const reused =
+        change !== undefined && cached?.metric === metric && cached.change === change ? cached.text : undefined;
       return { metric, change, reused };
     });
     const owned = plan.filter((p) => p.reused === undefined && p.change !== undefined);
@@ -269,7 +277,9 @@ export class MetricsRenderer {
       const snapshot = snapshots.get(metric);
       // Removed while this rebuild yielded: gone from the registry's own output too.
       if (!snapshot && registry.getSingleMetric(metric.name) === undefined) continue;
-      const text = snapshot ? await (registry as unknown as FormattingRegistry).getMetricsAsString({ get: async () => snapshot }) : await registry.getSingleMetricAsString(metric.name);
+      const text = snapshot
+        ? await (registry as unknown as FormattingRegistry).getMetricsAsString({ get: async () => snapshot })
+        : await registry.getSingleMetricAsString(metric.name);
       if (change !== undefined) this.metricTexts.set(metric.name, { metric, change, text });
       texts.push(text);
       await nextTurn();
@@ -281,7 +291,8 @@ export class MetricsRenderer {
 
   private async readProcess(generation: number): Promise<string> {
     const cached = this.processText;
-    if (cached && cached.generation === generation && this.now() - cached.readAt < this.processMaxAgeMs) return cached.text;
+    if (cached && cached.generation === generation && this.now() - cached.readAt < this.processMaxAgeMs)
+      return cached.text;
     const readAt = this.now();
     const text = await this.process.metrics();
     // Values read across a processChanged() are used once but not kept.

@@ -52,7 +52,10 @@ export function logPollResult(logger: Logger, result: PollResult): void {
       break;
     }
     case 'failure':
-      logger.warn({ ...base, reason: outcome.reason, detail: outcome.detail }, `poll failed: ${describeFailure(result)}`);
+      logger.warn(
+        { ...base, reason: outcome.reason, detail: outcome.detail },
+        `poll failed: ${describeFailure(result)}`,
+      );
       break;
     case 'aborted':
       logger.debug(base, 'poll aborted by shutdown');

@@ -57,7 +57,11 @@ function slotFinder(expression: string): { next(fromMs: number): number; destroy
  * does, the next tick comes one slot gap after the last, a step is logged once, and slots it
  * skipped are not replayed.
  */
-export function createCronScheduler(expression: string, logger: Logger, clock: SchedulerClock = systemSchedulerClock): Scheduler {
+export function createCronScheduler(
+  expression: string,
+  logger: Logger,
+  clock: SchedulerClock = systemSchedulerClock,
+): Scheduler {
   let slots: ReturnType<typeof slotFinder> | undefined;
   let timer: { cancel(): void } | undefined;
   let stopped = false;

@@ -6,7 +6,9 @@ import { startSimulator } from './simulator';
 
 /** Runs the ITNIO simulator with the demo accounts: `node dist/simulator/main.js --listen 0.0.0.0:10043`. */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { listen: { type: 'string', default: '127.0.0.1:10043' }, latency: { type: 'string', default: '0' } } });
+  const { values } = parseArgs({
+    options: { listen: { type: 'string', default: '127.0.0.1:10043' }, latency: { type: 'string', default: '0' } },
+  });
   const listen = parseListenAddress(values.listen);
   if (!listen) throw new Error(`--listen: "${values.listen}" is not valid; expected host:port`);
   const simulator = await startSimulator({
@@ -15,7 +17,9 @@ async function main(): Promise<void> {
     port: listen.port,
     latencyMs: Number(values.latency),
   });
-  process.stdout.write(`ITNIO simulator serving ${simulator.baseUrl}/getBalance for ${DEMO_ACCOUNTS.map((a) => a.name).join(', ')}\n`);
+  process.stdout.write(
+    `ITNIO simulator serving ${simulator.baseUrl}/getBalance for ${DEMO_ACCOUNTS.map((a) => a.name).join(', ')}\n`,
+  );
   const stop = (): void => void simulator.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

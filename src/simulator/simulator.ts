@@ -116,11 +116,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (!state || typeof key !== 'string' || typeof sign !== 'string' || typeof timestamp !== 'string') {
       return sendJson(res, { status: '-1', reason: REASONS['-1'] });
     }
-    if (sign !== signRequest(key, state.apiSecret, timestamp)) return sendJson(res, { status: '-1', reason: REASONS['-1'] });
+    if (sign !== signRequest(key, state.apiSecret, timestamp))
+      return sendJson(res, { status: '-1', reason: REASONS['-1'] });
     if (!/^\d{10}$/.test(timestamp) || Math.abs(Number(timestamp) - now() / 1000) > window) {
       return sendJson(res, { status: '-16', reason: REASONS['-16'] });
     }
-    if (state.failStatus) return sendJson(res, { status: state.failStatus, reason: REASONS[state.failStatus] ?? 'unknown error' });
+    if (state.failStatus)
+      return sendJson(res, { status: state.failStatus, reason: REASONS[state.failStatus] ?? 'unknown error' });
     switch (state.fault) {
       case 'http500':
         return void res.writeHead(500, { 'Content-Type': 'text/plain' }).end('internal server error');
@@ -129,7 +131,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       case 'html':
         return void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>Bad gateway</body></html>');
       case 'truncated':
-        return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"0","reason":"success","bala');
+        return void res
+          .writeHead(200, { 'Content-Type': 'application/json' })
+          .end('{"status":"0","reason":"success","bala');
       case 'empty':
         return void res.writeHead(200).end();
       case 'missing_field':
@@ -190,8 +194,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const control = (req: IncomingMessage, res: ServerResponse, path: string): void => {
     const match = /^\/_sim\/accounts\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && path === '/_sim/accounts') {
-      const list = [...accounts.values()].map((s) => ({ apiKey: s.apiKey, balance: currentBalance(s), gift: s.gift, credit: s.credit, spendPerHour: s.spendPerHour, failStatus: s.failStatus ?? null, fault: s.fault ?? null, requests: counts.get(s.apiKey) ?? 0 }));
-      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ requests: total, accounts: list }));
+      const list = [...accounts.values()].map((s) => ({
+        apiKey: s.apiKey,
+        balance: currentBalance(s),
+        gift: s.gift,
+        credit: s.credit,
+        spendPerHour: s.spendPerHour,
+        failStatus: s.failStatus ?? null,
+        fault: s.fault ?? null,
+        requests: counts.get(s.apiKey) ?? 0,
+      }));
+      return void res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ requests: total, accounts: list }));
     }
     if (req.method === 'PUT' && match) {
       let body = '';
@@ -200,7 +215,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       req.on('end', () => {
         try {
           const patch = JSON.parse(body) as AccountPatch;
-          if (patch.fault && !FAULTS.includes(patch.fault)) throw new Error(`unknown fault; expected one of ${FAULTS.join(', ')}`);
+          if (patch.fault && !FAULTS.includes(patch.fault))
+            throw new Error(`unknown fault; expected one of ${FAULTS.join(', ')}`);
           update(decodeURIComponent(match[1] as string), patch);
           res.writeHead(204).end();
         } catch (error) {

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { RULES_DEFAULT_LOW_BALANCE_THRESHOLD } from './verdict';
 import { PAGE_NORMAL_MIN_HOURS, RULES_NORMAL_QUANTILE, RULES_SURGE_FACTOR, RULES_SURGE_FLOOR_PER_HOUR } from './surge';
-import { escapeText, formatClock, humanDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from './cards';
+import {
+  escapeText,
+  formatClock,
+  humanDuration,
+  renderAccountCard,
+  renderSummary,
+  STATUS_VIEW_FUNCTIONS,
+} from './cards';
 import type { StatusReport } from './report';
 
 export interface LandingPageInput {

@@ -106,7 +106,8 @@ export interface StatusReportInput {
   wallOffsetMs?: number;
 }
 
-const iso = (ms: number | undefined, offsetMs = 0): string | null => (ms === undefined ? null : new Date(ms + offsetMs).toISOString());
+const iso = (ms: number | undefined, offsetMs = 0): string | null =>
+  ms === undefined ? null : new Date(ms + offsetMs).toISOString();
 
 export function describeError(error: LastError, wallOffsetMs = 0): ErrorReport {
   const isApiStatus = error.kind === 'api_error';
@@ -141,12 +142,16 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
     belowThreshold: balance !== null && balance < threshold.value,
     lastAttemptAt: iso(status.lastAttemptMs, offset),
     lastSuccessAt: iso(status.lastSuccessMs, offset),
-    lastSuccessAgeSeconds: status.lastSuccessMs === undefined ? null : Math.max(0, (input.nowMs - status.lastSuccessMs) / 1000),
+    lastSuccessAgeSeconds:
+      status.lastSuccessMs === undefined ? null : Math.max(0, (input.nowMs - status.lastSuccessMs) / 1000),
     lastError: status.lastError ? describeError(status.lastError, offset) : null,
     spendPerDay: spend,
     daysLeft: spend === null || balance === null ? null : (daysLeft(balance, spend) ?? null),
     spendWindowSeconds: SPEND_WINDOW_MS / 1000,
-    spendDataSeconds: points.length === 0 ? 0 : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
+    spendDataSeconds:
+      points.length === 0
+        ? 0
+        : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
     spendPerHour: surge.lastHour,
     normalSpendPerHour: surge.normalHour,
     normalSpendHours: surge.normalHours,

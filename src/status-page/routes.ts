@@ -88,7 +88,12 @@ class StatusReportCache {
   htmlBody(): Body {
     const report = this.current();
     this.html ??= prepare(
-      renderLandingPage({ report, telemetryPath: this.options.telemetryPath, statusApiPath: STATUS_API_PATH, refreshMs: this.options.refreshMs ?? STATUS_REFRESH_MS }),
+      renderLandingPage({
+        report,
+        telemetryPath: this.options.telemetryPath,
+        statusApiPath: STATUS_API_PATH,
+        refreshMs: this.options.refreshMs ?? STATUS_REFRESH_MS,
+      }),
     );
     return this.html;
   }

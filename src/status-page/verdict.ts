@@ -41,13 +41,20 @@ export function lowBalanceThreshold(status: AccountStatus): LowBalanceThreshold 
  */
 export function accountState(status: AccountStatus, nowMs: number, maxAgeMs: number): AccountStateVerdict {
   if (status.lastAttemptMs !== undefined && status.lastOk === false) {
-    return { state: 'failing', reason: status.lastSuccessMs === undefined ? 'every poll so far has failed' : 'the last poll failed' };
+    return {
+      state: 'failing',
+      reason: status.lastSuccessMs === undefined ? 'every poll so far has failed' : 'the last poll failed',
+    };
   }
   if (status.lastSuccessMs === undefined) return { state: 'stale', reason: 'waiting for the first poll' };
-  if (nowMs - status.lastSuccessMs > maxAgeMs) return { state: 'stale', reason: 'no successful poll within the maximum age' };
+  if (nowMs - status.lastSuccessMs > maxAgeMs)
+    return { state: 'stale', reason: 'no successful poll within the maximum age' };
   const balance = status.values?.balance;
   const threshold = lowBalanceThreshold(status);
-  const which = threshold.source === 'account' ? 'its low-balance threshold' : `the alert rules' default threshold of ${threshold.value} (none configured)`;
+  const which =
+    threshold.source === 'account'
+      ? 'its low-balance threshold'
+      : `the alert rules' default threshold of ${threshold.value} (none configured)`;
   if (balance !== undefined && balance < threshold.value) return { state: 'low', reason: `balance is below ${which}` };
   return { state: 'ok', reason: `the last poll succeeded; the balance is not below ${which}` };
 }

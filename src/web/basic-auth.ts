@@ -54,7 +54,8 @@ export class BasicAuth {
     this.openPaths = new Set(options.openPaths);
     this.challenge = `Basic realm="${options.realm.replace(/["\\]/g, '')}", charset="UTF-8"`;
     // Loaded on first use: an exporter without basic auth users never needs it.
-    this.verify = options.verify ?? (async (password, hash) => (await import('bcryptjs')).default.compare(password, hash));
+    this.verify =
+      options.verify ?? (async (password, hash) => (await import('bcryptjs')).default.compare(password, hash));
     this.maxConcurrentChecks = options.maxConcurrentChecks ?? 2;
   }
 

@@ -30,7 +30,10 @@ function clientAuthOptions(type: ClientAuthType): Pick<ServerOptions, 'requestCe
 }
 
 /** Whether a finished handshake meets the policy; false means drop the connection. */
-export function clientCertAcceptable(type: ClientAuthType, socket: Pick<TLSSocket, 'authorized' | 'getPeerCertificate'>): boolean {
+export function clientCertAcceptable(
+  type: ClientAuthType,
+  socket: Pick<TLSSocket, 'authorized' | 'getPeerCertificate'>,
+): boolean {
   const given = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
   switch (type) {
     case 'RequireAnyClientCert':
@@ -46,7 +49,10 @@ export function clientCertAcceptable(type: ClientAuthType, socket: Pick<TLSSocke
 }
 
 export function createTlsServer(tls: TlsSettings, listener: RequestListener): HttpsServer {
-  const server = createHttpsServer({ ...secureContextOptions(tls), ...clientAuthOptions(tls.clientAuthType) }, listener);
+  const server = createHttpsServer(
+    { ...secureContextOptions(tls), ...clientAuthOptions(tls.clientAuthType) },
+    listener,
+  );
   // Runs before the HTTP parser sees a byte of the connection.
   server.prependListener('secureConnection', (socket: TLSSocket) => {
     if (!clientCertAcceptable(tls.clientAuthType, socket)) socket.destroy();

@@ -105,7 +105,13 @@ describe('BalanceHistory', () => {
     // Slide the window across the merged buckets; 5 a minute is 7,200 a day.
     for (let now = 7 * HOUR; now <= 10 * HOUR; now += 7 * MINUTE) {
       time.set(now);
-      const exact = spendPerDay(spendSteps(raw.filter((s) => s.atMs <= now), HOUR), now);
+      const exact = spendPerDay(
+        spendSteps(
+          raw.filter((s) => s.atMs <= now),
+          HOUR,
+        ),
+        now,
+      );
       expect(exact).toBeCloseTo(7200, 6);
       expect(history.spendPerDay('a')).toBeLessThanOrEqual(exact + 1e-9);
       // 20 buckets over 10 h: one bucket holds under 2 x 30 minutes of spend (300), 1,200 a day.

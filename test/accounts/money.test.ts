@@ -5,9 +5,11 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /** One sample per minute from minute 0, as the promtool test series `a+bxn` would give. */
-const perMinute = (values: readonly number[]): BalanceSample[] => values.map((balance, i) => ({ atMs: i * MINUTE, balance }));
+const perMinute = (values: readonly number[]): BalanceSample[] =>
+  values.map((balance, i) => ({ atMs: i * MINUTE, balance }));
 const repeat = (value: number, times: number): number[] => Array.from({ length: times }, () => value);
-const ramp = (from: number, step: number, times: number): number[] => Array.from({ length: times }, (_, i) => from + step * i);
+const ramp = (from: number, step: number, times: number): number[] =>
+  Array.from({ length: times }, (_, i) => from + step * i);
 
 describe('spendPerDay', () => {
   // The first three rows are the cases of prometheus/rules/itniotech.rules.test.yml
@@ -16,7 +18,14 @@ describe('spendPerDay', () => {
   const topup = perMinute([...repeat(5000, 121), ...ramp(4988, -12, 130), 9000, ...ramp(8988, -12, 169)]);
   // --poll.max-age's default; every per-minute series here is far from it.
   const maxGapMs = HOUR;
-  const cases: Array<{ name: string; samples: BalanceSample[]; nowMs: number; windowMs?: number; maxGapMs?: number; expected: number }> = [
+  const cases: Array<{
+    name: string;
+    samples: BalanceSample[];
+    nowMs: number;
+    windowMs?: number;
+    maxGapMs?: number;
+    expected: number;
+  }> = [
     { name: 'rules test: steady spend, window partly flat (3h)', samples: steady, nowMs: 3 * HOUR, expected: 2880 },
     { name: 'rules test: steady spend, whole window spending (7h)', samples: steady, nowMs: 7 * HOUR, expected: 14400 },
     { name: 'rules test: top-up counts as no spend', samples: topup, nowMs: 7 * HOUR, expected: 14352 },
@@ -27,17 +36,71 @@ describe('spendPerDay', () => {
     // 10 + 5 spent in 6h = 15 per quarter day.
     { name: 'spend, top-up, spend', samples: perMinute([100, 90, 200, 195]), nowMs: HOUR, expected: 60 },
     // The step ending at minute 1 is outside (now - 1h, now] when now is 61 minutes.
-    { name: 'a step ending exactly at the window start is outside', samples: perMinute([100, 90, 80]), nowMs: 61 * MINUTE, windowMs: HOUR, expected: 240 },
-    { name: 'steps after now are ignored', samples: perMinute([100, 90, 80]), nowMs: MINUTE, windowMs: HOUR, expected: 240 },
-    { name: 'negative balances (credit) still spend', samples: perMinute([5, -5, -20]), nowMs: HOUR, windowMs: HOUR, expected: 25 * 24 },
+    {
+      name: 'a step ending exactly at the window start is outside',
+      samples: perMinute([100, 90, 80]),
+      nowMs: 61 * MINUTE,
+      windowMs: HOUR,
+      expected: 240,
+    },
+    {
+      name: 'steps after now are ignored',
+      samples: perMinute([100, 90, 80]),
+      nowMs: MINUTE,
+      windowMs: HOUR,
+      expected: 240,
+    },
+    {
+      name: 'negative balances (credit) still spend',
+      samples: perMinute([5, -5, -20]),
+      nowMs: HOUR,
+      windowMs: HOUR,
+      expected: 25 * 24,
+    },
     // Polls failed for 3h but the exporter kept the series (max age 4h): the rule sees one
     // 30 drop inside its window, 30 per quarter day.
-    { name: 'a drop across a gap within the max age counts', samples: [{ atMs: 0, balance: 100 }, { atMs: 3 * HOUR, balance: 70 }], nowMs: 4 * HOUR, maxGapMs: 4 * HOUR, expected: 120 },
-    { name: 'a drop across a gap of exactly the max age counts', samples: [{ atMs: 0, balance: 100 }, { atMs: 3 * HOUR, balance: 70 }], nowMs: 4 * HOUR, maxGapMs: 3 * HOUR, expected: 120 },
+    {
+      name: 'a drop across a gap within the max age counts',
+      samples: [
+        { atMs: 0, balance: 100 },
+        { atMs: 3 * HOUR, balance: 70 },
+      ],
+      nowMs: 4 * HOUR,
+      maxGapMs: 4 * HOUR,
+      expected: 120,
+    },
+    {
+      name: 'a drop across a gap of exactly the max age counts',
+      samples: [
+        { atMs: 0, balance: 100 },
+        { atMs: 3 * HOUR, balance: 70 },
+      ],
+      nowMs: 4 * HOUR,
+      maxGapMs: 3 * HOUR,
+      expected: 120,
+    },
     // The same gap with the 1h max age: the series was absent, the rule has no step across it.
-    { name: 'a drop across a gap longer than the max age spends 0', samples: [{ atMs: 0, balance: 100 }, { atMs: 3 * HOUR, balance: 70 }], nowMs: 4 * HOUR, expected: 0 },
+    {
+      name: 'a drop across a gap longer than the max age spends 0',
+      samples: [
+        { atMs: 0, balance: 100 },
+        { atMs: 3 * HOUR, balance: 70 },
+      ],
+      nowMs: 4 * HOUR,
+      expected: 0,
+    },
     // 10 spent before a 2h outage, 50 lost across it, then 5: only 10 + 5 count, 60 a day.
-    { name: 'only the steps either side of a long gap count', samples: [{ atMs: 0, balance: 1000 }, { atMs: MINUTE, balance: 990 }, { atMs: 2 * HOUR + MINUTE, balance: 940 }, { atMs: 2 * HOUR + 2 * MINUTE, balance: 935 }], nowMs: 3 * HOUR, expected: 60 },
+    {
+      name: 'only the steps either side of a long gap count',
+      samples: [
+        { atMs: 0, balance: 1000 },
+        { atMs: MINUTE, balance: 990 },
+        { atMs: 2 * HOUR + MINUTE, balance: 940 },
+        { atMs: 2 * HOUR + 2 * MINUTE, balance: 935 },
+      ],
+      nowMs: 3 * HOUR,
+      expected: 60,
+    },
   ];
   test.each(cases)('$name', ({ samples, nowMs, windowMs, expected, ...rest }) => {
     expect(spendPerDay(spendSteps(samples, rest.maxGapMs ?? maxGapMs), nowMs, windowMs)).toBeCloseTo(expected, 6);
@@ -79,7 +142,10 @@ describe('hourlySpends', () => {
   });
 
   test('leaves out an hour without a step (no successful poll), keeps an hour of zero spend', () => {
-    const gappy = [{ atMs: 30 * MINUTE, spent: 5 }, { atMs: 150 * MINUTE, spent: 0 }];
+    const gappy = [
+      { atMs: 30 * MINUTE, spent: 5 },
+      { atMs: 150 * MINUTE, spent: 0 },
+    ];
     expect(hourlySpends(gappy, 0, 3 * HOUR)).toEqual([5, 0]);
   });
 });

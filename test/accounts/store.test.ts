@@ -63,7 +63,11 @@ describe('AccountStore', () => {
       },
     });
     store.record(poll('a', 3000, { kind: 'failure', reason: 'network', detail: 'ECONNRESET' }));
-    expect(store.get('a')?.lastError).toMatchObject({ kind: 'failure', code: 'network', meaning: 'network or TLS error' });
+    expect(store.get('a')?.lastError).toMatchObject({
+      kind: 'failure',
+      code: 'network',
+      meaning: 'network or TLS error',
+    });
   });
 
   test('an aborted poll changes nothing and tells no one', () => {

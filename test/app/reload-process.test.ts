@@ -24,7 +24,10 @@ class ExporterProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [MAIN, ...args], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let pending = '';
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       this.output += chunk;
@@ -43,7 +46,10 @@ class ExporterProcess {
 
   /** Resolves with the first log line after `from` whose message matches. */
   logAfter(from: number, message: RegExp): Promise<LogLine> {
-    return eventually(() => this.logs.slice(from).find((l) => message.test(l.msg)), `a log line matching ${message}; output so far:\n${this.output}`);
+    return eventually(
+      () => this.logs.slice(from).find((l) => message.test(l.msg)),
+      `a log line matching ${message}; output so far:\n${this.output}`,
+    );
   }
 }
 
@@ -54,7 +60,10 @@ describe('SIGHUP on the built exporter (node dist/main.js)', () => {
   let url: string;
   const configFile = (): string => join(dir, 'accounts.yml');
   const writeAccounts = (accounts: Array<[string, typeof ACCOUNT_A]>): void => {
-    const entries = accounts.map(([name, a]) => `  - name: ${name}\n    api_key: ${a.apiKey}\n    api_secret_file: ${join(dir, `${name}.secret`)}\n    base_url: ${simulator.baseUrl}\n`);
+    const entries = accounts.map(
+      ([name, a]) =>
+        `  - name: ${name}\n    api_key: ${a.apiKey}\n    api_secret_file: ${join(dir, `${name}.secret`)}\n    base_url: ${simulator.baseUrl}\n`,
+    );
     writeFileSync(configFile(), `accounts:\n${entries.join('')}`);
   };
   const metrics = async (): Promise<string> => (await fetchUrl(`${url}/metrics`)).body;
@@ -63,11 +72,24 @@ describe('SIGHUP on the built exporter (node dist/main.js)', () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
     dir = mkdtempSync(join(tmpdir(), 'itnio-sighup-'));
     simulator = await startSimulator({ accounts: [ACCOUNT_A, ACCOUNT_B, ACCOUNT_C] });
-    for (const [name, account] of [['alpha', ACCOUNT_A], ['bravo', ACCOUNT_B], ['charlie', ACCOUNT_C]] as const) writeFileSync(join(dir, `${name}.secret`), account.apiSecret);
+    for (const [name, account] of [
+      ['alpha', ACCOUNT_A],
+      ['bravo', ACCOUNT_B],
+      ['charlie', ACCOUNT_C],
+    ] as const)
+      writeFileSync(join(dir, `${name}.secret`), account.apiSecret);
     simulator.update(ACCOUNT_A.apiKey, { failStatus: '-13' });
-    writeAccounts([['alpha', ACCOUNT_A], ['bravo', ACCOUNT_B]]);
+    writeAccounts([
+      ['alpha', ACCOUNT_A],
+      ['bravo', ACCOUNT_B],
+    ]);
     // Polls at start-up only (the next scheduled one is at midnight), so counters move only when the test says so.
-    exporter = new ExporterProcess([`--config.file=${configFile()}`, '--web.listen-address=127.0.0.1:0', '--poll.interval=24h', '--poll.max-age=48h']);
+    exporter = new ExporterProcess([
+      `--config.file=${configFile()}`,
+      '--web.listen-address=127.0.0.1:0',
+      '--poll.interval=24h',
+      '--poll.max-age=48h',
+    ]);
     url = (await exporter.logAfter(0, /listening/)).url as string;
     await eventually(async () => ((await fetchUrl(`${url}/readyz`)).status === 200 ? true : undefined), 'readiness');
   });
@@ -85,17 +107,27 @@ describe('SIGHUP on the built exporter (node dist/main.js)', () => {
     expect(alphaErrors).toBeGreaterThanOrEqual(1);
     expect(sampleValue(before, 'itniotech_up{account="bravo"}')).toBe(1);
 
-    writeAccounts([['alpha', ACCOUNT_A], ['charlie', ACCOUNT_C]]);
+    writeAccounts([
+      ['alpha', ACCOUNT_A],
+      ['charlie', ACCOUNT_C],
+    ]);
     const mark = exporter.logs.length;
     exporter.signal('SIGHUP');
     const reloaded = await exporter.logAfter(mark, /^configuration reloaded$/);
-    expect(reloaded).toMatchObject({ trigger: 'SIGHUP', accounts: ['alpha', 'charlie'], added: ['charlie'], removed: ['bravo'] });
+    expect(reloaded).toMatchObject({
+      trigger: 'SIGHUP',
+      accounts: ['alpha', 'charlie'],
+      added: ['charlie'],
+      removed: ['bravo'],
+    });
 
     const after = await eventually(async () => {
       const text = await metrics();
       return sampleValue(text, 'itniotech_up{account="charlie"}') === 1 ? text : undefined;
     }, 'charlie to be polled');
-    expect(sampleValue(after, 'itniotech_api_errors_total{account="alpha",status="-13"}')).toBeGreaterThanOrEqual(alphaErrors as number);
+    expect(sampleValue(after, 'itniotech_api_errors_total{account="alpha",status="-13"}')).toBeGreaterThanOrEqual(
+      alphaErrors as number,
+    );
     expect(after).not.toContain('account="bravo"');
     expect(sampleValue(after, 'itniotech_exporter_config_last_reload_successful')).toBe(1);
   });
@@ -111,7 +143,11 @@ describe('SIGHUP on the built exporter (node dist/main.js)', () => {
 
     const after = await metrics();
     expect(sampleValue(after, 'itniotech_exporter_config_last_reload_successful')).toBe(0);
-    for (const series of ['itniotech_up{account="charlie"}', 'itniotech_api_errors_total{account="alpha",status="-13"}', 'itniotech_balance{account="charlie"}']) {
+    for (const series of [
+      'itniotech_up{account="charlie"}',
+      'itniotech_api_errors_total{account="alpha",status="-13"}',
+      'itniotech_balance{account="charlie"}',
+    ]) {
       expect(sampleValue(after, series)).toBe(sampleValue(before, series));
     }
     expect((await fetchUrl(`${url}/readyz`)).status).toBe(200);

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { createTestPki, HTPASSWD_HASH, HTPASSWD_PASSWORD, type TestPki } from '../support/certs';
 import { settingsNeedingRestart } from '../../src/app/reload';
-import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, loadRunConfig, startHarness, type Harness } from '../support/exporter-harness';
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  ACCOUNT_C,
+  loadRunConfig,
+  startHarness,
+  type Harness,
+} from '../support/exporter-harness';
 import { fetchUrl, sampleValue, type FetchOptions } from '../support/https-request';
 import { eventually } from '../support/exporter-process';
 
@@ -20,7 +27,10 @@ afterAll(() => {
 });
 
 function accountsYaml(baseUrl: string, entries: Array<{ name: string; key: string; secretFile: string }>): string {
-  const lines = entries.map((e) => `  - name: ${e.name}\n    api_key: ${e.key}\n    api_secret_file: ${e.secretFile}\n    base_url: ${baseUrl}\n`);
+  const lines = entries.map(
+    (e) =>
+      `  - name: ${e.name}\n    api_key: ${e.key}\n    api_secret_file: ${e.secretFile}\n    base_url: ${baseUrl}\n`,
+  );
   return `accounts:\n${lines.join('')}`;
 }
 
@@ -31,7 +41,10 @@ async function metrics(h: Harness, options: FetchOptions = {}): Promise<string> 
 }
 
 async function ready(h: Harness, options: FetchOptions = {}): Promise<void> {
-  await eventually(async () => ((await fetchUrl(`${h.exporter.url}/readyz`, options)).status === 200 ? true : undefined), 'readiness');
+  await eventually(
+    async () => ((await fetchUrl(`${h.exporter.url}/readyz`, options)).status === 200 ? true : undefined),
+    'readiness',
+  );
 }
 
 describe('reloading accounts (POST /-/reload)', () => {
@@ -109,11 +122,13 @@ describe('reloading accounts (POST /-/reload)', () => {
     expect(res.body).toMatch(/^configuration reload failed; the running configuration stays:\n/);
     expect(res.body).toMatch(/accounts\[0\]\.base_url: "ftp:\/\/example" is not valid/);
     expect(res.body).toMatch(/accounts\[1\]\.api_secret_file: cannot read secret file .*missing\.secret" \(ENOENT\)/);
-    for (const secretText of [inlineSecret, ACCOUNT_A.apiSecret, ACCOUNT_C.apiSecret, ACCOUNT_A.apiKey]) expect(res.body).not.toContain(secretText);
+    for (const secretText of [inlineSecret, ACCOUNT_A.apiSecret, ACCOUNT_C.apiSecret, ACCOUNT_A.apiKey])
+      expect(res.body).not.toContain(secretText);
 
     const after = await metrics(h);
     expect(sampleValue(after, 'itniotech_exporter_config_last_reload_successful')).toBe(0);
-    const series = (text: string): string[] => text.split('\n').filter((l) => /^itniotech_(up|balance|requests_total|api_errors_total)\{/.test(l));
+    const series = (text: string): string[] =>
+      text.split('\n').filter((l) => /^itniotech_(up|balance|requests_total|api_errors_total)\{/.test(l));
     expect(series(after)).toEqual(series(before));
     expect((await fetchUrl(`${h.exporter.url}/readyz`)).status).toBe(200);
   });
@@ -134,7 +149,10 @@ describe('reloading an account name onto another ITNIO account', () => {
     writeFileSync(secret('alpha'), `${ACCOUNT_A.apiSecret}\n`);
     writeFileSync(secret('bravo'), `${ACCOUNT_B.apiSecret}\n`);
     h = await startHarness([ACCOUNT_A, ACCOUNT_B], (simulator) => {
-      writeFileSync(configFile(), accountsYaml(simulator.baseUrl, [{ name: 'shop', key: ACCOUNT_A.apiKey, secretFile: secret('alpha') }]));
+      writeFileSync(
+        configFile(),
+        accountsYaml(simulator.baseUrl, [{ name: 'shop', key: ACCOUNT_A.apiKey, secretFile: secret('alpha') }]),
+      );
       return [`--config.file=${configFile()}`, '--web.enable-lifecycle'];
     });
     await ready(h);
@@ -149,7 +167,10 @@ describe('reloading an account name onto another ITNIO account', () => {
     expect(sampleValue(before, 'itniotech_requests_total{account="shop"}')).toBe(2);
     expect(h.exporter.accounts.points('shop')).toHaveLength(2);
 
-    writeFileSync(configFile(), accountsYaml(h.simulator.baseUrl, [{ name: 'shop', key: ACCOUNT_B.apiKey, secretFile: secret('bravo') }]));
+    writeFileSync(
+      configFile(),
+      accountsYaml(h.simulator.baseUrl, [{ name: 'shop', key: ACCOUNT_B.apiKey, secretFile: secret('bravo') }]),
+    );
     const res = await fetchUrl(`${h.exporter.url}/-/reload`, { method: 'POST' });
     expect(res.status).toBe(200);
     // At once, before the new account answers: nothing of the old account is left.
@@ -166,7 +187,9 @@ describe('reloading an account name onto another ITNIO account', () => {
     const status = JSON.parse((await fetchUrl(`${h.exporter.url}/api/v1/status`)).body) as {
       accounts: Array<{ name: string; balance: number; spendPerDay: number | null; chart: unknown[] }>;
     };
-    expect(status.accounts).toEqual([expect.objectContaining({ name: 'shop', balance: ACCOUNT_B.balance, spendPerDay: null })]);
+    expect(status.accounts).toEqual([
+      expect.objectContaining({ name: 'shop', balance: ACCOUNT_B.balance, spendPerDay: null }),
+    ]);
     expect(status.accounts[0]?.chart).toHaveLength(1);
   });
 });
@@ -174,12 +197,16 @@ describe('reloading an account name onto another ITNIO account', () => {
 describe('/-/reload without --web.enable-lifecycle', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness([ACCOUNT_A], (simulator) => [`--api.base-url=${simulator.baseUrl}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
+    h = await startHarness([ACCOUNT_A], (simulator) => [`--api.base-url=${simulator.baseUrl}`], {
+      ITNIO_API_KEY: ACCOUNT_A.apiKey,
+      ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+    });
   });
   afterAll(() => h.close());
 
   it('does not exist', async () => {
-    for (const method of ['POST', 'PUT', 'GET']) expect((await fetchUrl(`${h.exporter.url}/-/reload`, { method })).status).toBe(404);
+    for (const method of ['POST', 'PUT', 'GET'])
+      expect((await fetchUrl(`${h.exporter.url}/-/reload`, { method })).status).toBe(404);
   });
 });
 
@@ -192,10 +219,18 @@ describe('reloading the web config', () => {
 
   beforeAll(async () => {
     writeFileSync(webFile(), tls(pki.serverCert, pki.serverKey) + users(HTPASSWD_HASH));
-    h = await startHarness([ACCOUNT_A], (simulator) => [`--web.config.file=${webFile()}`, `--api.base-url=${simulator.baseUrl}`, '--web.enable-lifecycle'], {
-      ITNIO_API_KEY: ACCOUNT_A.apiKey,
-      ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
-    });
+    h = await startHarness(
+      [ACCOUNT_A],
+      (simulator) => [
+        `--web.config.file=${webFile()}`,
+        `--api.base-url=${simulator.baseUrl}`,
+        '--web.enable-lifecycle',
+      ],
+      {
+        ITNIO_API_KEY: ACCOUNT_A.apiKey,
+        ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+      },
+    );
   });
   afterAll(() => h.close());
 
@@ -209,26 +244,46 @@ describe('reloading the web config', () => {
 
     // The new certificate is signed by the other CA: a client trusting only the first one now fails.
     await expect(fetchUrl(`${h.exporter.url}/healthz`, old)).rejects.toThrow();
-    expect((await fetchUrl(`${h.exporter.url}/metrics`, client(pki.otherCaCert, `alice:${HTPASSWD_PASSWORD}`))).status).toBe(401);
-    expect((await fetchUrl(`${h.exporter.url}/metrics`, client(pki.otherCaCert, 'alice:new password'))).status).toBe(200);
+    expect(
+      (await fetchUrl(`${h.exporter.url}/metrics`, client(pki.otherCaCert, `alice:${HTPASSWD_PASSWORD}`))).status,
+    ).toBe(401);
+    expect((await fetchUrl(`${h.exporter.url}/metrics`, client(pki.otherCaCert, 'alice:new password'))).status).toBe(
+      200,
+    );
   });
 
   it('keeps TLS and says a restart is needed when the file turns TLS off', async () => {
     writeFileSync(webFile(), users(HTPASSWD_HASH));
-    const res = await fetchUrl(`${h.exporter.url}/-/reload`, { ...client(pki.otherCaCert, 'alice:new password'), method: 'POST' });
-    expect(res).toMatchObject({ status: 200, body: 'configuration reloaded\nchanged settings need a restart: tls_server_config (TLS on or off)\n' });
+    const res = await fetchUrl(`${h.exporter.url}/-/reload`, {
+      ...client(pki.otherCaCert, 'alice:new password'),
+      method: 'POST',
+    });
+    expect(res).toMatchObject({
+      status: 200,
+      body: 'configuration reloaded\nchanged settings need a restart: tls_server_config (TLS on or off)\n',
+    });
     expect((await fetchUrl(`${h.exporter.url}/healthz`, client(pki.otherCaCert, ''))).status).toBe(200);
-    expect((await fetchUrl(`${h.exporter.url}/metrics`, client(pki.otherCaCert, `alice:${HTPASSWD_PASSWORD}`))).status).toBe(200);
+    expect(
+      (await fetchUrl(`${h.exporter.url}/metrics`, client(pki.otherCaCert, `alice:${HTPASSWD_PASSWORD}`))).status,
+    ).toBe(200);
   });
 
   it('keeps the running web config when the new one is invalid', async () => {
-    writeFileSync(webFile(), `${tls(pki.otherServerCert, pki.otherServerKey)}  cipher_suites: [TLS_AES_128_GCM_SHA256]\nbasic_auth_users:\n  alice: plain-password-typo\n`);
-    const res = await fetchUrl(`${h.exporter.url}/-/reload`, { ...client(pki.otherCaCert, `alice:${HTPASSWD_PASSWORD}`), method: 'POST' });
+    writeFileSync(
+      webFile(),
+      `${tls(pki.otherServerCert, pki.otherServerKey)}  cipher_suites: [TLS_AES_128_GCM_SHA256]\nbasic_auth_users:\n  alice: plain-password-typo\n`,
+    );
+    const res = await fetchUrl(`${h.exporter.url}/-/reload`, {
+      ...client(pki.otherCaCert, `alice:${HTPASSWD_PASSWORD}`),
+      method: 'POST',
+    });
     expect(res.status).toBe(500);
     expect(res.body).toMatch(/tls_server_config\.cipher_suites: not supported/);
     expect(res.body).toMatch(/basic_auth_users\."alice": expected a bcrypt hash/);
     expect(res.body).not.toContain('plain-password-typo');
-    expect((await fetchUrl(`${h.exporter.url}/metrics`, client(pki.otherCaCert, `alice:${HTPASSWD_PASSWORD}`))).status).toBe(200);
+    expect(
+      (await fetchUrl(`${h.exporter.url}/metrics`, client(pki.otherCaCert, `alice:${HTPASSWD_PASSWORD}`))).status,
+    ).toBe(200);
   });
 });
 
@@ -242,7 +297,11 @@ describe('settingsNeedingRestart', () => {
     [['--web.enable-lifecycle'], ['--web.enable-lifecycle']],
     [[], []],
   ])('%j needs a restart for %j', (argv, expected) => {
-    const next = loadRunConfig(argv, { ITNIO_API_KEY: 'other-key', ITNIO_API_SECRET: 'other', ITNIO_ACCOUNT: 'renamed' });
+    const next = loadRunConfig(argv, {
+      ITNIO_API_KEY: 'other-key',
+      ITNIO_API_SECRET: 'other',
+      ITNIO_ACCOUNT: 'renamed',
+    });
     expect(settingsNeedingRestart(base, next)).toEqual(expected);
   });
 });

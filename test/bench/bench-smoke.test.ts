@@ -14,8 +14,14 @@ maybe('npm run bench -- --smoke', () => {
   let result: BenchResult;
 
   beforeAll(async () => {
-    if (missing.length > 0) throw new Error(`${missing.join(' and ')} not on PATH: apt-get install -y ${missing.join(' ')}`);
-    result = await runBenchmark({ ...SMOKE, wrkBinary: wrk as string, pushgatewayBinary: pushgateway as string, log: () => undefined });
+    if (missing.length > 0)
+      throw new Error(`${missing.join(' and ')} not on PATH: apt-get install -y ${missing.join(' ')}`);
+    result = await runBenchmark({
+      ...SMOKE,
+      wrkBinary: wrk as string,
+      pushgatewayBinary: pushgateway as string,
+      log: () => undefined,
+    });
   }, 120_000);
 
   test('scrapes every server at every size, without errors', () => {

@@ -12,7 +12,9 @@ describe('Node flags the exporter runs with', () => {
   });
 
   test('npm start passes the benchmark flags', () => {
-    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     expect(scripts.start).toBe(['node', ...EXPORTER_NODE_FLAGS, 'dist/main.js'].join(' '));
   });
 });

@@ -13,7 +13,21 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  test.each(['', '10', 's', '1.5s', '-1s', '1x', '1 s', 'ten seconds', '99999999999999999999d', '30m30m', '1h1h', '30m1h', '1s1m'])('%j is refused', (text) => {
+  test.each([
+    '',
+    '10',
+    's',
+    '1.5s',
+    '-1s',
+    '1x',
+    '1 s',
+    'ten seconds',
+    '99999999999999999999d',
+    '30m30m',
+    '1h1h',
+    '30m1h',
+    '1s1m',
+  ])('%j is refused', (text) => {
     expect(parseDuration(text)).toBeUndefined();
   });
 

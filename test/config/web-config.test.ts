@@ -22,7 +22,9 @@ const TLS = 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key
 
 describe('loadWebConfig', () => {
   it('accepts TLS with client certificates and an htpasswd ($2y$) user, resolving paths against the file', () => {
-    const result = load(`${TLS}  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n  min_version: TLS13\nbasic_auth_users:\n  alice: '${HTPASSWD_HASH}'\n`);
+    const result = load(
+      `${TLS}  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n  min_version: TLS13\nbasic_auth_users:\n  alice: '${HTPASSWD_HASH}'\n`,
+    );
     expect(result.problems).toEqual([]);
     const config = result.config!;
     expect(config.tls).toMatchObject({
@@ -38,7 +40,10 @@ describe('loadWebConfig', () => {
   });
 
   it('treats an empty file as no TLS and no users', () => {
-    expect(load('')).toEqual({ config: { file: join(pki.dir, 'web.yml'), users: new Map(), warnings: [] }, problems: [] });
+    expect(load('')).toEqual({
+      config: { file: join(pki.dir, 'web.yml'), users: new Map(), warnings: [] },
+      problems: [],
+    });
   });
 
   it('warns when passwords would travel without TLS', () => {
@@ -49,25 +54,73 @@ describe('loadWebConfig', () => {
   it.each([
     ['http_server_config', 'http_server_config:\n  http2: true\n', /: http_server_config: not supported/],
     ['rate_limit', 'rate_limit:\n  interval: 1s\n', /: rate_limit: not supported/],
-    ['cipher_suites', `${TLS}  cipher_suites: [TLS_AES_128_GCM_SHA256]\n`, /tls_server_config\.cipher_suites: not supported/],
-    ['curve_preferences', `${TLS}  curve_preferences: [X25519]\n`, /tls_server_config\.curve_preferences: not supported/],
-    ['prefer_server_cipher_suites', `${TLS}  prefer_server_cipher_suites: true\n`, /tls_server_config\.prefer_server_cipher_suites: not supported/],
-    ['client_allowed_sans', `${TLS}  client_allowed_sans: [a]\n`, /tls_server_config\.client_allowed_sans: not supported/],
+    [
+      'cipher_suites',
+      `${TLS}  cipher_suites: [TLS_AES_128_GCM_SHA256]\n`,
+      /tls_server_config\.cipher_suites: not supported/,
+    ],
+    [
+      'curve_preferences',
+      `${TLS}  curve_preferences: [X25519]\n`,
+      /tls_server_config\.curve_preferences: not supported/,
+    ],
+    [
+      'prefer_server_cipher_suites',
+      `${TLS}  prefer_server_cipher_suites: true\n`,
+      /tls_server_config\.prefer_server_cipher_suites: not supported/,
+    ],
+    [
+      'client_allowed_sans',
+      `${TLS}  client_allowed_sans: [a]\n`,
+      /tls_server_config\.client_allowed_sans: not supported/,
+    ],
     ['inline cert', `${TLS}  cert: x\n`, /tls_server_config\.cert: not supported/],
     ['unknown top-level key', 'tls_config: {}\n', /unknown key "tls_config"/],
     ['unknown TLS key', `${TLS}  certfile: x\n`, /tls_server_config: unknown key "certfile"/],
-    ['client_auth_type', `${TLS}  client_auth_type: Sometimes\n`, /client_auth_type: "Sometimes" is not valid; expected one of NoClientCert, /],
-    ['min_version', `${TLS}  min_version: SSL3\n`, /min_version: "SSL3" is not valid; expected one of TLS10, TLS11, TLS12, TLS13/],
+    [
+      'client_auth_type',
+      `${TLS}  client_auth_type: Sometimes\n`,
+      /client_auth_type: "Sometimes" is not valid; expected one of NoClientCert, /,
+    ],
+    [
+      'min_version',
+      `${TLS}  min_version: SSL3\n`,
+      /min_version: "SSL3" is not valid; expected one of TLS10, TLS11, TLS12, TLS13/,
+    ],
     ['min above max', `${TLS}  min_version: TLS13\n  max_version: TLS12\n`, /min_version: higher than max_version/],
     ['missing key_file', 'tls_server_config:\n  cert_file: server.crt\n', /key_file: missing/],
-    ['missing cert_file', 'tls_server_config:\n  client_auth_type: RequireAnyClientCert\n  key_file: server.key\n', /cert_file: missing/],
-    ['unreadable cert', 'tls_server_config:\n  cert_file: nope.crt\n  key_file: server.key\n', /cert_file: cannot read ".*nope\.crt" \(ENOENT\)/],
-    ['key of another certificate', 'tls_server_config:\n  cert_file: server.crt\n  key_file: client.key\n', /cert_file, key_file and client_ca_file cannot be used together/],
+    [
+      'missing cert_file',
+      'tls_server_config:\n  client_auth_type: RequireAnyClientCert\n  key_file: server.key\n',
+      /cert_file: missing/,
+    ],
+    [
+      'unreadable cert',
+      'tls_server_config:\n  cert_file: nope.crt\n  key_file: server.key\n',
+      /cert_file: cannot read ".*nope\.crt" \(ENOENT\)/,
+    ],
+    [
+      'key of another certificate',
+      'tls_server_config:\n  cert_file: server.crt\n  key_file: client.key\n',
+      /cert_file, key_file and client_ca_file cannot be used together/,
+    ],
     ['CA without auth type', `${TLS}  client_ca_file: ca.crt\n`, /client_ca_file: set without client_auth_type/],
-    ['CA with NoClientCert', `${TLS}  client_auth_type: NoClientCert\n  client_ca_file: ca.crt\n`, /client_ca_file: set but client_auth_type is NoClientCert/],
-    ['verify without CA', `${TLS}  client_auth_type: RequireAndVerifyClientCert\n`, /client_ca_file: required with client_auth_type RequireAndVerifyClientCert/],
+    [
+      'CA with NoClientCert',
+      `${TLS}  client_auth_type: NoClientCert\n  client_ca_file: ca.crt\n`,
+      /client_ca_file: set but client_auth_type is NoClientCert/,
+    ],
+    [
+      'verify without CA',
+      `${TLS}  client_auth_type: RequireAndVerifyClientCert\n`,
+      /client_ca_file: required with client_auth_type RequireAndVerifyClientCert/,
+    ],
     ['users not a mapping', 'basic_auth_users: [alice]\n', /basic_auth_users: expected a mapping/],
-    ['user name with a colon', `basic_auth_users:\n  "a:b": '${HTPASSWD_HASH}'\n`, /basic_auth_users\."a:b": a user name must be non-empty and without ":"/],
+    [
+      'user name with a colon',
+      `basic_auth_users:\n  "a:b": '${HTPASSWD_HASH}'\n`,
+      /basic_auth_users\."a:b": a user name must be non-empty and without ":"/,
+    ],
     ['malformed YAML', 'tls_server_config: [\n', /web\.yml: malformed YAML/],
   ])('refuses %s, naming the key', (_name, yaml, expected) => {
     const result = load(yaml);
@@ -83,7 +136,9 @@ describe('loadWebConfig', () => {
   });
 
   it('reports every problem at once', () => {
-    const result = load(`${TLS}  client_auth_type: Sometimes\n  max_version: TLS9\nhttp_server_config: {}\nbasic_auth_users:\n  alice: plain\n`);
+    const result = load(
+      `${TLS}  client_auth_type: Sometimes\n  max_version: TLS9\nhttp_server_config: {}\nbasic_auth_users:\n  alice: plain\n`,
+    );
     expect(result.problems).toHaveLength(4);
   });
 });
@@ -106,7 +161,9 @@ describe('--web.config.file in loadConfig', () => {
         error = e;
       }
       expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).problems).toEqual([`${source}: ${file}: http_server_config: not supported by this exporter; remove it (supported: tls_server_config, basic_auth_users)`]);
+      expect((error as ConfigError).problems).toEqual([
+        `${source}: ${file}: http_server_config: not supported by this exporter; remove it (supported: tls_server_config, basic_auth_users)`,
+      ]);
     }
   });
 
@@ -121,7 +178,9 @@ describe('--web.config.file in loadConfig', () => {
   });
 
   it('refuses --web.enable-lifecycle=yes', () => {
-    expect(() => loadConfig({ argv: ['--web.enable-lifecycle=yes'], env, readFile: () => '' })).toThrow(/--web.enable-lifecycle: "yes" is not valid; expected true or false/);
+    expect(() => loadConfig({ argv: ['--web.enable-lifecycle=yes'], env, readFile: () => '' })).toThrow(
+      /--web.enable-lifecycle: "yes" is not valid; expected true or false/,
+    );
   });
 });
 
@@ -153,7 +212,10 @@ describe('examples/web-config.yml', () => {
 
   testWithBinaries(['promtool'], 'agrees with promtool that a broken file is broken', () => {
     const file = join(pki.dir, 'broken-web.yml');
-    writeFileSync(file, 'tls_server_config:\n  cert_file: exporter.crt\n  key_file: exporter.key\n  client_auth_type: Sometimes\n');
+    writeFileSync(
+      file,
+      'tls_server_config:\n  cert_file: exporter.crt\n  key_file: exporter.key\n  client_auth_type: Sometimes\n',
+    );
     deployExample();
     expect(spawnSync('promtool', ['check', 'web-config', file]).status).not.toBe(0);
     expect(loadWebConfig(file, (path) => readFileSync(path, 'utf8')).problems).not.toEqual([]);

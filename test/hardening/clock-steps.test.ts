@@ -15,7 +15,8 @@ import { fetchUrl, sampleValue } from '../support/https-request';
 const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 const haveFaketime = existsSync(LIBFAKETIME);
 const describeFaketime = haveFaketime || inCI ? describe : describe.skip;
-if (!haveFaketime && !inCI) console.warn(`skipping clock-step tests: ${LIBFAKETIME} missing (apt-get install -y faketime)`);
+if (!haveFaketime && !inCI)
+  console.warn(`skipping clock-step tests: ${LIBFAKETIME} missing (apt-get install -y faketime)`);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -27,21 +28,25 @@ describeFaketime('the wall clock steps under a running exporter (libfaketime)', 
   const stepTo = (offset: string): void => writeFileSync(offsetFile(), `${offset}\n`);
   const requests = (): number => simulator.requestCount(ACCOUNT_A.apiKey);
   const metrics = async (): Promise<string> => (await fetchUrl(`${exporter.url}/metrics`)).body;
-  const stepLines = (): Array<Record<string, unknown>> => exporter.logs().filter((l) => typeof l.clock_step_seconds === 'number');
+  const stepLines = (): Array<Record<string, unknown>> =>
+    exporter.logs().filter((l) => typeof l.clock_step_seconds === 'number');
 
   beforeAll(async () => {
     if (!haveFaketime) throw new Error(`CI=true but ${LIBFAKETIME} is missing: apt-get install -y faketime`);
     dir = mkdtempSync(join(tmpdir(), 'itnio-clock-'));
     stepTo('+0');
     simulator = await startSimulator({ accounts: [{ ...ACCOUNT_A, spendPerHour: 0 }] });
-    exporter = await startExporterProcess([`--api.base-url=${simulator.baseUrl}`, '--poll.interval=1s', '--poll.max-age=1m'], {
-      ITNIO_API_KEY: ACCOUNT_A.apiKey,
-      ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
-      LD_PRELOAD: LIBFAKETIME,
-      FAKETIME_TIMESTAMP_FILE: offsetFile(),
-      FAKETIME_NO_CACHE: '1',
-      FAKETIME_DONT_FAKE_MONOTONIC: '1',
-    });
+    exporter = await startExporterProcess(
+      [`--api.base-url=${simulator.baseUrl}`, '--poll.interval=1s', '--poll.max-age=1m'],
+      {
+        ITNIO_API_KEY: ACCOUNT_A.apiKey,
+        ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+        LD_PRELOAD: LIBFAKETIME,
+        FAKETIME_TIMESTAMP_FILE: offsetFile(),
+        FAKETIME_NO_CACHE: '1',
+        FAKETIME_DONT_FAKE_MONOTONIC: '1',
+      },
+    );
     await eventually(() => (requests() >= 2 ? true : undefined), 'two polls before any step');
   }, 30_000);
 

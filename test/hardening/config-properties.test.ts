@@ -22,7 +22,8 @@ function loadChecked({ argv, env, files }: Inputs): CliCommand | ConfigError {
     readFile: (path) => {
       // Own keys only: a path such as "valueOf" must not find Object.prototype's function.
       const text = Object.hasOwn(files, path) ? files[path] : undefined;
-      if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
+      if (text === undefined)
+        throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
       return text;
     },
   };
@@ -35,11 +36,14 @@ function loadChecked({ argv, env, files }: Inputs): CliCommand | ConfigError {
       for (const problem of error.problems) expect(typeof problem).toBe('string');
       return error;
     }
-    throw new Error(`loadConfig threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} for ${JSON.stringify({ argv, env, files })}`);
+    throw new Error(
+      `loadConfig threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} for ${JSON.stringify({ argv, env, files })}`,
+    );
   }
   if (command.kind === 'run') {
     const { config } = command;
-    for (const value of [config.apiTimeoutMs, config.pollMaxAgeMs, config.pollConcurrency, config.listen.port]) expect(Number.isFinite(value)).toBe(true);
+    for (const value of [config.apiTimeoutMs, config.pollMaxAgeMs, config.pollConcurrency, config.listen.port])
+      expect(Number.isFinite(value)).toBe(true);
     expect(config.apiTimeoutMs).toBeGreaterThan(0);
     expect(config.pollMaxAgeMs).toBeGreaterThan(0);
     expect(Number.isInteger(config.pollConcurrency) && config.pollConcurrency >= 1).toBe(true);
@@ -56,8 +60,25 @@ function loadChecked({ argv, env, files }: Inputs): CliCommand | ConfigError {
 
 const dangerousKey = fc.constantFrom('__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', '<<');
 const durationLike = fc.oneof(
-  fc.tuple(fc.nat({ max: 100_000 }), fc.constantFrom('ms', 's', 'm', 'h', 'd', '', 'y', 'S')).map(([n, u]) => `${n}${u}`),
-  fc.constantFrom('1s', '30s', '1m', '1h30m', '0s', '45s', '7s', '99999999999999999999d', '1e3s', '-5s', ' 10s ', '1.5s', 'Infinity', 'NaN'),
+  fc
+    .tuple(fc.nat({ max: 100_000 }), fc.constantFrom('ms', 's', 'm', 'h', 'd', '', 'y', 'S'))
+    .map(([n, u]) => `${n}${u}`),
+  fc.constantFrom(
+    '1s',
+    '30s',
+    '1m',
+    '1h30m',
+    '0s',
+    '45s',
+    '7s',
+    '99999999999999999999d',
+    '1e3s',
+    '-5s',
+    ' 10s ',
+    '1.5s',
+    'Infinity',
+    'NaN',
+  ),
   fc.string(),
 );
 const numberLike = fc.oneof(
@@ -68,11 +89,23 @@ const numberLike = fc.oneof(
   fc.string(),
 );
 const listenLike = fc.oneof(
-  fc.tuple(fc.constantFrom('', '127.0.0.1', '[::1]', 'localhost', '[zz]', '0.0.0.0'), fc.integer({ min: -1, max: 70_000 })).map(([h, p]) => `${h}:${p}`),
+  fc
+    .tuple(
+      fc.constantFrom('', '127.0.0.1', '[::1]', 'localhost', '[zz]', '0.0.0.0'),
+      fc.integer({ min: -1, max: 70_000 }),
+    )
+    .map(([h, p]) => `${h}:${p}`),
   fc.string(),
 );
-const urlLike = fc.oneof(fc.webUrl(), fc.constantFrom('http://127.0.0.1:1/sms', 'https://u:p@host/sms', 'ftp://x', 'not a url', ''), fc.string());
-const levelLike = fc.oneof(fc.constantFrom('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent', 'INFO', 'verbose'), fc.string());
+const urlLike = fc.oneof(
+  fc.webUrl(),
+  fc.constantFrom('http://127.0.0.1:1/sms', 'https://u:p@host/sms', 'ftp://x', 'not a url', ''),
+  fc.string(),
+);
+const levelLike = fc.oneof(
+  fc.constantFrom('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent', 'INFO', 'verbose'),
+  fc.string(),
+);
 
 /** Mostly values that are valid, so the valid path is reached; sometimes anything. */
 const mostlyValid = (valid: readonly string[], other: fc.Arbitrary<string>): fc.Arbitrary<string> =>
@@ -86,11 +119,16 @@ const valueFor = (flag: string): fc.Arbitrary<string> => {
   if (flag === 'web.listen-address') return mostlyValid([':10042', '127.0.0.1:0', '[::1]:9000'], listenLike);
   if (flag === 'api.base-url') return mostlyValid(['http://127.0.0.1:1/sms', 'https://api.example.com/sms/'], urlLike);
   if (flag === 'log.level') return levelLike;
-  if (flag === 'web.telemetry-path') return mostlyValid(['/metrics', '/m'], fc.oneof(fc.constantFrom('/', '/healthz', 'metrics'), fc.string()));
+  if (flag === 'web.telemetry-path')
+    return mostlyValid(['/metrics', '/m'], fc.oneof(fc.constantFrom('/', '/healthz', 'metrics'), fc.string()));
   if (flag === 'config.file') return fc.constantFrom(FILE, '/missing.yml', '');
   if (flag === 'api.ca-file') return fc.constantFrom(SECRET_FILE, '/missing.pem');
   if (flag === 'web.enable-lifecycle') return mostlyValid(['true', 'false'], fc.string());
-  if (flag === 'poll.schedule') return mostlyValid(['*/30 * * * * *', '0 * * * *'], fc.oneof(fc.constantFrom('* * * * * * *', '61 * * * * *', ''), fc.string()));
+  if (flag === 'poll.schedule')
+    return mostlyValid(
+      ['*/30 * * * * *', '0 * * * *'],
+      fc.oneof(fc.constantFrom('* * * * * * *', '61 * * * * *', ''), fc.string()),
+    );
   return fc.string();
 };
 
@@ -101,13 +139,36 @@ const list = (...items: string[]): string[] => items;
 
 /** Flags as a user might type them: known ones with near-valid values, mode flags, unknown and secret-looking ones, junk. */
 const argArb: fc.Arbitrary<string[]> = fc.oneof(
-  { arbitrary: fc.constantFrom(...valueFlags).chain((flag) => valueFor(flag).chain((v) => fc.constantFrom(list(`--${flag}=${v}`), list(`--${flag}`, v)))), weight: 8 },
+  {
+    arbitrary: fc
+      .constantFrom(...valueFlags)
+      .chain((flag) => valueFor(flag).chain((v) => fc.constantFrom(list(`--${flag}=${v}`), list(`--${flag}`, v)))),
+    weight: 8,
+  },
   { arbitrary: fc.constantFrom(...FLAGS.map((f) => f.flag)).map((flag) => list(`--${flag}`)), weight: 1 },
-  { arbitrary: fc.constantFrom(...MODE_FLAGS.map((f) => f.flag)).chain((flag) => fc.constantFrom(list(`--${flag}`), list(`--${flag}=yes`))), weight: 1 },
-  { arbitrary: fc.constantFrom(list('--api.secret=x'), list('--api-key', 'k'), list('--nope'), list('-v'), list('--'), list('positional'), list('--=')), weight: 1 },
+  {
+    arbitrary: fc
+      .constantFrom(...MODE_FLAGS.map((f) => f.flag))
+      .chain((flag) => fc.constantFrom(list(`--${flag}`), list(`--${flag}=yes`))),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.constantFrom(
+      list('--api.secret=x'),
+      list('--api-key', 'k'),
+      list('--nope'),
+      list('-v'),
+      list('--'),
+      list('positional'),
+      list('--='),
+    ),
+    weight: 1,
+  },
   { arbitrary: fc.string().map((s) => list(s)), weight: 1 },
 );
-const argvArb = fc.array(argArb, { maxLength: 5 }).map((parts) => parts.flat().filter((a) => !/^--(help|version)\b/.test(a)));
+const argvArb = fc
+  .array(argArb, { maxLength: 5 })
+  .map((parts) => parts.flat().filter((a) => !/^--(help|version)\b/.test(a)));
 
 const accountEnvArb: fc.Arbitrary<Record<string, string>> = fc.oneof(
   { arbitrary: fc.constant({ [ACCOUNT_ENV.key]: 'bDqJFiq9', [ACCOUNT_ENV.secret]: '7bz1lzh9' }), weight: 3 },
@@ -129,7 +190,9 @@ const envArb = fc
     accountEnvArb,
     fc.record(
       {
-        ...Object.fromEntries(FLAGS.filter((f) => f.env && !FILE_FLAGS.includes(f.flag)).map((f) => [f.env as string, valueFor(f.flag)])),
+        ...Object.fromEntries(
+          FLAGS.filter((f) => f.env && !FILE_FLAGS.includes(f.flag)).map((f) => [f.env as string, valueFor(f.flag)]),
+        ),
         [ACCOUNT_ENV.name]: mostlyValid(['shop', 'otp.main'], fc.oneof(fc.constantFrom('bad name'), fc.string())),
         [ACCOUNT_ENV.threshold]: mostlyValid(['100', '-5', '12.5'], numberLike),
       },
@@ -156,7 +219,10 @@ const yamlValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => 
 })).value;
 
 const accountKey = fc.oneof(
-  { arbitrary: fc.constantFrom('name', 'api_key', 'api_secret', 'api_secret_file', 'low_balance_threshold', 'base_url'), weight: 4 },
+  {
+    arbitrary: fc.constantFrom('name', 'api_key', 'api_secret', 'api_secret_file', 'low_balance_threshold', 'base_url'),
+    weight: 4,
+  },
   { arbitrary: dangerousKey, weight: 1 },
   { arbitrary: fc.string(), weight: 1 },
 );
@@ -170,10 +236,24 @@ const nearValidAccount = fc
   .tuple(
     fc.record(
       {
-        name: fc.oneof({ arbitrary: fc.constantFrom('shop', 'otp', 'alerts.eu'), weight: 4 }, { arbitrary: yamlValue, weight: 1 }),
-        api_key: fc.oneof({ arbitrary: fc.constantFrom('bDqJFiq9', 'K-22'), weight: 4 }, { arbitrary: yamlValue, weight: 1 }),
-        low_balance_threshold: fc.oneof({ arbitrary: fc.oneof(fc.double(), fc.integer()), weight: 3 }, { arbitrary: numberLike, weight: 1 }, { arbitrary: yamlValue, weight: 1 }),
-        base_url: fc.oneof({ arbitrary: fc.constantFrom('http://127.0.0.1:1/sms', 'https://api.example.com/sms'), weight: 3 }, { arbitrary: urlLike, weight: 1 }, { arbitrary: yamlValue, weight: 1 }),
+        name: fc.oneof(
+          { arbitrary: fc.constantFrom('shop', 'otp', 'alerts.eu'), weight: 4 },
+          { arbitrary: yamlValue, weight: 1 },
+        ),
+        api_key: fc.oneof(
+          { arbitrary: fc.constantFrom('bDqJFiq9', 'K-22'), weight: 4 },
+          { arbitrary: yamlValue, weight: 1 },
+        ),
+        low_balance_threshold: fc.oneof(
+          { arbitrary: fc.oneof(fc.double(), fc.integer()), weight: 3 },
+          { arbitrary: numberLike, weight: 1 },
+          { arbitrary: yamlValue, weight: 1 },
+        ),
+        base_url: fc.oneof(
+          { arbitrary: fc.constantFrom('http://127.0.0.1:1/sms', 'https://api.example.com/sms'), weight: 3 },
+          { arbitrary: urlLike, weight: 1 },
+          { arbitrary: yamlValue, weight: 1 },
+        ),
       },
       { requiredKeys: ['name', 'api_key'] },
     ),
@@ -187,24 +267,52 @@ const accountEntry = fc.oneof(
 );
 const structuredYaml = fc
   .tuple(
-    fc.oneof({ arbitrary: fc.array(accountEntry, { minLength: 1, maxLength: 3 }), weight: 6 }, { arbitrary: yamlValue, weight: 1 }, { arbitrary: fc.constant(undefined), weight: 1 }),
-    fc.oneof({ arbitrary: fc.constant({}), weight: 6 }, { arbitrary: fc.dictionary(fc.oneof(dangerousKey, fc.string()), yamlValue, { maxKeys: 2 }), weight: 1 }),
+    fc.oneof(
+      { arbitrary: fc.array(accountEntry, { minLength: 1, maxLength: 3 }), weight: 6 },
+      { arbitrary: yamlValue, weight: 1 },
+      { arbitrary: fc.constant(undefined), weight: 1 },
+    ),
+    fc.oneof(
+      { arbitrary: fc.constant({}), weight: 6 },
+      { arbitrary: fc.dictionary(fc.oneof(dangerousKey, fc.string()), yamlValue, { maxKeys: 2 }), weight: 1 },
+    ),
   )
   .map(([accounts, extra]) => stringify({ ...extra, ...(accounts === undefined ? {} : { accounts }) }));
 
 /** Anchors and aliases, fanned out: the shape of a "billion laughs" document. */
 const aliasYaml = fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 5 })).map(([fan, depth]) => {
   const lines = ['l0: &l0 [x, x]'];
-  for (let level = 1; level <= depth; level++) lines.push(`l${level}: &l${level} [${Array.from({ length: fan }, () => `*l${level - 1}`).join(', ')}]`);
+  for (let level = 1; level <= depth; level++)
+    lines.push(`l${level}: &l${level} [${Array.from({ length: fan }, () => `*l${level - 1}`).join(', ')}]`);
   lines.push(`accounts: [{name: shop, api_key: k, api_secret: s, base_url: *l${depth}}]`);
   return lines.join('\n');
 });
 
-const yamlText = fc.oneof({ arbitrary: structuredYaml, weight: 6 }, aliasYaml, fc.string(), fc.constantFrom('', '---\n...\n', 'accounts: !!binary aGk=', 'accounts: !!set {a, b}', 'a: &x [*x]\naccounts: *x\n', 'accounts:\n  - *nope\n'));
+const yamlText = fc.oneof(
+  { arbitrary: structuredYaml, weight: 6 },
+  aliasYaml,
+  fc.string(),
+  fc.constantFrom(
+    '',
+    '---\n...\n',
+    'accounts: !!binary aGk=',
+    'accounts: !!set {a, b}',
+    'a: &x [*x]\naccounts: *x\n',
+    'accounts:\n  - *nope\n',
+  ),
+);
 
 const fileInputs: fc.Arbitrary<Inputs> = fc
-  .tuple(fc.oneof({ arbitrary: fc.constant<string[]>([]), weight: 2 }, { arbitrary: argvArb, weight: 1 }), yamlText, fc.option(fc.oneof(fc.string(), fc.constant('7bz1lzh9\n')), { nil: undefined }))
-  .map(([argv, yaml, secretFile]) => ({ argv: [`--config.file=${FILE}`, ...argv], env: {}, files: { [FILE]: yaml, ...(secretFile === undefined ? {} : { [SECRET_FILE]: secretFile }) } }));
+  .tuple(
+    fc.oneof({ arbitrary: fc.constant<string[]>([]), weight: 2 }, { arbitrary: argvArb, weight: 1 }),
+    yamlText,
+    fc.option(fc.oneof(fc.string(), fc.constant('7bz1lzh9\n')), { nil: undefined }),
+  )
+  .map(([argv, yaml, secretFile]) => ({
+    argv: [`--config.file=${FILE}`, ...argv],
+    env: {},
+    files: { [FILE]: yaml, ...(secretFile === undefined ? {} : { [SECRET_FILE]: secretFile }) },
+  }));
 
 describe('loadConfig properties', () => {
   test('random argv and environment: a command or a ConfigError, and every number finite', () => {
@@ -235,10 +343,21 @@ describe('loadConfig properties', () => {
   });
 
   test.each([
-    ['a threshold mapping whose toString is not a function', 'accounts:\n  - name: shop\n    api_key: k\n    api_secret: s\n    low_balance_threshold: {toString: 1}\n'],
-    ['a base_url mapping whose toString is not a function', 'accounts:\n  - name: shop\n    api_key: k\n    api_secret: s\n    base_url: {toString: 1}\n'],
-    ['an alias bomb', 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\naccounts: [*c]\n'],
+    [
+      'a threshold mapping whose toString is not a function',
+      'accounts:\n  - name: shop\n    api_key: k\n    api_secret: s\n    low_balance_threshold: {toString: 1}\n',
+    ],
+    [
+      'a base_url mapping whose toString is not a function',
+      'accounts:\n  - name: shop\n    api_key: k\n    api_secret: s\n    base_url: {toString: 1}\n',
+    ],
+    [
+      'an alias bomb',
+      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\naccounts: [*c]\n',
+    ],
   ])('%s is a ConfigError', (_what, yaml) => {
-    expect(loadChecked({ argv: [`--config.file=${FILE}`], env: {}, files: { [FILE]: yaml } })).toBeInstanceOf(ConfigError);
+    expect(loadChecked({ argv: [`--config.file=${FILE}`], env: {}, files: { [FILE]: yaml } })).toBeInstanceOf(
+      ConfigError,
+    );
   });
 });

@@ -21,7 +21,12 @@ const KEY = 'faultKey9';
 const SECRET = 'fault-secret-4e1b';
 const BALANCE = 61.25;
 const simulatedAccount = { apiKey: KEY, apiSecret: SECRET, balance: BALANCE, gift: 2, credit: 0, spendPerHour: 0 };
-const accountEnv = (baseUrl: string): Record<string, string> => ({ ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_ACCOUNT: 'shop', ITNIO_BASE_URL: baseUrl });
+const accountEnv = (baseUrl: string): Record<string, string> => ({
+  ITNIO_API_KEY: KEY,
+  ITNIO_API_SECRET: SECRET,
+  ITNIO_ACCOUNT: 'shop',
+  ITNIO_BASE_URL: baseUrl,
+});
 
 const UP = 'itniotech_up{account="shop"}';
 const BALANCE_SERIES = 'itniotech_balance{account="shop"}';
@@ -31,7 +36,11 @@ async function metricsOf(exporter: { url: string }): Promise<Map<string, number>
   return scrapeSamples(`${exporter.url}/metrics`);
 }
 
-async function untilCounterRises(exporter: { url: string }, series: string, before: number): Promise<Map<string, number>> {
+async function untilCounterRises(
+  exporter: { url: string },
+  series: string,
+  before: number,
+): Promise<Map<string, number>> {
   return eventually(async () => {
     const samples = await metricsOf(exporter);
     return (samples.get(series) ?? 0) > before ? samples : undefined;
@@ -58,7 +67,10 @@ describe('bad upstream answers through the built process', () => {
 
   beforeAll(async () => {
     simulator = await startSimulator({ accounts: [simulatedAccount] });
-    exporter = await startExporterProcess(['--poll.interval=1s', `--api.timeout=${timeoutMs}ms`], accountEnv(simulator.baseUrl));
+    exporter = await startExporterProcess(
+      ['--poll.interval=1s', `--api.timeout=${timeoutMs}ms`],
+      accountEnv(simulator.baseUrl),
+    );
     await eventually(async () => ((await metricsOf(exporter)).get(UP) === 1 ? true : undefined), 'first good poll');
   });
   afterAll(async () => {
@@ -107,7 +119,10 @@ describe('the simulator restarted while a poll hangs', () => {
       const failedBefore = (await metricsOf(exporter)).get(failures('network')) ?? 0;
       const requestsBefore = first.requestCount();
       first.update(KEY, { fault: 'hang' });
-      await eventually(async () => (first && first.requestCount() > requestsBefore ? true : undefined), 'a poll to hang');
+      await eventually(
+        async () => (first && first.requestCount() > requestsBefore ? true : undefined),
+        'a poll to hang',
+      );
       await first.close();
       first = undefined;
 
@@ -203,7 +218,10 @@ describe('TLS with an untrusted certificate', () => {
     } finally {
       await refusing.stop();
     }
-    const trusting = await startExporterProcess(['--poll.interval=1m', `--api.ca-file=${cert.certFile}`], accountEnv(account.baseUrl));
+    const trusting = await startExporterProcess(
+      ['--poll.interval=1m', `--api.ca-file=${cert.certFile}`],
+      accountEnv(account.baseUrl),
+    );
     try {
       const samples = await eventually(async () => {
         const s = await metricsOf(trusting);
@@ -223,7 +241,10 @@ describe('DNS failure (injected resolver: nothing leaves loopback)', () => {
 
   const failingLookup: LookupFunction = (hostname, _options, callback) => {
     asked.push(hostname);
-    const error: NodeJS.ErrnoException = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', syscall: 'getaddrinfo' });
+    const error: NodeJS.ErrnoException = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+      code: 'ENOTFOUND',
+      syscall: 'getaddrinfo',
+    });
     process.nextTick(() => callback(error, '', 0));
   };
   const loopbackLookup: LookupFunction = (hostname, options, callback) => {
@@ -238,11 +259,19 @@ describe('DNS failure (injected resolver: nothing leaves loopback)', () => {
   afterAll(() => simulator.close());
   beforeEach(() => asked.splice(0));
 
-  const accountAt = (port: string): Account => ({ name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl: `http://${HOST}:${port}/sms` });
+  const accountAt = (port: string): Account => ({
+    name: 'shop',
+    apiKey: KEY,
+    apiSecret: SECRET,
+    baseUrl: `http://${HOST}:${port}/sms`,
+  });
 
   test('the injected resolver is the one used: resolving the name to loopback reaches the simulator', async () => {
     const client = createBalanceClient({ timeoutMs: 2000, lookup: loopbackLookup });
-    await expect(client.fetchBalance(accountAt(new URL(simulator.url).port))).resolves.toMatchObject({ kind: 'success', balance: BALANCE });
+    await expect(client.fetchBalance(accountAt(new URL(simulator.url).port))).resolves.toMatchObject({
+      kind: 'success',
+      balance: BALANCE,
+    });
     expect(asked).toContain(HOST);
   });
 
@@ -258,13 +287,19 @@ describe('DNS failure (injected resolver: nothing leaves loopback)', () => {
     const lines: Array<Record<string, unknown>> = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
         done();
       },
     });
     const command: CliCommand = loadConfig({
       argv: ['--web.listen-address=127.0.0.1:0', '--api.timeout=2s'],
-      env: { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_ACCOUNT: 'shop', ITNIO_BASE_URL: `http://${HOST}/sms` },
+      env: {
+        ITNIO_API_KEY: KEY,
+        ITNIO_API_SECRET: SECRET,
+        ITNIO_ACCOUNT: 'shop',
+        ITNIO_BASE_URL: `http://${HOST}/sms`,
+      },
       readFile: () => {
         throw new Error('no files in this test');
       },

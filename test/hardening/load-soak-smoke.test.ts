@@ -7,7 +7,13 @@ import { assertBuilt } from '../support/exporter-process';
 
 test('load: 50 scrapers for 3 s while every poll fails are all answered', async () => {
   assertBuilt();
-  const result = await runLoad({ durationSeconds: 3, connections: 50, intervalMs: 0, requestTimeoutMs: 10_000, path: '/metrics' });
+  const result = await runLoad({
+    durationSeconds: 3,
+    connections: 50,
+    intervalMs: 0,
+    requestTimeoutMs: 10_000,
+    path: '/metrics',
+  });
   expect(result.requests).toBeGreaterThan(50);
   expect(result.non200).toBe(0);
   expect(result.unanswered).toBe(0);
@@ -18,7 +24,13 @@ test('load: 50 scrapers for 3 s while every poll fails are all answered', async 
 });
 
 test('soak: 1 000 failing polls in a row are each counted as a failure, with heap samples taken', async () => {
-  const result = await runSoak({ polls: 1000, warmupPolls: 500, sampleEvery: 250, rotateEvery: 25, maxGrowthBytes: Number.POSITIVE_INFINITY });
+  const result = await runSoak({
+    polls: 1000,
+    warmupPolls: 500,
+    sampleEvery: 250,
+    rotateEvery: 25,
+    maxGrowthBytes: Number.POSITIVE_INFINITY,
+  });
   expect(result.successes).toBe(0);
   expect(result.requests).toBe(1500);
   expect(result.failedPolls).toBe(1500);

@@ -36,7 +36,8 @@ function podman(args: string[], timeoutMs = 60_000): Run {
 
 function podmanOk(args: string[], timeoutMs?: number): string {
   const run = podman(args, timeoutMs);
-  if (run.status !== 0) throw new Error(`podman ${args.join(' ')} exited with ${run.status}:\n${run.stderr.slice(-3000)}`);
+  if (run.status !== 0)
+    throw new Error(`podman ${args.join(' ')} exited with ${run.status}:\n${run.stderr.slice(-3000)}`);
   return run.stdout.trim();
 }
 
@@ -49,16 +50,21 @@ function build(): Promise<void> {
   child.stdout.setEncoding('utf8').on('data', (c: string) => output.push(c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => output.push(c));
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`podman build exited with ${code}:\n${output.join('').slice(-4000)}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`podman build exited with ${code}:\n${output.join('').slice(-4000)}`)),
+    );
   });
 }
 
-const pemsIn = (text: string): string[] => text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+const pemsIn = (text: string): string[] =>
+  text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 
 /** Certificates in the CA file that neither Node nor Debian ships: the proxy's own CA(s). */
 function proxyCaNeedles(): string[] {
   if (!CA_FILE) return [];
-  const debian = existsSync(DEBIAN_ROOTS) ? readdirSync(DEBIAN_ROOTS).flatMap((f) => pemsIn(readFileSync(join(DEBIAN_ROOTS, f), 'utf8'))) : [];
+  const debian = existsSync(DEBIAN_ROOTS)
+    ? readdirSync(DEBIAN_ROOTS).flatMap((f) => pemsIn(readFileSync(join(DEBIAN_ROOTS, f), 'utf8')))
+    : [];
   const shipped = new Set([...rootCertificates, ...debian].map((pem) => pem.replace(/\s+/g, '')));
   const pems = pemsIn(readFileSync(CA_FILE, 'utf8'));
   // The second line of base64: past the header bytes every certificate shares.
@@ -86,17 +92,26 @@ describeUnlessMissing(missing, 'the container image', () => {
 
   function exporterOptions(extra: string[] = []): string[] {
     return [
-      '-e', `ITNIO_ACCOUNT=${ACCOUNT?.name}`,
-      '-e', `ITNIO_API_KEY=${ACCOUNT?.apiKey}`,
-      '-e', 'ITNIO_API_SECRET_FILE=/run/secrets/itnio_api_secret',
-      '-e', `ITNIO_BASE_URL=${simulatorUrl}`,
-      '-v', `${join(dir, 'secret')}:/run/secrets/itnio_api_secret:ro`,
+      '-e',
+      `ITNIO_ACCOUNT=${ACCOUNT?.name}`,
+      '-e',
+      `ITNIO_API_KEY=${ACCOUNT?.apiKey}`,
+      '-e',
+      'ITNIO_API_SECRET_FILE=/run/secrets/itnio_api_secret',
+      '-e',
+      `ITNIO_BASE_URL=${simulatorUrl}`,
+      '-v',
+      `${join(dir, 'secret')}:/run/secrets/itnio_api_secret:ro`,
       ...extra,
     ];
   }
 
   async function healthy(name: string): Promise<void> {
-    await eventually(() => (podman(['healthcheck', 'run', name]).status === 0 ? true : undefined), `HEALTHCHECK of ${name} to pass`, 20_000);
+    await eventually(
+      () => (podman(['healthcheck', 'run', name]).status === 0 ? true : undefined),
+      `HEALTHCHECK of ${name} to pass`,
+      20_000,
+    );
   }
 
   beforeAll(async () => {
@@ -106,8 +121,17 @@ describeUnlessMissing(missing, 'the container image', () => {
     await build();
     const simPort = await freePort();
     simulatorUrl = `http://127.0.0.1:${simPort}/sms`;
-    start('simulator', ['--network=host', '--entrypoint', 'node'], ['dist/simulator/main.js', '--listen', `127.0.0.1:${simPort}`]);
-    await eventually(async () => ((await fetch(`${simulatorUrl}/getBalance`, { method: 'POST' }).catch(() => undefined)) ? true : undefined), 'the simulator container', 20_000);
+    start(
+      'simulator',
+      ['--network=host', '--entrypoint', 'node'],
+      ['dist/simulator/main.js', '--listen', `127.0.0.1:${simPort}`],
+    );
+    await eventually(
+      async () =>
+        (await fetch(`${simulatorUrl}/getBalance`, { method: 'POST' }).catch(() => undefined)) ? true : undefined,
+      'the simulator container',
+      20_000,
+    );
   }, 600_000);
 
   afterAll(() => {
@@ -117,22 +141,66 @@ describeUnlessMissing(missing, 'the container image', () => {
   });
 
   test('is small, runs as uid 1000 and keeps its HEALTHCHECK', () => {
-    const [size, user, health] = podmanOk(['image', 'inspect', '--format', '{{.Size}}|{{.Config.User}}|{{json .Config.Healthcheck}}', IMAGE]).split('|');
+    const [size, user, health] = podmanOk([
+      'image',
+      'inspect',
+      '--format',
+      '{{.Size}}|{{.Config.User}}|{{json .Config.Healthcheck}}',
+      IMAGE,
+    ]).split('|');
     const baseSize = Number(podmanOk(['image', 'inspect', '--format', '{{.Size}}', BASE]));
     const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
-    console.log(`image ${IMAGE}: ${mb(Number(size))} (base ${BASE}: ${mb(baseSize)}, exporter layers: ${mb(Number(size) - baseSize)})`);
+    console.log(
+      `image ${IMAGE}: ${mb(Number(size))} (base ${BASE}: ${mb(baseSize)}, exporter layers: ${mb(Number(size) - baseSize)})`,
+    );
     expect(Number(size) - baseSize).toBeLessThan(40e6);
     expect(user).toBe('1000:1000');
     expect(health).toContain('dist/healthcheck.js');
   });
 
   test('holds no tests, TypeScript sources, source maps or dev dependencies', () => {
-    const files = podmanOk(['run', '--rm', '--network=none', '--entrypoint', 'find', IMAGE, '/app', '-path', '/app/node_modules', '-prune', '-o', '-print']).split('\n');
+    const files = podmanOk([
+      'run',
+      '--rm',
+      '--network=none',
+      '--entrypoint',
+      'find',
+      IMAGE,
+      '/app',
+      '-path',
+      '/app/node_modules',
+      '-prune',
+      '-o',
+      '-print',
+    ]).split('\n');
     expect(files.filter((f) => /\.(ts|map)$|\/(test|src|bench)(\/|$)|tsconfig/.test(f))).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining(['/app/package.json', '/app/dist/main.js', '/app/dist/healthcheck.js', '/app/examples/demo.yml']));
-    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-    const devOnly = new Set(Object.entries(lock.packages).filter(([, p]) => p.dev).map(([path]) => `/app/${path}`));
-    const installed = podmanOk(['run', '--rm', '--network=none', '--entrypoint', 'find', IMAGE, '/app/node_modules', '-name', 'package.json'])
+    expect(files).toEqual(
+      expect.arrayContaining([
+        '/app/package.json',
+        '/app/dist/main.js',
+        '/app/dist/healthcheck.js',
+        '/app/examples/demo.yml',
+      ]),
+    );
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    const devOnly = new Set(
+      Object.entries(lock.packages)
+        .filter(([, p]) => p.dev)
+        .map(([path]) => `/app/${path}`),
+    );
+    const installed = podmanOk([
+      'run',
+      '--rm',
+      '--network=none',
+      '--entrypoint',
+      'find',
+      IMAGE,
+      '/app/node_modules',
+      '-name',
+      'package.json',
+    ])
       .split('\n')
       .map((f) => f.replace(/\/package\.json$/, ''));
     expect(installed.length).toBeGreaterThan(20);
@@ -166,10 +234,15 @@ describeUnlessMissing(missing, 'the container image', () => {
 
   test('serves balances read-only and without capabilities, with the secret from a file; SIGTERM stops it', async () => {
     const port = await freePort();
-    const name = start('exporter-flag', exporterOptions(['--network=host']), [`--web.listen-address=127.0.0.1:${port}`, '--poll.interval=1s']);
+    const name = start('exporter-flag', exporterOptions(['--network=host']), [
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--poll.interval=1s',
+    ]);
     const samples = await eventually(
       async () => {
-        const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+        const text = await fetch(`http://127.0.0.1:${port}/metrics`)
+          .then((r) => r.text())
+          .catch(() => '');
         const parsed = parseSamples(text);
         return parsed.get(`itniotech_up{account="${ACCOUNT?.name}"}`) === 1 ? parsed : undefined;
       },
@@ -192,7 +265,10 @@ describeUnlessMissing(missing, 'the container image', () => {
 
   test('HEALTHCHECK passes with the listen address from the environment', async () => {
     const port = await freePort();
-    const name = start('exporter-env', exporterOptions(['--network=host', '-e', `ITNIO_LISTEN_ADDRESS=127.0.0.1:${port}`]));
+    const name = start(
+      'exporter-env',
+      exporterOptions(['--network=host', '-e', `ITNIO_LISTEN_ADDRESS=127.0.0.1:${port}`]),
+    );
     await healthy(name);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
   }, 60_000);
@@ -205,7 +281,11 @@ describeUnlessMissing(missing, 'the container image', () => {
   }, 60_000);
 
   test('HEALTHCHECK fails when nothing serves /healthz', async () => {
-    const name = start('exporter-wrong', exporterOptions(['--network=none', '-e', 'ITNIO_LISTEN_ADDRESS=127.0.0.1:1']), ['--web.listen-address=127.0.0.1:10043']);
+    const name = start(
+      'exporter-wrong',
+      exporterOptions(['--network=none', '-e', 'ITNIO_LISTEN_ADDRESS=127.0.0.1:1']),
+      ['--web.listen-address=127.0.0.1:10043'],
+    );
     await healthy(name);
     podmanOk(['kill', '--signal', 'STOP', name]);
     expect(podman(['healthcheck', 'run', name], 30_000).status).not.toBe(0);

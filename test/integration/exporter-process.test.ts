@@ -53,7 +53,12 @@ describe('the built exporter against the simulator', () => {
         { ...OTP, balance: 80, gift: 0, credit: 0, spendPerHour: 0 },
       ],
     });
-    exporter = await startExporterProcess(['--config.file', writeConfig(dir, simulator.baseUrl), '--poll.interval=1s', '--api.timeout=700ms']);
+    exporter = await startExporterProcess([
+      '--config.file',
+      writeConfig(dir, simulator.baseUrl),
+      '--poll.interval=1s',
+      '--api.timeout=700ms',
+    ]);
   });
 
   afterAll(async () => {
@@ -63,7 +68,10 @@ describe('the built exporter against the simulator', () => {
   });
 
   test('ready after the first poll of every account, with the balances', async () => {
-    await eventually(async () => ((await fetch(`${exporter.url}/readyz`)).status === 200 ? true : undefined), '/readyz 200');
+    await eventually(
+      async () => ((await fetch(`${exporter.url}/readyz`)).status === 200 ? true : undefined),
+      '/readyz 200',
+    );
     const { samples } = await scrape(exporter);
     expect(samples.get('itniotech_up{account="shop"}')).toBe(1);
     expect(samples.get('itniotech_balance{account="shop"}')).toBe(120.5);
@@ -86,35 +94,69 @@ describe('the built exporter against the simulator', () => {
     ['HTTP 500', { fault: 'http500' }, 'itniotech_request_failures_total{account="shop",reason="http_status"}'],
     ['HTTP 429', { fault: 'http429' }, 'itniotech_request_failures_total{account="shop",reason="http_status"}'],
     ['a redirect', { fault: 'redirect' }, 'itniotech_request_failures_total{account="shop",reason="http_status"}'],
-    ['HTML instead of JSON', { fault: 'html' }, 'itniotech_request_failures_total{account="shop",reason="invalid_response"}'],
-    ['truncated JSON', { fault: 'truncated' }, 'itniotech_request_failures_total{account="shop",reason="invalid_response"}'],
-    ['a success missing a field', { fault: 'missing_field' }, 'itniotech_request_failures_total{account="shop",reason="invalid_response"}'],
-    ['"N/A" as a number', { fault: 'not_a_number' }, 'itniotech_request_failures_total{account="shop",reason="invalid_response"}'],
-    ['a body of many megabytes', { fault: 'huge' }, 'itniotech_request_failures_total{account="shop",reason="invalid_response"}'],
-    ['a server that never answers', { fault: 'hang' }, 'itniotech_request_failures_total{account="shop",reason="timeout"}'],
-    ['a connection reset mid-body', { fault: 'reset' }, 'itniotech_request_failures_total{account="shop",reason="network"}'],
+    [
+      'HTML instead of JSON',
+      { fault: 'html' },
+      'itniotech_request_failures_total{account="shop",reason="invalid_response"}',
+    ],
+    [
+      'truncated JSON',
+      { fault: 'truncated' },
+      'itniotech_request_failures_total{account="shop",reason="invalid_response"}',
+    ],
+    [
+      'a success missing a field',
+      { fault: 'missing_field' },
+      'itniotech_request_failures_total{account="shop",reason="invalid_response"}',
+    ],
+    [
+      '"N/A" as a number',
+      { fault: 'not_a_number' },
+      'itniotech_request_failures_total{account="shop",reason="invalid_response"}',
+    ],
+    [
+      'a body of many megabytes',
+      { fault: 'huge' },
+      'itniotech_request_failures_total{account="shop",reason="invalid_response"}',
+    ],
+    [
+      'a server that never answers',
+      { fault: 'hang' },
+      'itniotech_request_failures_total{account="shop",reason="timeout"}',
+    ],
+    [
+      'a connection reset mid-body',
+      { fault: 'reset' },
+      'itniotech_request_failures_total{account="shop",reason="network"}',
+    ],
   ];
 
-  test.each(failures)('%s: counted, up 0, last good values kept, logged, still serving', async (_what, patch, counter) => {
-    const before = (await scrape(exporter)).samples.get(counter) ?? 0;
-    const logsBefore = exporter.logs().length;
-    simulator.update(SHOP.apiKey, { ...patch });
-    try {
-      const samples = await eventually(async () => {
-        const s = (await scrape(exporter)).samples;
-        return (s.get(counter) ?? 0) > before ? s : undefined;
-      }, `${counter} to increase`);
-      expect(samples.get('itniotech_up{account="shop"}')).toBe(0);
-      expect(samples.get('itniotech_balance{account="shop"}')).toBe(120.5);
-      expect(samples.get('itniotech_up{account="otp"}')).toBe(1);
-      const line = exporter.logs().slice(logsBefore).find((l) => l.account === 'shop' && l.level === 'warn');
-      expect(line).toBeDefined();
-      expect(String(line?.msg)).toMatch(/^poll failed: /);
-      if (patch.failStatus) expect(line?.status).toBe(patch.failStatus);
-    } finally {
-      simulator.update(SHOP.apiKey, { fault: null, failStatus: null });
-    }
-  });
+  test.each(failures)(
+    '%s: counted, up 0, last good values kept, logged, still serving',
+    async (_what, patch, counter) => {
+      const before = (await scrape(exporter)).samples.get(counter) ?? 0;
+      const logsBefore = exporter.logs().length;
+      simulator.update(SHOP.apiKey, { ...patch });
+      try {
+        const samples = await eventually(async () => {
+          const s = (await scrape(exporter)).samples;
+          return (s.get(counter) ?? 0) > before ? s : undefined;
+        }, `${counter} to increase`);
+        expect(samples.get('itniotech_up{account="shop"}')).toBe(0);
+        expect(samples.get('itniotech_balance{account="shop"}')).toBe(120.5);
+        expect(samples.get('itniotech_up{account="otp"}')).toBe(1);
+        const line = exporter
+          .logs()
+          .slice(logsBefore)
+          .find((l) => l.account === 'shop' && l.level === 'warn');
+        expect(line).toBeDefined();
+        expect(String(line?.msg)).toMatch(/^poll failed: /);
+        if (patch.failStatus) expect(line?.status).toBe(patch.failStatus);
+      } finally {
+        simulator.update(SHOP.apiKey, { fault: null, failStatus: null });
+      }
+    },
+  );
 
   test('recovery: up 1 again with the new balance', async () => {
     simulator.update(SHOP.apiKey, { balance: -3.25 });
@@ -127,7 +169,9 @@ describe('the built exporter against the simulator', () => {
 
   test('every getBalance request is counted: the exporter and the simulator agree', async () => {
     const { samples } = await scrape(exporter);
-    const counted = (samples.get('itniotech_requests_total{account="shop"}') ?? 0) + (samples.get('itniotech_requests_total{account="otp"}') ?? 0);
+    const counted =
+      (samples.get('itniotech_requests_total{account="shop"}') ?? 0) +
+      (samples.get('itniotech_requests_total{account="otp"}') ?? 0);
     // A poll may be in flight between the two reads: the simulator counts it first.
     expect(simulator.requestCount() - counted).toBeGreaterThanOrEqual(0);
     expect(simulator.requestCount() - counted).toBeLessThanOrEqual(2);
@@ -151,10 +195,19 @@ describe('the built exporter against the simulator', () => {
 
 describe('scrapes never call the ITNIO API', () => {
   test('100 scrapes cause zero extra getBalance requests', async () => {
-    const simulator = await startSimulator({ accounts: [{ ...SHOP, balance: 1, gift: 0, credit: 0, spendPerHour: 0 }] });
-    const exporter = await startExporterProcess(['--poll.interval=1h'], { ITNIO_API_KEY: SHOP.apiKey, ITNIO_API_SECRET: SHOP.apiSecret, ITNIO_BASE_URL: simulator.baseUrl });
+    const simulator = await startSimulator({
+      accounts: [{ ...SHOP, balance: 1, gift: 0, credit: 0, spendPerHour: 0 }],
+    });
+    const exporter = await startExporterProcess(['--poll.interval=1h'], {
+      ITNIO_API_KEY: SHOP.apiKey,
+      ITNIO_API_SECRET: SHOP.apiSecret,
+      ITNIO_BASE_URL: simulator.baseUrl,
+    });
     try {
-      await eventually(async () => ((await fetch(`${exporter.url}/readyz`)).status === 200 ? true : undefined), 'ready');
+      await eventually(
+        async () => ((await fetch(`${exporter.url}/readyz`)).status === 200 ? true : undefined),
+        'ready',
+      );
       const before = simulator.requestCount();
       expect(before).toBe(1);
       for (let i = 0; i < 100; i++) await scrape(exporter);
@@ -168,8 +221,14 @@ describe('scrapes never call the ITNIO API', () => {
 
 describe('start-up, readiness and shutdown', () => {
   test('/readyz is 503 until the first poll attempt finishes, and SIGTERM exits promptly even mid-poll', async () => {
-    const simulator = await startSimulator({ accounts: [{ ...SHOP, balance: 1, gift: 0, credit: 0, spendPerHour: 0, fault: 'hang' }] });
-    const exporter = await startExporterProcess(['--poll.interval=1m', '--api.timeout=1m'], { ITNIO_API_KEY: SHOP.apiKey, ITNIO_API_SECRET: SHOP.apiSecret, ITNIO_BASE_URL: simulator.baseUrl });
+    const simulator = await startSimulator({
+      accounts: [{ ...SHOP, balance: 1, gift: 0, credit: 0, spendPerHour: 0, fault: 'hang' }],
+    });
+    const exporter = await startExporterProcess(['--poll.interval=1m', '--api.timeout=1m'], {
+      ITNIO_API_KEY: SHOP.apiKey,
+      ITNIO_API_SECRET: SHOP.apiSecret,
+      ITNIO_BASE_URL: simulator.baseUrl,
+    });
     try {
       expect((await fetch(`${exporter.url}/readyz`)).status).toBe(503);
       const { code, ms } = await exporter.stop('SIGTERM');
@@ -181,7 +240,11 @@ describe('start-up, readiness and shutdown', () => {
   });
 
   test('SIGINT stops it too', async () => {
-    const exporter = await startExporterProcess(['--poll.interval=1m'], { ITNIO_API_KEY: SHOP.apiKey, ITNIO_API_SECRET: SHOP.apiSecret, ITNIO_BASE_URL: 'http://127.0.0.1:9/sms' });
+    const exporter = await startExporterProcess(['--poll.interval=1m'], {
+      ITNIO_API_KEY: SHOP.apiKey,
+      ITNIO_API_SECRET: SHOP.apiSecret,
+      ITNIO_BASE_URL: 'http://127.0.0.1:9/sms',
+    });
     const { code } = await exporter.stop('SIGINT');
     expect(code).toBe(0);
   });

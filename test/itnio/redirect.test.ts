@@ -7,11 +7,17 @@ import { ACCOUNT_A, idleScheduler, loadRunConfig } from '../support/exporter-har
 import { fetchUrl, sampleValue } from '../support/https-request';
 
 /** Where the upstream's redirect points: it records whatever reaches it. */
-async function startRedirectTarget(): Promise<{ url: string; received: IncomingHttpHeaders[]; close(): Promise<void> }> {
+async function startRedirectTarget(): Promise<{
+  url: string;
+  received: IncomingHttpHeaders[];
+  close(): Promise<void>;
+}> {
   const received: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
     received.push(req.headers);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"0","reason":"success","balance":"1","gift":"0","credit":"0"}');
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end('{"status":"0","reason":"success","balance":"1","gift":"0","credit":"0"}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -31,10 +37,13 @@ describe('a redirect from the API', () => {
     target = await startRedirectTarget();
     simulator = await startSimulator({ accounts: [ACCOUNT_A], redirectTo: target.url });
     simulator.update(ACCOUNT_A.apiKey, { fault: 'redirect' });
-    const config = loadRunConfig(['--web.listen-address=127.0.0.1:0', `--api.base-url=${simulator.baseUrl}`, '--log.level=silent'], {
-      ITNIO_API_KEY: ACCOUNT_A.apiKey,
-      ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
-    });
+    const config = loadRunConfig(
+      ['--web.listen-address=127.0.0.1:0', `--api.base-url=${simulator.baseUrl}`, '--log.level=silent'],
+      {
+        ITNIO_API_KEY: ACCOUNT_A.apiKey,
+        ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+      },
+    );
     exporter = await startExporter(config, { logger: createLogger('silent'), scheduler: idleScheduler });
   });
   afterAll(async () => {
@@ -51,7 +60,9 @@ describe('a redirect from the API', () => {
 
     expect(simulator.requestCount(ACCOUNT_A.apiKey)).toBeGreaterThanOrEqual(2);
     expect(target.received).toHaveLength(0);
-    expect(sampleValue(text, 'itniotech_request_failures_total{account="default",reason="http_status"}')).toBe(simulator.requestCount(ACCOUNT_A.apiKey));
+    expect(sampleValue(text, 'itniotech_request_failures_total{account="default",reason="http_status"}')).toBe(
+      simulator.requestCount(ACCOUNT_A.apiKey),
+    );
     expect(sampleValue(text, 'itniotech_up{account="default"}')).toBe(0);
     expect(sampleValue(text, 'itniotech_balance{account="default"}')).toBeUndefined();
     expect(exporter.accounts.list()[0]?.lastError).toMatchObject({ code: 'http_status', detail: 'HTTP 302' });

@@ -4,7 +4,13 @@ import { AccountStore } from '../../src/accounts/store';
 import { BalanceCollector, MAX_UNKNOWN_STATUSES } from '../../src/metrics/collector';
 import type { BalanceOutcome } from '../../src/itnio/client';
 
-const shop: Account = { name: 'shop', apiKey: 'k-shop', apiSecret: 'secret-shop', baseUrl: 'http://x', lowBalanceThreshold: 50 };
+const shop: Account = {
+  name: 'shop',
+  apiKey: 'k-shop',
+  apiSecret: 'secret-shop',
+  baseUrl: 'http://x',
+  lowBalanceThreshold: 50,
+};
 const otp: Account = { name: 'otp', apiKey: 'k-otp', apiSecret: 'secret-otp', baseUrl: 'http://x' };
 
 function setup(accounts: Account[] = [shop, otp]) {
@@ -13,7 +19,14 @@ function setup(accounts: Account[] = [shop, otp]) {
   const store = new AccountStore({ accounts, maxAgeMs: 3_600_000, now: () => now });
   const collector = new BalanceCollector({ registry, store, maxAgeMs: 3_600_000, version: '9.9.9', now: () => now });
   const record = (account: Account, outcome: BalanceOutcome, durationSeconds = 0.25): void => {
-    store.record({ account, outcome, startedAt: now, finishedAt: now + durationSeconds * 1000, finishedSteadyMs: now + durationSeconds * 1000, durationSeconds });
+    store.record({
+      account,
+      outcome,
+      startedAt: now,
+      finishedAt: now + durationSeconds * 1000,
+      finishedSteadyMs: now + durationSeconds * 1000,
+      durationSeconds,
+    });
   };
   /** Sample values by metric name and label set, read back from the registry's text output. */
   const sample = async (name: string, labels: string): Promise<number | undefined> => {
@@ -40,7 +53,9 @@ describe('BalanceCollector', () => {
     expect(await sample('itniotech_balance_low_threshold', 'account="shop"')).toBe(50);
     expect(await sample('itniotech_balance_low_threshold', 'account="otp"')).toBeUndefined();
     expect(await sample('itniotech_up', 'account="shop"')).toBeUndefined();
-    expect(await sample('itniotech_exporter_build_info', `version="9.9.9",nodejs_version="${process.version}"`)).toBe(1);
+    expect(await sample('itniotech_exporter_build_info', `version="9.9.9",nodejs_version="${process.version}"`)).toBe(
+      1,
+    );
   });
 
   test('a success sets the values; a failure keeps them and sets up to 0', async () => {
@@ -90,7 +105,8 @@ describe('BalanceCollector', () => {
     const t = setup();
     t.record(otp, { kind: 'api_error', status: '-99', reason: '' });
     expect(await t.sample('itniotech_api_errors_total', 'account="otp",status="-99"')).toBe(1);
-    for (let i = 0; i < MAX_UNKNOWN_STATUSES + 5; i++) t.record(otp, { kind: 'api_error', status: String(-1000 - i), reason: '' });
+    for (let i = 0; i < MAX_UNKNOWN_STATUSES + 5; i++)
+      t.record(otp, { kind: 'api_error', status: String(-1000 - i), reason: '' });
     const text = await t.registry.metrics();
     const statuses = text.split('\n').filter((l) => l.startsWith('itniotech_api_errors_total{account="otp"'));
     // The 12 statuses of ITNIO's table, the first MAX_UNKNOWN_STATUSES undocumented ones, "other".
@@ -120,7 +136,9 @@ describe('BalanceCollector', () => {
     const t = setup();
     t.record(shop, ok(1));
     const text = await t.registry.metrics();
-    expect(text).toContain('# HELP itniotech_balance Paid account balance from the last successful poll. Cached from a background getBalance poll, not fetched at scrape time.\n');
+    expect(text).toContain(
+      '# HELP itniotech_balance Paid account balance from the last successful poll. Cached from a background getBalance poll, not fetched at scrape time.\n',
+    );
     const helps = text.split('\n').filter((l) => l.startsWith('# HELP '));
     expect(helps).toHaveLength(11);
     for (const help of helps) expect(help).not.toMatch(/every|cron|\d+\s*(s|m|h)\b/);
@@ -162,7 +180,12 @@ describe('BalanceCollector', () => {
     let calls = 0;
     t.collector.onChange(() => calls++);
     const counts = (): Record<string, number | undefined> =>
-      Object.fromEntries(['itniotech_balance', 'itniotech_api_errors_total', 'itniotech_exporter_build_info'].map((n) => [n, t.collector.metricChangeCount(n)]));
+      Object.fromEntries(
+        ['itniotech_balance', 'itniotech_api_errors_total', 'itniotech_exporter_build_info'].map((n) => [
+          n,
+          t.collector.metricChangeCount(n),
+        ]),
+      );
     const before = counts();
     t.record(shop, ok(3));
     expect(calls).toBe(1);

@@ -14,7 +14,13 @@ class FakeSource implements MetricsSource {
 
   own(name: string, collect?: () => void): Gauge<'account'> {
     this.changes.set(name, 0);
-    return new Gauge({ name, help: `${name}.`, labelNames: ['account'], registers: [this.registry], ...(collect ? { collect } : {}) });
+    return new Gauge({
+      name,
+      help: `${name}.`,
+      labelNames: ['account'],
+      registers: [this.registry],
+      ...(collect ? { collect } : {}),
+    });
   }
 
   changed(name: string): void {
@@ -52,7 +58,13 @@ function setup(options: RendererOptions = {}) {
   });
   let polling = false;
   // Background rebuilds come from scrapes here, not from timers.
-  const renderer = new MetricsRenderer(source, processRegistry, { now: () => now, pollsRunning: () => polling, renderQuietMs: 60_000, renderMaxDelayMs: 60_000, ...options });
+  const renderer = new MetricsRenderer(source, processRegistry, {
+    now: () => now,
+    pollsRunning: () => polling,
+    renderQuietMs: 60_000,
+    renderMaxDelayMs: 60_000,
+    ...options,
+  });
   const setBalance = (value: number): void => {
     gauge.set({ account: 'shop' }, value);
     source.changed('itniotech_balance');
@@ -77,7 +89,10 @@ async function until(check: () => Promise<boolean> | boolean): Promise<void> {
 }
 
 const settled = <T>(promise: Promise<T>): Promise<'settled' | 'pending'> =>
-  Promise.race([promise.then(() => 'settled' as const), new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 50))]);
+  Promise.race([
+    promise.then(() => 'settled' as const),
+    new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 50)),
+  ]);
 
 describe('MetricsRenderer', () => {
   test('gzip payload is one gzip stream holding exactly the identity text', async () => {
@@ -117,16 +132,43 @@ describe('MetricsRenderer', () => {
     const registry = new Registry();
     const store = new AccountStore({ accounts, maxAgeMs: 60_000, now: () => now });
     const collector = new BalanceCollector({ registry, store, maxAgeMs: 60_000, version: '1.2.3', now: () => now });
-    new Counter({ name: 'someone_elses_total', help: 'Not the collector\'s: "quoted" \\ and\nnewline.', labelNames: ['x'], registers: [registry] }).inc({ x: 'a' }, 2);
+    new Counter({
+      name: 'someone_elses_total',
+      help: 'Not the collector\'s: "quoted" \\ and\nnewline.',
+      labelNames: ['x'],
+      registers: [registry],
+    }).inc({ x: 'a' }, 2);
     const processRegistry = new Registry();
     const renderer = new MetricsRenderer(collector, processRegistry, { now: () => now });
-    const check = async (): Promise<void> => expect(await renderer.render()).toBe((await registry.metrics()) + (await processRegistry.metrics()));
+    const check = async (): Promise<void> =>
+      expect(await renderer.render()).toBe((await registry.metrics()) + (await processRegistry.metrics()));
     try {
       await check();
-      store.record({ account: shop, outcome: { kind: 'success', balance: 99.99, gift: 50, credit: Infinity }, startedAt: now, finishedAt: now + 0.2 * 1000, finishedSteadyMs: now + 0.2 * 1000, durationSeconds: 0.2 });
+      store.record({
+        account: shop,
+        outcome: { kind: 'success', balance: 99.99, gift: 50, credit: Infinity },
+        startedAt: now,
+        finishedAt: now + 0.2 * 1000,
+        finishedSteadyMs: now + 0.2 * 1000,
+        durationSeconds: 0.2,
+      });
       await check();
-      store.record({ account: otp, outcome: { kind: 'api_error', status: '-77', reason: 'odd' }, startedAt: now, finishedAt: now + 0.1 * 1000, finishedSteadyMs: now + 0.1 * 1000, durationSeconds: 0.1 });
-      store.record({ account: otp, outcome: { kind: 'failure', reason: 'timeout', detail: 'slow' }, startedAt: now, finishedAt: now + 10 * 1000, finishedSteadyMs: now + 10 * 1000, durationSeconds: 10 });
+      store.record({
+        account: otp,
+        outcome: { kind: 'api_error', status: '-77', reason: 'odd' },
+        startedAt: now,
+        finishedAt: now + 0.1 * 1000,
+        finishedSteadyMs: now + 0.1 * 1000,
+        durationSeconds: 0.1,
+      });
+      store.record({
+        account: otp,
+        outcome: { kind: 'failure', reason: 'timeout', detail: 'slow' },
+        startedAt: now,
+        finishedAt: now + 10 * 1000,
+        finishedSteadyMs: now + 10 * 1000,
+        durationSeconds: 10,
+      });
       await check();
       now += 120_000;
       collector.expireStale();
@@ -134,7 +176,14 @@ describe('MetricsRenderer', () => {
       store.setAccounts([otp]);
       await check();
       store.setAccounts(accounts);
-      store.record({ account: shop, outcome: { kind: 'success', balance: -5, gift: 1e-7, credit: NaN }, startedAt: now, finishedAt: now + 0.3 * 1000, finishedSteadyMs: now + 0.3 * 1000, durationSeconds: 0.3 });
+      store.record({
+        account: shop,
+        outcome: { kind: 'success', balance: -5, gift: 1e-7, credit: NaN },
+        startedAt: now,
+        finishedAt: now + 0.3 * 1000,
+        finishedSteadyMs: now + 0.3 * 1000,
+        durationSeconds: 0.3,
+      });
       await check();
       expect(await renderer.render()).toContain('itniotech_balance{account="shop"} -5\n');
     } finally {
@@ -147,7 +196,12 @@ describe('MetricsRenderer', () => {
     const source = new FakeSource();
     const a = source.own('a', () => void reads.a++);
     source.own('b', () => void reads.b++);
-    new Gauge({ name: 'foreign', help: 'Registered by someone else.', registers: [source.registry], collect: () => void reads.foreign++ });
+    new Gauge({
+      name: 'foreign',
+      help: 'Registered by someone else.',
+      registers: [source.registry],
+      collect: () => void reads.foreign++,
+    });
     const renderer = new MetricsRenderer(source, new Registry());
     await renderer.payload(true);
     expect(reads).toEqual({ a: 1, b: 1, foreign: 1 });
@@ -193,7 +247,11 @@ describe('MetricsRenderer', () => {
       },
     });
     let polling = false;
-    const renderer = new MetricsRenderer(source, new Registry(), { pollsRunning: () => polling, renderQuietMs: 0, renderMaxDelayMs: 0 });
+    const renderer = new MetricsRenderer(source, new Registry(), {
+      pollsRunning: () => polling,
+      renderQuietMs: 0,
+      renderMaxDelayMs: 0,
+    });
     balance.set({ account: 'shop' }, 1);
     source.changed('itniotech_balance');
     expect(gunzipSync(await renderer.payload(true)).toString()).toContain('itniotech_balance{account="shop"} 1\n');
@@ -270,7 +328,7 @@ test('a poll result recorded while a rebuild runs is in that text entirely or no
   renderer.close();
 });
 
-test('a metric of someone else\'s removed while a rebuild runs is left out, not an error', async () => {
+test("a metric of someone else's removed while a rebuild runs is left out, not an error", async () => {
   const source = new FakeSource();
   let release: () => void = () => undefined;
   new Gauge({
@@ -281,7 +339,7 @@ test('a metric of someone else\'s removed while a rebuild runs is left out, not 
       await new Promise<void>((resolve) => (release = resolve));
     },
   });
-  new Gauge({ name: 'removed_meanwhile', help: 'Not the source\'s either.', registers: [source.registry] }).set(1);
+  new Gauge({ name: 'removed_meanwhile', help: "Not the source's either.", registers: [source.registry] }).set(1);
   const renderer = new MetricsRenderer(source, new Registry());
   const text = renderer.render();
   await new Promise((resolve) => setImmediate(resolve));
@@ -378,7 +436,12 @@ test('a metric anyone registers with Gauge, Counter or Histogram is in the expos
   const renderer = new MetricsRenderer(source, processRegistry);
   new Gauge({ name: 'team_queue_depth', help: 'Jobs waiting.', registers: [source.registry] }).set(3);
   new Counter({ name: 'team_jobs_total', help: 'Jobs done.', registers: [source.registry] }).inc(2);
-  new Histogram({ name: 'team_job_seconds', help: 'Job duration.', buckets: [1], registers: [source.registry] }).observe(0.5);
+  new Histogram({
+    name: 'team_job_seconds',
+    help: 'Job duration.',
+    buckets: [1],
+    registers: [source.registry],
+  }).observe(0.5);
   const text = await renderer.render();
   expect(text).toContain('team_queue_depth 3\n');
   expect(text).toContain('team_jobs_total 2\n');
@@ -402,7 +465,9 @@ describe('processChanged', () => {
         this.set(seen);
       },
     });
-    const renderer = new MetricsRenderer({ registry: new Registry(), changeCount: () => 0 }, processRegistry, { processMaxAgeMs: 60_000 });
+    const renderer = new MetricsRenderer({ registry: new Registry(), changeCount: () => 0 }, processRegistry, {
+      processMaxAgeMs: 60_000,
+    });
     const before = renderer.payload(false);
     await new Promise((r) => setImmediate(r));
     value = 0;
@@ -415,9 +480,16 @@ describe('processChanged', () => {
 
   test('while polls run, it shows after the background rebuild, without a scrape waiting', async () => {
     const processRegistry = new Registry();
-    const reload = new Gauge({ name: 'itniotech_exporter_config_last_reload_successful', help: 'Reload outcome.', registers: [processRegistry] });
+    const reload = new Gauge({
+      name: 'itniotech_exporter_config_last_reload_successful',
+      help: 'Reload outcome.',
+      registers: [processRegistry],
+    });
     reload.set(1);
-    const renderer = new MetricsRenderer({ registry: new Registry(), changeCount: () => 0 }, processRegistry, { processMaxAgeMs: 60_000, pollsRunning: () => true });
+    const renderer = new MetricsRenderer({ registry: new Registry(), changeCount: () => 0 }, processRegistry, {
+      processMaxAgeMs: 60_000,
+      pollsRunning: () => true,
+    });
     expect(await renderer.render()).toContain('itniotech_exporter_config_last_reload_successful 1\n');
     reload.set(0);
     renderer.processChanged();

@@ -18,7 +18,10 @@ const PROMETHEUS_3_HEADERS = {
   'X-Prometheus-Scrape-Timeout-Seconds': '10',
 };
 
-function get(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+function get(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -33,8 +36,14 @@ function get(url: string, headers: Record<string, string>): Promise<{ status: nu
 describe("/metrics, scraped with Prometheus 3's headers", () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
-    await eventually(async () => ((await fetch(`${harness.exporter.url}/readyz`)).status === 200 ? true : undefined), 'the first poll');
+    harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`], {
+      ITNIO_API_KEY: ACCOUNT_A.apiKey,
+      ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+    });
+    await eventually(
+      async () => ((await fetch(`${harness.exporter.url}/readyz`)).status === 200 ? true : undefined),
+      'the first poll',
+    );
   });
   afterAll(() => harness.close());
 

@@ -71,7 +71,13 @@ describe('/metrics', () => {
       telemetryPath: '/metrics',
       metrics: renderer,
       accounts: new AccountStore({ accounts: [shop], maxAgeMs: 3_600_000 }),
-      page: { name: 'itniotech-exporter', version: '1.0.0', pollDescription: () => 'every 1m', maxAgeMs: 3_600_000, now: Date.now },
+      page: {
+        name: 'itniotech-exporter',
+        version: '1.0.0',
+        pollDescription: () => 'every 1m',
+        maxAgeMs: 3_600_000,
+        now: Date.now,
+      },
       logger: createLogger('silent'),
     });
     server = await listen(app, { host: '127.0.0.1', port: 0 });
@@ -83,12 +89,20 @@ describe('/metrics', () => {
   });
 
   const prometheusHeaders = {
-    Accept: 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+    Accept:
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
     'Accept-Encoding': 'gzip',
   };
 
   test('answers in the text format 0.0.4, gzipped for Prometheus, the same text either way', async () => {
-    store.record({ account: shop, outcome: { kind: 'success', balance: 42, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), finishedSteadyMs: Date.now(), durationSeconds: 0.1 });
+    store.record({
+      account: shop,
+      outcome: { kind: 'success', balance: 42, gift: 1, credit: 0 },
+      startedAt: Date.now(),
+      finishedAt: Date.now(),
+      finishedSteadyMs: Date.now(),
+      durationSeconds: 0.1,
+    });
     const zipped = await get(url, prometheusHeaders);
     const plain = await get(url);
     for (const answer of [zipped, plain]) {
@@ -112,7 +126,14 @@ describe('/metrics', () => {
     const again = (await get(url)).body.toString();
     const exporterPart = (t: string): string => t.slice(0, t.indexOf('# HELP process_'));
     expect(exporterPart(again)).toBe(exporterPart(before));
-    store.record({ account: shop, outcome: { kind: 'success', balance: 41.5, gift: 1, credit: 0 }, startedAt: Date.now(), finishedAt: Date.now(), finishedSteadyMs: Date.now(), durationSeconds: 0.1 });
+    store.record({
+      account: shop,
+      outcome: { kind: 'success', balance: 41.5, gift: 1, credit: 0 },
+      startedAt: Date.now(),
+      finishedAt: Date.now(),
+      finishedSteadyMs: Date.now(),
+      durationSeconds: 0.1,
+    });
     const after = (await get(url, prometheusHeaders)).body;
     expect(gunzipSync(after).toString()).toContain('itniotech_balance{account="shop"} 41.5\n');
   });
@@ -128,8 +149,15 @@ describe('/metrics', () => {
 describe('/metrics of a running exporter', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness([ACCOUNT_A], (simulator) => [`--api.base-url=${simulator.baseUrl}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret, ITNIO_ACCOUNT: 'shop' });
-    await eventually(async () => ((await get(`${h.exporter.url}/readyz`)).status === 200 ? true : undefined), 'readiness');
+    h = await startHarness([ACCOUNT_A], (simulator) => [`--api.base-url=${simulator.baseUrl}`], {
+      ITNIO_API_KEY: ACCOUNT_A.apiKey,
+      ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+      ITNIO_ACCOUNT: 'shop',
+    });
+    await eventually(
+      async () => ((await get(`${h.exporter.url}/readyz`)).status === 200 ? true : undefined),
+      'readiness',
+    );
   });
   afterAll(() => h.close());
 
@@ -140,28 +168,46 @@ describe('/metrics of a running exporter', () => {
   };
 
   test("a gauge registered on the exporter's registry appears, and its new value within about a second", async () => {
-    const gauge = new Gauge({ name: 'team_custom_jobs', help: 'Registered by a test, as a contributor would.', labelNames: ['queue'], registers: [h.exporter.collector.registry] });
+    const gauge = new Gauge({
+      name: 'team_custom_jobs',
+      help: 'Registered by a test, as a contributor would.',
+      labelNames: ['queue'],
+      registers: [h.exporter.collector.registry],
+    });
     gauge.set({ queue: 'sms' }, 1);
-    await eventually(async () => ((await scrape()).includes('team_custom_jobs{queue="sms"} 1\n') ? true : undefined), 'the new gauge on /metrics');
+    await eventually(
+      async () => ((await scrape()).includes('team_custom_jobs{queue="sms"} 1\n') ? true : undefined),
+      'the new gauge on /metrics',
+    );
     const text = await scrape();
-    expect(text).toContain('# HELP team_custom_jobs Registered by a test, as a contributor would.\n# TYPE team_custom_jobs gauge\n');
+    expect(text).toContain(
+      '# HELP team_custom_jobs Registered by a test, as a contributor would.\n# TYPE team_custom_jobs gauge\n',
+    );
     expect(text).toContain('itniotech_balance{account="shop"} 100\n');
 
     gauge.set({ queue: 'sms' }, 5);
     const changedAt = Date.now();
-    await eventually(async () => ((await scrape()).includes('team_custom_jobs{queue="sms"} 5\n') ? true : undefined), 'the new value on /metrics');
+    await eventually(
+      async () => ((await scrape()).includes('team_custom_jobs{queue="sms"} 5\n') ? true : undefined),
+      'the new value on /metrics',
+    );
     expect(Date.now() - changedAt).toBeLessThan(1500);
   });
 
-  testWithBinaries(['curl'], 'curl reads the gzipped answer whole: one gzip stream, the same text as without gzip', async () => {
-    // Asynchronously: the exporter answers from this process.
-    const curl = async (...args: string[]): Promise<string> => (await promisify(execFile)('curl', ['-sS', ...args], { encoding: 'utf8' })).stdout;
-    const zipped = await curl('--compressed', `${h.exporter.url}/metrics`);
-    expect(zipped).toMatch(/^# HELP itniotech_up /);
-    expect(zipped).toContain('# TYPE process_cpu_user_seconds_total counter\n');
-    expect(zipped.endsWith('\n')).toBe(true);
-    const plain = await curl(`${h.exporter.url}/metrics`);
-    const exporterPart = (t: string): string => t.slice(0, t.indexOf('# HELP process_'));
-    expect(exporterPart(zipped)).toBe(exporterPart(plain));
-  });
+  testWithBinaries(
+    ['curl'],
+    'curl reads the gzipped answer whole: one gzip stream, the same text as without gzip',
+    async () => {
+      // Asynchronously: the exporter answers from this process.
+      const curl = async (...args: string[]): Promise<string> =>
+        (await promisify(execFile)('curl', ['-sS', ...args], { encoding: 'utf8' })).stdout;
+      const zipped = await curl('--compressed', `${h.exporter.url}/metrics`);
+      expect(zipped).toMatch(/^# HELP itniotech_up /);
+      expect(zipped).toContain('# TYPE process_cpu_user_seconds_total counter\n');
+      expect(zipped.endsWith('\n')).toBe(true);
+      const plain = await curl(`${h.exporter.url}/metrics`);
+      const exporterPart = (t: string): string => t.slice(0, t.indexOf('# HELP process_'));
+      expect(exporterPart(zipped)).toBe(exporterPart(plain));
+    },
+  );
 });

@@ -2,7 +2,12 @@ import type { Account } from '../../src/config/account';
 import type { BalanceClient, BalanceOutcome } from '../../src/itnio/client';
 import { Poller, type PollResult } from '../../src/polling/poller';
 
-const account = (name: string): Account => ({ name, apiKey: `key-${name}`, apiSecret: 's', baseUrl: 'http://127.0.0.1:9' });
+const account = (name: string): Account => ({
+  name,
+  apiKey: `key-${name}`,
+  apiSecret: 's',
+  baseUrl: 'http://127.0.0.1:9',
+});
 
 /** A client whose requests stay open until the test releases them. */
 function heldClient() {
@@ -54,7 +59,12 @@ describe('Poller', () => {
   test('a poll of an account never overlaps a still-running poll of the same account', async () => {
     const held = heldClient();
     const results: PollResult[] = [];
-    const poller = new Poller({ client: held.client, accounts: [account('slow'), account('fast')], concurrency: 4, onResult: (r) => results.push(r) });
+    const poller = new Poller({
+      client: held.client,
+      accounts: [account('slow'), account('fast')],
+      concurrency: 4,
+      onResult: (r) => results.push(r),
+    });
     void poller.pollAll();
     await tick();
     held.release('fast');
@@ -73,7 +83,12 @@ describe('Poller', () => {
   test('stop() aborts in-flight polls and later ticks do nothing', async () => {
     const held = heldClient();
     const results: PollResult[] = [];
-    const poller = new Poller({ client: held.client, accounts: [account('a'), account('b')], concurrency: 1, onResult: (r) => results.push(r) });
+    const poller = new Poller({
+      client: held.client,
+      accounts: [account('a'), account('b')],
+      concurrency: 1,
+      onResult: (r) => results.push(r),
+    });
     const all = poller.pollAll();
     await tick();
     poller.stop();
@@ -87,7 +102,12 @@ describe('Poller', () => {
     const errors: unknown[] = [];
     let calls = 0;
     const poller = new Poller({
-      client: { fetchBalance: async () => { calls++; throw new Error('bug'); } },
+      client: {
+        fetchBalance: async () => {
+          calls++;
+          throw new Error('bug');
+        },
+      },
       accounts: [account('a'), account('b')],
       concurrency: 1,
       onResult: (r) => {
@@ -127,7 +147,12 @@ describe('Poller.setAccounts', () => {
 
 test('an account removed and added back while its aborted poll settles is polled again at once', async () => {
   const held = heldClient();
-  const poller = new Poller({ client: held.client, accounts: [account('a')], concurrency: 2, onResult: () => undefined });
+  const poller = new Poller({
+    client: held.client,
+    accounts: [account('a')],
+    concurrency: 2,
+    onResult: () => undefined,
+  });
   void poller.pollAll();
   await tick();
   expect(held.open.get('a')).toHaveLength(1);
@@ -143,10 +168,15 @@ test('an account removed and added back while its aborted poll settles is polled
   poller.stop();
 });
 
-test('a reload that changes an account\'s key aborts its in-flight poll and lets it be polled again at once', async () => {
+test("a reload that changes an account's key aborts its in-flight poll and lets it be polled again at once", async () => {
   const held = heldClient();
   const results: PollResult[] = [];
-  const poller = new Poller({ client: held.client, accounts: [account('a')], concurrency: 2, onResult: (r) => results.push(r) });
+  const poller = new Poller({
+    client: held.client,
+    accounts: [account('a')],
+    concurrency: 2,
+    onResult: (r) => results.push(r),
+  });
   void poller.pollAll();
   await tick();
   expect(held.open.get('a')).toHaveLength(1);
@@ -168,7 +198,12 @@ test('a reload that changes an account\'s key aborts its in-flight poll and lets
 test('a reload that changes only the threshold keeps the in-flight poll', async () => {
   const held = heldClient();
   const results: PollResult[] = [];
-  const poller = new Poller({ client: held.client, accounts: [account('a')], concurrency: 2, onResult: (r) => results.push(r) });
+  const poller = new Poller({
+    client: held.client,
+    accounts: [account('a')],
+    concurrency: 2,
+    onResult: (r) => results.push(r),
+  });
   const all = poller.pollAll();
   await tick();
   poller.setAccounts([{ ...account('a'), lowBalanceThreshold: 3 }]);

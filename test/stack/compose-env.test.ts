@@ -23,9 +23,17 @@ function composeEnvironment(dir: string, envFile: string): Record<string, string
 function configCheck(dir: string, environment: Record<string, string>): { status: number | null; output: string } {
   assertBuilt();
   const mapped = Object.fromEntries(
-    Object.entries(environment).map(([k, v]) => [k, v.replace('/run/secrets/itnio_api_secret', join(dir, 'secrets', 'itnio_api_secret')).replace('/etc/itniotech/', `${join(dir, 'config')}/`)]),
+    Object.entries(environment).map(([k, v]) => [
+      k,
+      v
+        .replace('/run/secrets/itnio_api_secret', join(dir, 'secrets', 'itnio_api_secret'))
+        .replace('/etc/itniotech/', `${join(dir, 'config')}/`),
+    ]),
   );
-  const result = spawnSync(process.execPath, [MAIN, '--config.check'], { env: { PATH: process.env.PATH ?? '', ...mapped }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [MAIN, '--config.check'], {
+    env: { PATH: process.env.PATH ?? '', ...mapped },
+    encoding: 'utf8',
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -38,7 +46,10 @@ describe('docker-compose.yml with .env.example', () => {
     mkdirSync(join(dir, 'secrets'));
     mkdirSync(join(dir, 'config'));
     writeFileSync(join(dir, 'secrets', 'itnio_api_secret'), 'compose-test-secret\n');
-    writeFileSync(join(dir, 'config', 'accounts.yml'), 'accounts:\n  - name: shop\n    api_key: composeK1\n    api_secret: s3cr3t-value\n');
+    writeFileSync(
+      join(dir, 'config', 'accounts.yml'),
+      'accounts:\n  - name: shop\n    api_key: composeK1\n    api_secret: s3cr3t-value\n',
+    );
     example = readFileSync(join(dir, '.env.example'), 'utf8');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

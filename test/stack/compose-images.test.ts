@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT } from '../support/exporter-process';
 
-const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { image?: string }> };
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, { image?: string }>;
+};
 /** `${VAR:-default}` → default. */
-const defaultImage = (service: string): string => /^\$\{\w+:-(.+)\}$/.exec(compose.services[service]?.image ?? '')?.[1] ?? '';
+const defaultImage = (service: string): string =>
+  /^\$\{\w+:-(.+)\}$/.exec(compose.services[service]?.image ?? '')?.[1] ?? '';
 
 describe('docker-compose.yml default images', () => {
   test.each(['prometheus', 'alertmanager', 'grafana'])('%s is pinned to an exact release', (service) => {
@@ -22,12 +25,15 @@ describe('docker-compose.yml default images', () => {
   });
 
   test("Grafana is the release the dashboard's schema check uses", () => {
-    const schema = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@grafana', 'schema', 'package.json'), 'utf8')) as { version: string };
+    const schema = JSON.parse(
+      readFileSync(join(ROOT, 'node_modules', '@grafana', 'schema', 'package.json'), 'utf8'),
+    ) as { version: string };
     expect(defaultImage('grafana')).toBe(`grafana/grafana:${schema.version}`);
   });
 
   test('.env.example names the same images', () => {
     const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
-    for (const service of ['prometheus', 'alertmanager', 'grafana']) expect(example).toContain(`=${defaultImage(service)}\n`);
+    for (const service of ['prometheus', 'alertmanager', 'grafana'])
+      expect(example).toContain(`=${defaultImage(service)}\n`);
   });
 });

@@ -40,8 +40,20 @@ const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 
 /** The panel type's custom field config, where its schema has one. */
 function fieldConfigOf(type: string, module: string): string {
-  const file = join(ROOT, 'node_modules', '@grafana', 'schema', 'dist', 'esm', 'raw', 'composable', `${PANEL_SCHEMAS[type]}.d.ts`);
-  return /export interface FieldConfig\b/.test(readFileSync(file, 'utf8')) ? `${module}.FieldConfig` : 'Record<string, unknown>';
+  const file = join(
+    ROOT,
+    'node_modules',
+    '@grafana',
+    'schema',
+    'dist',
+    'esm',
+    'raw',
+    'composable',
+    `${PANEL_SCHEMAS[type]}.d.ts`,
+  );
+  return /export interface FieldConfig\b/.test(readFileSync(file, 'utf8'))
+    ? `${module}.FieldConfig`
+    : 'Record<string, unknown>';
 }
 
 /** What to check: a description and a TypeScript declaration on one line, so diagnostics map back. */
@@ -49,7 +61,12 @@ function declarations(): Array<{ what: string; line: string }> {
   // `__requires` is export metadata for Grafana's import dialog, not part of the dashboard model;
   // panels and annotations are checked one by one below.
   const { panels: _panels, __requires: _requires, ...top } = dashboard;
-  const lines = [{ what: 'dashboard', line: `export const dashboard: DashboardOf = ${JSON.stringify({ ...top, panels: [], annotations: { list: [] } })};` }];
+  const lines = [
+    {
+      what: 'dashboard',
+      line: `export const dashboard: DashboardOf = ${JSON.stringify({ ...top, panels: [], annotations: { list: [] } })};`,
+    },
+  ];
   panels.forEach((panel, i) => {
     const what = `panel "${panel.title}" (${panel.type})`;
     const { panels: _nested, ...body } = panel;
@@ -57,7 +74,12 @@ function declarations(): Array<{ what: string; line: string }> {
       lines.push({ what, line: `export const p${i}: Json<RowPanel> = ${JSON.stringify({ ...body, panels: [] })};` });
     } else {
       const module = PANEL_SCHEMAS[panel.type] ? `p${i}types` : undefined;
-      lines.push({ what, line: module ? `export const p${i}: PanelOf<${module}.Options, ${fieldConfigOf(panel.type, module)}> = ${JSON.stringify(body)};` : `unknown panel type ${panel.type}` });
+      lines.push({
+        what,
+        line: module
+          ? `export const p${i}: PanelOf<${module}.Options, ${fieldConfigOf(panel.type, module)}> = ${JSON.stringify(body)};`
+          : `unknown panel type ${panel.type}`,
+      });
     }
   });
   return lines;
@@ -94,14 +116,26 @@ function typeErrors(): string[] {
   const items = declarations();
   const prelude = `${PRELUDE}\n${items.map(() => '').join('')}`;
   const firstLine = prelude.split('\n').length;
-  const annotationLines = dashboard.annotations.list.map((a, i) => ({ what: `annotation "${a.name}"`, line: `export const a${i}: Json<PrometheusAnnotation> = ${JSON.stringify(a)};` }));
+  const annotationLines = dashboard.annotations.list.map((a, i) => ({
+    what: `annotation "${a.name}"`,
+    line: `export const a${i}: Json<PrometheusAnnotation> = ${JSON.stringify(a)};`,
+  }));
   const all = [...items, ...annotationLines];
   const source = `${prelude}\n${all.map((d) => d.line).join('\n')}\n`;
   const file = join(ROOT, 'test', 'stack', '__dashboard__.ts');
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, types: [], target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 };
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+  };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, version, ...rest) => (name === file ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, ...rest));
+  host.getSourceFile = (name, version, ...rest) =>
+    name === file ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, ...rest);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => name === file || fileExists(name);
   const program = ts.createProgram([file], options, host);
@@ -126,7 +160,9 @@ function promqlErrors(expr: string): string[] {
 
 describe('the Grafana dashboard against @grafana/schema and the PromQL parser', () => {
   test('every panel type has its schema here', () => {
-    expect(panels.filter((p) => p.type !== 'row' && !PANEL_SCHEMAS[p.type]).map((p) => `${p.title}: ${p.type}`)).toEqual([]);
+    expect(
+      panels.filter((p) => p.type !== 'row' && !PANEL_SCHEMAS[p.type]).map((p) => `${p.title}: ${p.type}`),
+    ).toEqual([]);
   });
 
   test("matches Grafana's dashboard, panel, variable and annotation types", () => {
@@ -134,20 +170,32 @@ describe('the Grafana dashboard against @grafana/schema and the PromQL parser', 
   }, 60_000);
 
   test('every variable has a current value', () => {
-    const variables = dashboard.templating.list as Array<{ name: string; current?: { text?: unknown; value?: unknown } }>;
-    expect(variables.filter((v) => v.current?.text === undefined || v.current.value === undefined).map((v) => v.name)).toEqual([]);
+    const variables = dashboard.templating.list as Array<{
+      name: string;
+      current?: { text?: unknown; value?: unknown };
+    }>;
+    expect(
+      variables.filter((v) => v.current?.text === undefined || v.current.value === undefined).map((v) => v.name),
+    ).toEqual([]);
   });
 
   test('every PromQL expression parses', () => {
     const exprs = [
       ...panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `panel "${p.title}"`, expr: t.expr }))),
       ...dashboard.annotations.list.map((a) => ({ where: `annotation "${a.name}"`, expr: a.target?.expr })),
-      ...dashboard.templating.list.map((v) => ({ where: `variable ${v.name}`, expr: (v.query as { query?: string } | undefined)?.query })),
+      ...dashboard.templating.list.map((v) => ({
+        where: `variable ${v.name}`,
+        expr: (v.query as { query?: string } | undefined)?.query,
+      })),
     ];
-    const promql = exprs.filter((e): e is { where: string; expr: string } => typeof e.expr === 'string' && !e.expr.startsWith('label_values('));
+    const promql = exprs.filter(
+      (e): e is { where: string; expr: string } => typeof e.expr === 'string' && !e.expr.startsWith('label_values('),
+    );
     expect(promql.length).toBeGreaterThan(15);
     // Grafana's macros become what Grafana substitutes: a regex and a duration.
-    const failures = promql.flatMap(({ where, expr }) => promqlErrors(expr.replace(/\$account/g, '.*').replace(/\$__rate_interval/g, '1m')).map((e) => `${where} ${e}`));
+    const failures = promql.flatMap(({ where, expr }) =>
+      promqlErrors(expr.replace(/\$account/g, '.*').replace(/\$__rate_interval/g, '1m')).map((e) => `${where} ${e}`),
+    );
     expect(failures).toEqual([]);
   });
 

@@ -8,7 +8,8 @@ import { API_STATUSES, KNOWN_API_STATUSES, UNDOCUMENTED_STATUS } from '../../src
  * with SYNC_DASHBOARD=1 to write that into the dashboard.
  */
 const DASHBOARD = join(__dirname, '..', '..', 'grafana', 'dashboards', 'itniotech.json');
-const BASE = 'sum by (account, status) (rate(itniotech_api_errors_total{account=~"$account"}[$__rate_interval])) * 60 > 0';
+const BASE =
+  'sum by (account, status) (rate(itniotech_api_errors_total{account=~"$account"}[$__rate_interval])) * 60 > 0';
 
 interface Panel {
   id: number;
@@ -21,7 +22,8 @@ interface Panel {
 /** The API errors panel's query: each status labelled with its legend, unknown ones as undocumented. */
 function expectedLegendExpr(): string {
   let expr = `label_replace(${BASE}, "meaning", "${UNDOCUMENTED_STATUS.legend}", "status", ".*")`;
-  for (const status of KNOWN_API_STATUSES) expr = `label_replace(${expr}, "meaning", "${API_STATUSES[status].legend}", "status", "${status}")`;
+  for (const status of KNOWN_API_STATUSES)
+    expr = `label_replace(${expr}, "meaning", "${API_STATUSES[status].legend}", "status", "${status}")`;
   return expr;
 }
 
@@ -58,6 +60,8 @@ describe('dashboard words for API statuses', () => {
 
   test('the status table lists every known status with its meaning and hint', () => {
     expect(table?.options?.content).toBe(expectedStatusTable());
-    expect(table?.options?.content?.split('\n').filter((l) => /^\| -\d+ \|/.test(l))).toHaveLength(KNOWN_API_STATUSES.length);
+    expect(table?.options?.content?.split('\n').filter((l) => /^\| -\d+ \|/.test(l))).toHaveLength(
+      KNOWN_API_STATUSES.length,
+    );
   });
 });

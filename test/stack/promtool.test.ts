@@ -95,7 +95,12 @@ describe('Grafana dashboard', () => {
   test('has a prometheus datasource variable and a multi-value account variable', () => {
     expect(variable('datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
     const account = variable('account');
-    expect(account).toMatchObject({ type: 'query', multi: true, includeAll: true, datasource: { uid: '${datasource}' } });
+    expect(account).toMatchObject({
+      type: 'query',
+      multi: true,
+      includeAll: true,
+      datasource: { uid: '${datasource}' },
+    });
     expect(JSON.stringify(account?.query)).toContain('label_values(itniotech_up, account)');
   });
 
@@ -104,7 +109,10 @@ describe('Grafana dashboard', () => {
     for (const panel of queried) {
       expect({ panel: panel.title, uid: panel.datasource?.uid }).toEqual({ panel: panel.title, uid: '${datasource}' });
       for (const target of panel.targets ?? []) {
-        expect({ panel: panel.title, uid: target.datasource?.uid }).toEqual({ panel: panel.title, uid: '${datasource}' });
+        expect({ panel: panel.title, uid: target.datasource?.uid }).toEqual({
+          panel: panel.title,
+          uid: '${datasource}',
+        });
       }
     }
     for (const annotation of dashboard.annotations.list) {

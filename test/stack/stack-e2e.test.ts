@@ -65,13 +65,15 @@ function shortenRules(text: string): string {
  * than the 5 s window, as 15m is longer than 5m, so one step (a catch-up) cannot fire it.
  */
 function shortenSurgeRules(text: string): string {
-  const replace = (from: string, to: string, times: number) => (input: string): string => {
-    const found = input.split(from).length - 1;
-    if (found !== times) {
-      throw new Error(`expected ${times} × "${from}" in the rules, found ${found}: update shortenSurgeRules`);
-    }
-    return input.split(from).join(to);
-  };
+  const replace =
+    (from: string, to: string, times: number) =>
+    (input: string): string => {
+      const found = input.split(from).length - 1;
+      if (found !== times) {
+        throw new Error(`expected ${times} × "${from}" in the rules, found ${found}: update shortenSurgeRules`);
+      }
+      return input.split(from).join(to);
+    };
   const steps = [
     replace('[1h:1m]', '[60s:5s]', 1),
     replace('[5m:1m]', '[5s:5s]', 1),
@@ -102,7 +104,11 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
 
   async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
     const response = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await response.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+    const body = (await response.json()) as {
+      status: string;
+      error?: string;
+      data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
     if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error}`);
     return body.data.result;
   }
@@ -112,7 +118,9 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
   }
 
   function notified(alertname: string, account: string, status: 'firing' | 'resolved'): boolean {
-    return notifications.some((n) => n.alerts.some((a) => a.status === status && a.labels.alertname === alertname && a.labels.account === account));
+    return notifications.some((n) =>
+      n.alerts.some((a) => a.status === status && a.labels.alertname === alertname && a.labels.account === account),
+    );
   }
 
   async function setUp(): Promise<void> {
@@ -130,7 +138,13 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
       config,
       stringify({
         accounts: [
-          { name: 'shop', api_key: SHOP.apiKey, api_secret: SHOP.apiSecret, low_balance_threshold: 100, base_url: simulator.baseUrl },
+          {
+            name: 'shop',
+            api_key: SHOP.apiKey,
+            api_secret: SHOP.apiSecret,
+            low_balance_threshold: 100,
+            base_url: simulator.baseUrl,
+          },
           { name: 'otp', api_key: OTP.apiKey, api_secret: OTP.apiSecret, base_url: simulator.baseUrl },
           { name: 'flaky', api_key: FLAKY.apiKey, api_secret: FLAKY.apiSecret, base_url: simulator.baseUrl },
           { name: 'surge', api_key: SURGE.apiKey, api_secret: SURGE.apiSecret, base_url: simulator.baseUrl },
@@ -157,11 +171,18 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
     };
     Object.assign(am.route, { group_wait: '1s', group_interval: '1s', repeat_interval: '1h' });
     for (const route of am.route.routes ?? []) if ('repeat_interval' in route) route.repeat_interval = '1h';
-    for (const receiver of am.receivers) for (const hook of receiver.webhook_configs ?? []) hook.url = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/`;
+    for (const receiver of am.receivers)
+      for (const hook of receiver.webhook_configs ?? [])
+        hook.url = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/`;
     writeFileSync(join(dir, 'alertmanager.yml'), stringify(am));
     alertmanager = startDaemon(
       'prometheus-alertmanager',
-      [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='],
+      [
+        `--config.file=${join(dir, 'alertmanager.yml')}`,
+        `--storage.path=${join(dir, 'am')}`,
+        `--web.listen-address=127.0.0.1:${amPort}`,
+        '--cluster.listen-address=',
+      ],
       daemonLog,
     );
 
@@ -179,7 +200,11 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
     prom.global = { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' };
     prom.rule_files = [join(dir, 'itniotech.rules.yml')];
     prom.alerting.alertmanagers = [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }];
-    const targets: Record<string, string> = { itniotech: exporterAddress, prometheus: `127.0.0.1:${promPort}`, alertmanager: `127.0.0.1:${amPort}` };
+    const targets: Record<string, string> = {
+      itniotech: exporterAddress,
+      prometheus: `127.0.0.1:${promPort}`,
+      alertmanager: `127.0.0.1:${amPort}`,
+    };
     for (const job of prom.scrape_configs) {
       const target = targets[job.job_name];
       if (!target) throw new Error(`unexpected scrape job ${job.job_name} in prometheus.yml`);
@@ -188,10 +213,19 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
     writeFileSync(join(dir, 'prometheus.yml'), stringify(prom));
     prometheus = startDaemon(
       PROMETHEUS,
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--rules.alert.resend-delay=1s'],
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        '--rules.alert.resend-delay=1s',
+      ],
       daemonLog,
     );
-    await eventually(async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), 'Prometheus ready', 20_000);
+    await eventually(
+      async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined),
+      'Prometheus ready',
+      20_000,
+    );
   }
 
   afterAll(async () => {
@@ -211,18 +245,38 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
         await setUp();
 
         // The target is up.
-        await eventually(async () => ((await query('up{job="itniotech"} == 1')).length === 1 ? true : undefined), 'target up', 20_000);
+        await eventually(
+          async () => ((await query('up{job="itniotech"} == 1')).length === 1 ? true : undefined),
+          'target up',
+          20_000,
+        );
 
         // Balance below its threshold, and an authentication failure.
         simulator.update(SHOP.apiKey, { balance: 60, spendPerHour: 3600 });
         simulator.update(OTP.apiKey, { failStatus: '-1' });
-        await eventually(async () => ((await firing('ItniotechBalanceLow', 'shop')) ? true : undefined), 'ItniotechBalanceLow firing for shop', 30_000);
-        await eventually(async () => ((await firing('ItniotechPollFailing', 'otp')) ? true : undefined), 'ItniotechPollFailing firing for otp', 30_000);
+        await eventually(
+          async () => ((await firing('ItniotechBalanceLow', 'shop')) ? true : undefined),
+          'ItniotechBalanceLow firing for shop',
+          30_000,
+        );
+        await eventually(
+          async () => ((await firing('ItniotechPollFailing', 'otp')) ? true : undefined),
+          'ItniotechPollFailing firing for otp',
+          30_000,
+        );
         expect(await firing('ItniotechBalanceLow', 'otp')).toBe(false);
         const failing = await query('ALERTS{alertname="ItniotechPollFailing",account="otp"}');
         expect(failing.length).toBe(1);
-        await eventually(async () => (notified('ItniotechBalanceLow', 'shop', 'firing') ? true : undefined), 'ItniotechBalanceLow at the webhook', 30_000);
-        await eventually(async () => (notified('ItniotechPollFailing', 'otp', 'firing') ? true : undefined), 'ItniotechPollFailing at the webhook', 30_000);
+        await eventually(
+          async () => (notified('ItniotechBalanceLow', 'shop', 'firing') ? true : undefined),
+          'ItniotechBalanceLow at the webhook',
+          30_000,
+        );
+        await eventually(
+          async () => (notified('ItniotechPollFailing', 'otp', 'firing') ? true : undefined),
+          'ItniotechPollFailing at the webhook',
+          30_000,
+        );
 
         // Every expression of the Grafana dashboard returns data, with the variables as "All".
         const dashboard = JSON.parse(readFileSync(join(ROOT, 'grafana', 'dashboards', 'itniotech.json'), 'utf8')) as {
@@ -230,7 +284,9 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
           annotations: { list: Array<{ expr?: string; target?: { expr?: string }; name: string }> };
         };
         const exprs = [
-          ...dashboard.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.expr).map((t) => ({ where: p.title, expr: t.expr as string }))),
+          ...dashboard.panels.flatMap((p) =>
+            (p.targets ?? []).filter((t) => t.expr).map((t) => ({ where: p.title, expr: t.expr as string })),
+          ),
           ...dashboard.annotations.list
             .filter((a) => a.expr ?? a.target?.expr)
             .map((a) => ({ where: `annotation ${a.name}`, expr: (a.expr ?? a.target?.expr) as string })),
@@ -255,9 +311,24 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
         // Restoring both resolves both, in Prometheus and at the webhook.
         simulator.update(SHOP.apiKey, { balance: 500, spendPerHour: 0 });
         simulator.update(OTP.apiKey, { failStatus: null });
-        await eventually(async () => (!(await firing('ItniotechBalanceLow', 'shop')) && !(await firing('ItniotechPollFailing', 'otp')) ? true : undefined), 'alerts resolved', 30_000);
-        await eventually(async () => (notified('ItniotechBalanceLow', 'shop', 'resolved') ? true : undefined), 'ItniotechBalanceLow resolved at the webhook', 30_000);
-        await eventually(async () => (notified('ItniotechPollFailing', 'otp', 'resolved') ? true : undefined), 'ItniotechPollFailing resolved at the webhook', 30_000);
+        await eventually(
+          async () =>
+            !(await firing('ItniotechBalanceLow', 'shop')) && !(await firing('ItniotechPollFailing', 'otp'))
+              ? true
+              : undefined,
+          'alerts resolved',
+          30_000,
+        );
+        await eventually(
+          async () => (notified('ItniotechBalanceLow', 'shop', 'resolved') ? true : undefined),
+          'ItniotechBalanceLow resolved at the webhook',
+          30_000,
+        );
+        await eventually(
+          async () => (notified('ItniotechPollFailing', 'otp', 'resolved') ? true : undefined),
+          'ItniotechPollFailing resolved at the webhook',
+          30_000,
+        );
       } catch (error) {
         throw new Error(`${(error as Error).message}\n--- daemon log (tail) ---\n${daemonLog.join('').slice(-3000)}`);
       }

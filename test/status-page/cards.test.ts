@@ -48,7 +48,14 @@ const failing: AccountReport = {
   normalSpendPerHour: null,
   normalSpendHours: 0,
   surgeThresholdPerHour: null,
-  lastError: { kind: 'api_status', code: '-1', meaning: 'authentication error', hint: 'check the key', detail: '<img src=x onerror=alert(1)>', at: '2025-01-01T12:00:00.000Z' },
+  lastError: {
+    kind: 'api_status',
+    code: '-1',
+    meaning: 'authentication error',
+    hint: 'check the key',
+    detail: '<img src=x onerror=alert(1)>',
+    at: '2025-01-01T12:00:00.000Z',
+  },
 };
 const report: StatusReport = {
   exporter: { name: 'itniotech-exporter', version: '9.9.9' },
@@ -67,7 +74,13 @@ const surging: AccountReport = {
   surgeThresholdPerHour: 60,
   spendSurge: true,
 };
-const young: AccountReport = { ...base, name: 'young', normalSpendPerHour: null, normalSpendHours: 3, surgeThresholdPerHour: null };
+const young: AccountReport = {
+  ...base,
+  name: 'young',
+  normalSpendPerHour: null,
+  normalSpendHours: 3,
+  surgeThresholdPerHour: null,
+};
 const fromNothing: AccountReport = {
   ...base,
   name: 'idle',
@@ -85,9 +98,12 @@ function scriptSide(call: string, data: unknown): unknown {
 }
 
 describe('status page view', () => {
-  test.each(cards.map((a) => [a.name, a] as const))('the script renders card %s exactly as the server does', (_name, account) => {
-    expect(scriptSide('renderAccountCard(data)', account)).toBe(renderAccountCard(account));
-  });
+  test.each(cards.map((a) => [a.name, a] as const))(
+    'the script renders card %s exactly as the server does',
+    (_name, account) => {
+      expect(scriptSide('renderAccountCard(data)', account)).toBe(renderAccountCard(account));
+    },
+  );
 
   test('the script renders the summary as the server does', () => {
     expect(scriptSide('renderSummary(data)', report)).toBe(renderSummary(report));
@@ -126,9 +142,11 @@ describe('status page view', () => {
     );
   });
 
-  test('says when the threshold is the alert rules\' default rather than the account\'s own', () => {
+  test("says when the threshold is the alert rules' default rather than the account's own", () => {
     const own = /<dt>([^<]*)<\/dt><dd data-field="threshold">/.exec(renderAccountCard(base))?.[1];
-    const fallback = /<dt>([^<]*)<\/dt><dd data-field="threshold">/.exec(renderAccountCard({ ...base, lowBalanceThresholdSource: 'rules_default' }))?.[1];
+    const fallback = /<dt>([^<]*)<\/dt><dd data-field="threshold">/.exec(
+      renderAccountCard({ ...base, lowBalanceThresholdSource: 'rules_default' }),
+    )?.[1];
     expect(own).toBe('Low below');
     expect(fallback).toMatch(/default/);
   });
@@ -146,8 +164,13 @@ describe('status page view', () => {
     }
   });
 
-  test('the CSP admits exactly the page\'s inline style and script, by hash', () => {
-    const html = renderLandingPage({ report, telemetryPath: '/custom-metrics', statusApiPath: '/api/v1/status', refreshMs: 3000 });
+  test("the CSP admits exactly the page's inline style and script, by hash", () => {
+    const html = renderLandingPage({
+      report,
+      telemetryPath: '/custom-metrics',
+      statusApiPath: '/api/v1/status',
+      refreshMs: 3000,
+    });
     expect(html.match(/<script/g)).toHaveLength(1);
     expect(html.match(/<style/g)).toHaveLength(1);
     expect(html).not.toMatch(/ style="/);

@@ -35,7 +35,14 @@ function get(url: string, headers: Record<string, string> = {}): Promise<Raw> {
   });
 }
 
-const success = (account: Account, atMs: number, balance: number): PollResult => ({ account, outcome: { kind: 'success', balance, gift: 0, credit: 0 }, startedAt: atMs, finishedAt: atMs, finishedSteadyMs: atMs, durationSeconds: 0 });
+const success = (account: Account, atMs: number, balance: number): PollResult => ({
+  account,
+  outcome: { kind: 'success', balance, gift: 0, credit: 0 },
+  startedAt: atMs,
+  finishedAt: atMs,
+  finishedSteadyMs: atMs,
+  durationSeconds: 0,
+});
 
 interface StatusServer {
   url: string;
@@ -67,7 +74,13 @@ async function startStatusServer(accounts: Account[]): Promise<StatusServer> {
     logger: createLogger('silent'),
   });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, store, clock, builds: () => builds };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    store,
+    clock,
+    builds: () => builds,
+  };
 }
 
 const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
@@ -80,7 +93,8 @@ describe('status report cache', () => {
   });
   afterAll(() => close(s.server));
 
-  const report = async (): Promise<StatusReport> => JSON.parse((await get(`${s.url}/api/v1/status`)).body.toString('utf8')) as StatusReport;
+  const report = async (): Promise<StatusReport> =>
+    JSON.parse((await get(`${s.url}/api/v1/status`)).body.toString('utf8')) as StatusReport;
 
   test('builds the report once for any number of requests while nothing changes', async () => {
     const before = s.builds();
@@ -132,13 +146,19 @@ describe('status report cache', () => {
 
 describe('status report at 1000 accounts with a full day of history', () => {
   const ACCOUNTS = 1000;
-  const accounts: Account[] = Array.from({ length: ACCOUNTS }, (_, i) => ({ name: `account-${String(i).padStart(4, '0')}`, apiKey: `k${i}`, apiSecret: `s${i}`, baseUrl: 'http://127.0.0.1:9/sms' }));
+  const accounts: Account[] = Array.from({ length: ACCOUNTS }, (_, i) => ({
+    name: `account-${String(i).padStart(4, '0')}`,
+    apiKey: `k${i}`,
+    apiSecret: `s${i}`,
+    baseUrl: 'http://127.0.0.1:9/sms',
+  }));
   let s: StatusServer;
   beforeAll(async () => {
     s = await startStatusServer(accounts);
     // 24 h of 60 s polls, each spending 1.25.
     for (const account of accounts) {
-      for (let t = START - 24 * HOUR, balance = 100_000; t <= START; t += MINUTE, balance -= 1.25) s.store.record(success(account, t, balance));
+      for (let t = START - 24 * HOUR, balance = 100_000; t <= START; t += MINUTE, balance -= 1.25)
+        s.store.record(success(account, t, balance));
     }
   }, 60_000);
   afterAll(() => close(s.server));

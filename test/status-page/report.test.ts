@@ -7,10 +7,38 @@ const AT = Date.UTC(2025, 0, 1, 12);
 describe('describeError', () => {
   // The kind comes from how the poll failed, not from what the code looks like.
   const cases: Array<{ name: string; error: LastError; kind: 'api_status' | 'request_failure' }> = [
-    { name: 'an API status', error: { kind: 'api_error', code: '-1', meaning: 'authentication error', detail: 'authentication error', atMs: AT }, kind: 'api_status' },
-    { name: 'a request failure', error: { kind: 'failure', code: 'timeout', meaning: 'no answer within the timeout', detail: 'after 10s', atMs: AT }, kind: 'request_failure' },
-    { name: 'a failure reason that looks like a number', error: { kind: 'failure', code: '504', meaning: 'unexpected HTTP status', detail: 'gateway timeout', atMs: AT }, kind: 'request_failure' },
-    { name: 'an API status that is not a number', error: { kind: 'api_error', code: 'E1', meaning: 'undocumented status', detail: '', atMs: AT }, kind: 'api_status' },
+    {
+      name: 'an API status',
+      error: {
+        kind: 'api_error',
+        code: '-1',
+        meaning: 'authentication error',
+        detail: 'authentication error',
+        atMs: AT,
+      },
+      kind: 'api_status',
+    },
+    {
+      name: 'a request failure',
+      error: {
+        kind: 'failure',
+        code: 'timeout',
+        meaning: 'no answer within the timeout',
+        detail: 'after 10s',
+        atMs: AT,
+      },
+      kind: 'request_failure',
+    },
+    {
+      name: 'a failure reason that looks like a number',
+      error: { kind: 'failure', code: '504', meaning: 'unexpected HTTP status', detail: 'gateway timeout', atMs: AT },
+      kind: 'request_failure',
+    },
+    {
+      name: 'an API status that is not a number',
+      error: { kind: 'api_error', code: 'E1', meaning: 'undocumented status', detail: '', atMs: AT },
+      kind: 'api_status',
+    },
   ];
   test.each(cases)('$name is $kind', ({ error, kind }) => {
     const report = describeError(error);
@@ -23,7 +51,13 @@ describe('describeError', () => {
 
 describe('chartPoints', () => {
   const MINUTE = 60_000;
-  const points = (count: number): HistoryPoint[] => Array.from({ length: count }, (_, i) => ({ atMs: i * MINUTE, firstAtMs: i * MINUTE, balance: 10_000 - i, spent: 1 }));
+  const points = (count: number): HistoryPoint[] =>
+    Array.from({ length: count }, (_, i) => ({
+      atMs: i * MINUTE,
+      firstAtMs: i * MINUTE,
+      balance: 10_000 - i,
+      spent: 1,
+    }));
 
   test('keeps up to the limit untouched', () => {
     expect(chartPoints(points(60), 60)).toEqual(points(60));

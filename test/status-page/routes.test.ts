@@ -12,22 +12,43 @@ import { createProcessRegistry, MetricsRenderer } from '../../src/metrics/exposi
 import { createApp } from '../../src/app/server';
 import { listen } from '../../src/web/listen';
 import type { StatusReport } from '../../src/status-page/report';
-import { manualScheduler, startStatusFixture, waitUntil, type FixtureAccount, type StatusFixture } from '../support/status-fixture';
+import {
+  manualScheduler,
+  startStatusFixture,
+  waitUntil,
+  type FixtureAccount,
+  type StatusFixture,
+} from '../support/status-fixture';
 
-const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-async function getJson(url: string): Promise<{ status: number; type: string | null; body: StatusReport; text: string }> {
+async function getJson(
+  url: string,
+): Promise<{ status: number; type: string | null; body: StatusReport; text: string }> {
   const response = await fetch(url);
   const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type'), body: JSON.parse(text) as StatusReport, text };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    body: JSON.parse(text) as StatusReport,
+    text,
+  };
 }
 
 describe('GET /api/v1/status before any poll has finished', () => {
   let server: Server;
   let url: string;
   const accounts: Account[] = [
-    { name: 'marketing', apiKey: 'mktKey01', apiSecret: 'never-shown-1', baseUrl: 'http://127.0.0.1:9/sms', lowBalanceThreshold: 200 },
+    {
+      name: 'marketing',
+      apiKey: 'mktKey01',
+      apiSecret: 'never-shown-1',
+      baseUrl: 'http://127.0.0.1:9/sms',
+      lowBalanceThreshold: 200,
+    },
     { name: 'otp', apiKey: 'otpKey02', apiSecret: 'never-shown-2', baseUrl: 'http://127.0.0.1:9/sms' },
   ];
 
@@ -36,7 +57,13 @@ describe('GET /api/v1/status before any poll has finished', () => {
       telemetryPath: '/metrics',
       metrics: new MetricsRenderer({ registry: new Registry(), changeCount: () => 0 }, createProcessRegistry()),
       accounts: new AccountStore({ accounts, maxAgeMs: 3_600_000 }),
-      page: { name: 'itniotech-exporter', version: PACKAGE_VERSION, pollDescription: () => 'every 60s', maxAgeMs: 3_600_000, now: Date.now },
+      page: {
+        name: 'itniotech-exporter',
+        version: PACKAGE_VERSION,
+        pollDescription: () => 'every 60s',
+        maxAgeMs: 3_600_000,
+        now: Date.now,
+      },
       logger: createLogger('silent'),
     });
     server = await listen(app, { host: '127.0.0.1', port: 0 });
@@ -94,9 +121,36 @@ describe('GET /api/v1/status before any poll has finished', () => {
 });
 
 describe('GET /api/v1/status after polls', () => {
-  const HEALTHY: FixtureAccount = { name: 'marketing', apiKey: 'mktKey01', apiSecret: 'mkt-secret-01', balance: 1000, gift: 25, credit: 300, spendPerHour: 0, lowBalanceThreshold: 200 };
-  const LOW: FixtureAccount = { name: 'alerts', apiKey: 'altKey02', apiSecret: 'alt-secret-02', balance: 50.5, gift: 0, credit: 0, spendPerHour: 0, lowBalanceThreshold: 100 };
-  const FAILING: FixtureAccount = { name: 'otp', apiKey: 'otpKey03', apiSecret: 'otp-secret-03', balance: 500, gift: 0, credit: 0, spendPerHour: 0, failStatus: '-16' };
+  const HEALTHY: FixtureAccount = {
+    name: 'marketing',
+    apiKey: 'mktKey01',
+    apiSecret: 'mkt-secret-01',
+    balance: 1000,
+    gift: 25,
+    credit: 300,
+    spendPerHour: 0,
+    lowBalanceThreshold: 200,
+  };
+  const LOW: FixtureAccount = {
+    name: 'alerts',
+    apiKey: 'altKey02',
+    apiSecret: 'alt-secret-02',
+    balance: 50.5,
+    gift: 0,
+    credit: 0,
+    spendPerHour: 0,
+    lowBalanceThreshold: 100,
+  };
+  const FAILING: FixtureAccount = {
+    name: 'otp',
+    apiKey: 'otpKey03',
+    apiSecret: 'otp-secret-03',
+    balance: 500,
+    gift: 0,
+    credit: 0,
+    spendPerHour: 0,
+    failStatus: '-16',
+  };
   let fixture: StatusFixture;
   const scheduler = manualScheduler();
 
@@ -104,7 +158,11 @@ describe('GET /api/v1/status after polls', () => {
   const pollRound = () => fixture.exporter.poller.pollAll();
 
   beforeAll(async () => {
-    fixture = await startStatusFixture([HEALTHY, LOW, FAILING], ['--poll.interval=60s', '--poll.max-age=1h'], scheduler);
+    fixture = await startStatusFixture(
+      [HEALTHY, LOW, FAILING],
+      ['--poll.interval=60s', '--poll.max-age=1h'],
+      scheduler,
+    );
     await waitUntil('the first poll', () => fixture.exporter.accounts.allAttempted());
     // Spend 10, top up by 1000, spend 5: 15 spent in the 6h window, i.e. 60 a day.
     for (const balance of [990, 1990, 1985]) {
@@ -120,7 +178,15 @@ describe('GET /api/v1/status after polls', () => {
     for (const account of body.accounts) expect(ACCOUNT_STATES).toContain(account.state);
 
     const healthy = byName.get(HEALTHY.name);
-    expect(healthy).toMatchObject({ state: 'ok', balance: 1985, gift: HEALTHY.gift, credit: HEALTHY.credit, lowBalanceThreshold: 200, belowThreshold: false, lastError: null });
+    expect(healthy).toMatchObject({
+      state: 'ok',
+      balance: 1985,
+      gift: HEALTHY.gift,
+      credit: HEALTHY.credit,
+      lowBalanceThreshold: 200,
+      belowThreshold: false,
+      lastError: null,
+    });
     expect(healthy?.lastSuccessAt).toMatch(ISO_TIME);
     expect(healthy?.lastSuccessAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(healthy?.chart.map((p) => p[1])).toEqual([1000, 990, 1990, 1985]);
@@ -137,7 +203,13 @@ describe('GET /api/v1/status after polls', () => {
       spendSurge: false,
     });
 
-    expect(byName.get(LOW.name)).toMatchObject({ state: 'low', balance: LOW.balance, belowThreshold: true, spendPerDay: 0, daysLeft: null });
+    expect(byName.get(LOW.name)).toMatchObject({
+      state: 'low',
+      balance: LOW.balance,
+      belowThreshold: true,
+      spendPerDay: 0,
+      daysLeft: null,
+    });
   });
 
   test('reports the last error with its meaning and what to do', async () => {
@@ -168,11 +240,13 @@ describe('GET /api/v1/status after polls', () => {
   test('holds no key, secret or upstream URL, and is not cached', async () => {
     const response = await fetch(`${fixture.exporter.url}/api/v1/status`);
     const text = await response.text();
-    for (const secret of [HEALTHY, LOW, FAILING].flatMap((a) => [a.apiKey, a.apiSecret])) expect(text).not.toContain(secret);
+    for (const secret of [HEALTHY, LOW, FAILING].flatMap((a) => [a.apiKey, a.apiSecret]))
+      expect(text).not.toContain(secret);
     expect(text).not.toContain(fixture.simulator.url);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const page = await (await fetch(`${fixture.exporter.url}/`)).text();
-    for (const secret of [HEALTHY, LOW, FAILING].flatMap((a) => [a.apiKey, a.apiSecret])) expect(page).not.toContain(secret);
+    for (const secret of [HEALTHY, LOW, FAILING].flatMap((a) => [a.apiKey, a.apiSecret]))
+      expect(page).not.toContain(secret);
   });
 
   test('the page sends a CSP that admits its inline script by hash', async () => {

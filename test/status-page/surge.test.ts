@@ -99,7 +99,9 @@ describe("ItniotechSpendSurge's tunables", () => {
   test('the page applies the factor and floor of itniotech:balance_spend_per_hour:surge_threshold', () => {
     // `clamp_min(FACTOR * itniotech:balance_spend_per_hour:normal7d, FLOOR)`
     const threshold = expr('itniotech:balance_spend_per_hour:surge_threshold');
-    const match = /clamp_min\(\s*([\d.]+)\s*\*\s*itniotech:balance_spend_per_hour:normal7d\s*,\s*([\d.]+)\s*\)/.exec(threshold);
+    const match = /clamp_min\(\s*([\d.]+)\s*\*\s*itniotech:balance_spend_per_hour:normal7d\s*,\s*([\d.]+)\s*\)/.exec(
+      threshold,
+    );
     expect(match).not.toBeNull();
     expect([RULES_SURGE_FACTOR, RULES_SURGE_FLOOR_PER_HOUR]).toEqual([Number(match?.[1]), Number(match?.[2])]);
   });

@@ -27,18 +27,68 @@ function openssl(dir: string, args: string[]): void {
     execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Error(missing ? 'the openssl CLI is needed to make test certificates (Debian package openssl)' : `openssl ${args[0]} failed`, { cause: error });
+    throw new Error(
+      missing
+        ? 'the openssl CLI is needed to make test certificates (Debian package openssl)'
+        : `openssl ${args[0]} failed`,
+      { cause: error },
+    );
   }
 }
 
 function issue(dir: string, name: string, subject: string, ca: string, extensions: string): void {
-  openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
+  openssl(dir, [
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    subject,
+  ]);
   writeFileSync(join(dir, `${name}.ext`), extensions);
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+    '-extfile',
+    `${name}.ext`,
+  ]);
 }
 
 function selfSignedCa(dir: string, name: string, subject: string): void {
-  openssl(dir, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', subject]);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+    '-subj',
+    subject,
+  ]);
 }
 
 /** A throw-away CA with a server certificate for 127.0.0.1 and client certificates, made with the openssl CLI. */
@@ -46,10 +96,22 @@ export function createTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'itnio-pki-'));
   selfSignedCa(dir, 'ca', '/CN=itnio test CA');
   selfSignedCa(dir, 'rogue-ca', '/CN=untrusted CA');
-  issue(dir, 'server', '/CN=localhost', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  issue(
+    dir,
+    'server',
+    '/CN=localhost',
+    'ca',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+  );
   issue(dir, 'client', '/CN=prometheus', 'ca', 'extendedKeyUsage=clientAuth\n');
   issue(dir, 'rogue', '/CN=prometheus', 'rogue-ca', 'extendedKeyUsage=clientAuth\n');
-  issue(dir, 'other-server', '/CN=localhost', 'rogue-ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  issue(
+    dir,
+    'other-server',
+    '/CN=localhost',
+    'rogue-ca',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+  );
   const at = (file: string): string => join(dir, file);
   return {
     dir,

@@ -32,7 +32,10 @@ export async function startExporterProcess(args: string[], env: Record<string, s
   let buffered = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`exporter did not start: ${stderr.join('')}${stdout.join('\n')}`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`exporter did not start: ${stderr.join('')}${stdout.join('\n')}`)),
+      10_000,
+    );
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
       const lines = buffered.split('\n');
@@ -77,7 +80,11 @@ export async function startExporterProcess(args: string[], env: Record<string, s
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

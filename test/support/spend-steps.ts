@@ -19,7 +19,10 @@ export function spendSteps(samples: readonly BalanceSample[], maxGapMs: number):
   for (let i = 1; i < samples.length; i++) {
     const previous = samples[i - 1] as BalanceSample;
     const current = samples[i] as BalanceSample;
-    steps.push({ atMs: current.atMs, spent: spentAcross(previous.balance, current.balance, current.atMs - previous.atMs, maxGapMs) });
+    steps.push({
+      atMs: current.atMs,
+      spent: spentAcross(previous.balance, current.balance, current.atMs - previous.atMs, maxGapMs),
+    });
   }
   return steps;
 }

@@ -27,7 +27,11 @@ export function manualScheduler(): Scheduler & { tick(): void } {
 }
 
 /** The simulator with these accounts and the exporter polling it, both on 127.0.0.1 port 0. */
-export async function startStatusFixture(accounts: readonly FixtureAccount[], flags: readonly string[], scheduler?: Scheduler): Promise<StatusFixture> {
+export async function startStatusFixture(
+  accounts: readonly FixtureAccount[],
+  flags: readonly string[],
+  scheduler?: Scheduler,
+): Promise<StatusFixture> {
   const simulator = await startSimulator({ accounts, host: '127.0.0.1', port: 0 });
   try {
     const yaml = stringify({
@@ -48,7 +52,10 @@ export async function startStatusFixture(accounts: readonly FixtureAccount[], fl
       },
     });
     if (command.kind !== 'run') throw new Error(`unexpected command ${command.kind}`);
-    const exporter = await startExporter(command.config, { logger: createLogger('silent'), ...(scheduler ? { scheduler } : {}) });
+    const exporter = await startExporter(command.config, {
+      logger: createLogger('silent'),
+      ...(scheduler ? { scheduler } : {}),
+    });
     return {
       simulator,
       exporter,

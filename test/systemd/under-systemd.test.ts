@@ -18,7 +18,14 @@ import { parseSamples } from '../support/prom-text';
 const IMAGE = process.env.ITNIO_TEST_SYSTEMD_IMAGE;
 const UNIT = 'itniotech-exporter.service';
 const NAME = `itnio-systemd-${process.pid}`;
-const ACCOUNT = { apiKey: 'sysdKey2', apiSecret: 'a-secret-for-systemd-only', balance: 777, gift: 0, credit: 0, spendPerHour: 0 };
+const ACCOUNT = {
+  apiKey: 'sysdKey2',
+  apiSecret: 'a-secret-for-systemd-only',
+  balance: 777,
+  gift: 0,
+  credit: 0,
+  spendPerHour: 0,
+};
 
 function podman(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync('podman', args, { encoding: 'utf8', timeout: 60_000 });
@@ -29,7 +36,8 @@ const inside = (command: string): string => podman(['exec', NAME, 'sh', '-c', co
 
 const missing: string[] = [];
 if (!hasBinary('podman')) missing.push('podman not installed');
-if (!IMAGE) missing.push('ITNIO_TEST_SYSTEMD_IMAGE not set (an image whose /sbin/init is systemd: see .ci/systemd-base)');
+if (!IMAGE)
+  missing.push('ITNIO_TEST_SYSTEMD_IMAGE not set (an image whose /sbin/init is systemd: see .ci/systemd-base)');
 
 describeUnlessMissing(missing, `${UNIT} under systemd`, () => {
   let dir: string;
@@ -51,13 +59,30 @@ describeUnlessMissing(missing, `${UNIT} under systemd`, () => {
     mkdirSync(join(system, `${UNIT}.d`), { recursive: true });
     mkdirSync(join(system, 'multi-user.target.wants'));
     symlinkSync(`/etc/systemd/system/${UNIT}`, join(system, 'multi-user.target.wants', UNIT));
-    writeFileSync(join(system, `${UNIT}.d`, 'exec-start.conf'), '[Service]\nExecStart=\nExecStart=/opt/node/bin/node /opt/itniotech-exporter/dist/main.js\n');
+    writeFileSync(
+      join(system, `${UNIT}.d`, 'exec-start.conf'),
+      '[Service]\nExecStart=\nExecStart=/opt/node/bin/node /opt/itniotech-exporter/dist/main.js\n',
+    );
 
-    const create = podman(['create', '--name', NAME, '--systemd=always', '--network=host',
-      '-v', `${ROOT}:/opt/itniotech-exporter:ro`, '-v', `${dirname(process.execPath)}:/opt/node/bin:ro`, IMAGE as string, '/sbin/init']);
+    const create = podman([
+      'create',
+      '--name',
+      NAME,
+      '--systemd=always',
+      '--network=host',
+      '-v',
+      `${ROOT}:/opt/itniotech-exporter:ro`,
+      '-v',
+      `${dirname(process.execPath)}:/opt/node/bin:ro`,
+      IMAGE as string,
+      '/sbin/init',
+    ]);
     if (create.status !== 0) throw new Error(`podman create: ${create.stderr}`);
     copyFileSync(join(ROOT, 'deploy', 'systemd', UNIT), join(system, UNIT));
-    for (const [from, to] of [[join(etc, 'itniotech-exporter'), '/etc/'], [`${system}/.`, '/etc/systemd/system/']]) {
+    for (const [from, to] of [
+      [join(etc, 'itniotech-exporter'), '/etc/'],
+      [`${system}/.`, '/etc/systemd/system/'],
+    ]) {
       const copy = podman(['cp', from as string, `${NAME}:${to}`]);
       if (copy.status !== 0) throw new Error(`podman cp ${from}: ${copy.stderr}`);
     }
@@ -74,7 +99,9 @@ describeUnlessMissing(missing, `${UNIT} under systemd`, () => {
   test('starts, and serves the balance it polled with the credential', async () => {
     const samples = await eventually(
       async () => {
-        const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+        const text = await fetch(`http://127.0.0.1:${port}/metrics`)
+          .then((r) => r.text())
+          .catch(() => '');
         return parseSamples(text).get('itniotech_up{account="default"}') === 1 ? parseSamples(text) : undefined;
       },
       `the ${UNIT} to serve a balance (${inside(`systemctl status ${UNIT} --no-pager; journalctl -u ${UNIT} --no-pager | tail -5`)})`,
@@ -100,7 +127,9 @@ describeUnlessMissing(missing, `${UNIT} under systemd`, () => {
   });
 
   test('systemd-analyze security rates the running unit 2.0 or lower', () => {
-    const exposure = /Overall exposure level for \S+: ([\d.]+)/.exec(inside(`systemd-analyze security ${UNIT} --no-pager`));
+    const exposure = /Overall exposure level for \S+: ([\d.]+)/.exec(
+      inside(`systemd-analyze security ${UNIT} --no-pager`),
+    );
     console.log(`systemd-analyze security (online, under systemd): exposure ${exposure?.[1]}`);
     expect(Number(exposure?.[1])).toBeLessThanOrEqual(2.0);
   });

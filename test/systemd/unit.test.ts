@@ -19,7 +19,8 @@ const unit = readFileSync(join(ROOT, 'deploy', 'systemd', UNIT_NAME), 'utf8');
 const MAX_EXPOSURE = 2.0;
 
 /** Every value of `key=` in the unit, in order (no line continuations are used in it). */
-const values = (key: string): string[] => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1] as string);
+const values = (key: string): string[] =>
+  [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1] as string);
 
 describe(UNIT_NAME, () => {
   let dir: string;
@@ -34,16 +35,23 @@ describe(UNIT_NAME, () => {
 
   testWithBinaries(['systemd-analyze'], 'systemd-analyze verify accepts it', () => {
     const result = spawnSync('systemd-analyze', ['verify', unitPath], { encoding: 'utf8' });
-    expect({ status: result.status, complaints: `${result.stdout}${result.stderr}`.split('\n').filter((l) => l.includes(UNIT_NAME)) }).toEqual({ status: 0, complaints: [] });
+    expect({
+      status: result.status,
+      complaints: `${result.stdout}${result.stderr}`.split('\n').filter((l) => l.includes(UNIT_NAME)),
+    }).toEqual({ status: 0, complaints: [] });
   });
 
-  testWithBinaries(['systemd-analyze'], `systemd-analyze security --offline=yes rates its exposure ${MAX_EXPOSURE} or lower`, () => {
-    const result = spawnSync('systemd-analyze', ['security', '--offline=yes', unitPath], { encoding: 'utf8' });
-    const exposure = /Overall exposure level for \S+: ([\d.]+)/.exec(result.stdout);
-    expect(exposure).not.toBeNull();
-    console.log(`systemd-analyze security --offline=yes: exposure ${exposure?.[1]}`);
-    expect(Number(exposure?.[1])).toBeLessThanOrEqual(MAX_EXPOSURE);
-  });
+  testWithBinaries(
+    ['systemd-analyze'],
+    `systemd-analyze security --offline=yes rates its exposure ${MAX_EXPOSURE} or lower`,
+    () => {
+      const result = spawnSync('systemd-analyze', ['security', '--offline=yes', unitPath], { encoding: 'utf8' });
+      const exposure = /Overall exposure level for \S+: ([\d.]+)/.exec(result.stdout);
+      expect(exposure).not.toBeNull();
+      console.log(`systemd-analyze security --offline=yes: exposure ${exposure?.[1]}`);
+      expect(Number(exposure?.[1])).toBeLessThanOrEqual(MAX_EXPOSURE);
+    },
+  );
 
   test('runs as a dynamic unprivileged user, restarts on failure, and takes the secret as a credential only', () => {
     expect(values('DynamicUser')).toEqual(['yes']);
@@ -52,13 +60,22 @@ describe(UNIT_NAME, () => {
     expect(values('ExecStart')).toEqual(['/usr/local/bin/itniotech-exporter']);
     // A directory: each file FILE in it becomes the credential itnio_FILE.
     expect(values('LoadCredential')).toEqual(['itnio:/etc/itniotech-exporter/secrets']);
-    expect(values('Environment').filter((e) => e.startsWith('ITNIO_'))).toEqual(['ITNIO_API_SECRET_FILE=%d/itnio_api_secret']);
+    expect(values('Environment').filter((e) => e.startsWith('ITNIO_'))).toEqual([
+      'ITNIO_API_SECRET_FILE=%d/itnio_api_secret',
+    ]);
     expect(unit).not.toMatch(/ITNIO_API_SECRET=/);
   });
 
   describe('with the credential in place', () => {
     let simulator: Simulator;
-    const account = { apiKey: 'sysdKey1', apiSecret: 'systemd-credential-secret', balance: 42, gift: 0, credit: 0, spendPerHour: 0 };
+    const account = {
+      apiKey: 'sysdKey1',
+      apiSecret: 'systemd-credential-secret',
+      balance: 42,
+      gift: 0,
+      credit: 0,
+      spendPerHour: 0,
+    };
     beforeAll(async () => {
       simulator = await startSimulator({ accounts: [account] });
     });
@@ -76,7 +93,10 @@ describe(UNIT_NAME, () => {
         env[name as string] = value.join('=').replace(/%d/g, credentials);
       }
       const check = await runCli(['--check', `--api.base-url=${simulator.baseUrl}`], env);
-      expect({ status: check.status, stdout: check.stdout }).toEqual({ status: 0, stdout: expect.stringContaining('OK      balance 42') });
+      expect({ status: check.status, stdout: check.stdout }).toEqual({
+        status: 0,
+        stdout: expect.stringContaining('OK      balance 42'),
+      });
     });
   });
 });

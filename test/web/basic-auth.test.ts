@@ -5,7 +5,10 @@ import { HTPASSWD_HASH, HTPASSWD_PASSWORD } from '../support/certs';
 const basic = (credentials: string): string => `Basic ${Buffer.from(credentials).toString('base64')}`;
 
 /** Real bcrypt, counting how often it runs. */
-function countingVerifier(): { verify: (password: string, hash: string) => Promise<boolean>; calls: Array<{ hash: string }> } {
+function countingVerifier(): {
+  verify: (password: string, hash: string) => Promise<boolean>;
+  calls: Array<{ hash: string }>;
+} {
   const calls: Array<{ hash: string }> = [];
   return {
     calls,
@@ -27,7 +30,15 @@ describe('parseBasicAuthorization', () => {
     expect(parseBasicAuthorization(header)).toEqual(expected);
   });
 
-  it.each([undefined, '', 'Bearer abc', 'Basic', 'Basic !!!', basic('no-colon'), `Digest ${Buffer.from('a:b').toString('base64')}`])('refuses %p', (header) => {
+  it.each([
+    undefined,
+    '',
+    'Bearer abc',
+    'Basic',
+    'Basic !!!',
+    basic('no-colon'),
+    `Digest ${Buffer.from('a:b').toString('base64')}`,
+  ])('refuses %p', (header) => {
     expect(parseBasicAuthorization(header)).toBeUndefined();
   });
 });

@@ -15,7 +15,11 @@ afterAll(() => pki.remove());
 async function serve(webYaml: string): Promise<Harness> {
   const file = join(pki.dir, `web-${++counter}.yml`);
   writeFileSync(file, webYaml);
-  return startHarness([ACCOUNT_A], (simulator) => [`--web.config.file=${file}`, `--api.base-url=${simulator.baseUrl}`], { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret });
+  return startHarness(
+    [ACCOUNT_A],
+    (simulator) => [`--web.config.file=${file}`, `--api.base-url=${simulator.baseUrl}`],
+    { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret },
+  );
 }
 
 const TLS = `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n`;
@@ -47,7 +51,13 @@ describe('HTTPS with RequireAndVerifyClientCert and basic auth', () => {
   });
 
   it('refuses a client certificate from a CA it does not trust', async () => {
-    await expect(fetchUrl(`${h.exporter.url}/healthz`, { ca: trusted.ca, cert: pki.read(pki.rogueCert), key: pki.read(pki.rogueKey) })).rejects.toThrow();
+    await expect(
+      fetchUrl(`${h.exporter.url}/healthz`, {
+        ca: trusted.ca,
+        cert: pki.read(pki.rogueCert),
+        key: pki.read(pki.rogueKey),
+      }),
+    ).rejects.toThrow();
   });
 
   it('serves /healthz and /readyz without a password', async () => {
@@ -56,19 +66,32 @@ describe('HTTPS with RequireAndVerifyClientCert and basic auth', () => {
     expect([200, 503]).toContain((await fetchUrl(`${h.exporter.url}/readyz`, trusted)).status);
   });
 
-  it.each(['/metrics', '/', '/no-such-page', '/HEALTHZ', '/healthz/', '/%68ealthz', '/-/reload'])('asks for a password on %s', async (path) => {
-    const res = await fetchUrl(`${h.exporter.url}${path}`, trusted);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toMatch(/^Basic realm="itniotech-exporter"/);
-  });
+  it.each(['/metrics', '/', '/no-such-page', '/HEALTHZ', '/healthz/', '/%68ealthz', '/-/reload'])(
+    'asks for a password on %s',
+    async (path) => {
+      const res = await fetchUrl(`${h.exporter.url}${path}`, trusted);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Basic realm="itniotech-exporter"/);
+    },
+  );
 
   it('answers a wrong user exactly as a wrong password, an empty password or garbage', async () => {
     const answers = await Promise.all(
-      [{ auth: `mallory:${HTPASSWD_PASSWORD}` }, { auth: 'alice:wrong' }, { auth: 'alice:' }, { authorization: 'Basic !!!' }, {}].map((extra) =>
-        fetchUrl(`${h.exporter.url}/metrics`, { ...trusted, ...extra }),
-      ),
+      [
+        { auth: `mallory:${HTPASSWD_PASSWORD}` },
+        { auth: 'alice:wrong' },
+        { auth: 'alice:' },
+        { authorization: 'Basic !!!' },
+        {},
+      ].map((extra) => fetchUrl(`${h.exporter.url}/metrics`, { ...trusted, ...extra })),
     );
-    const shapes = answers.map((r) => ({ status: r.status, body: r.body, auth: r.headers['www-authenticate'], type: r.headers['content-type'], length: r.headers['content-length'] }));
+    const shapes = answers.map((r) => ({
+      status: r.status,
+      body: r.body,
+      auth: r.headers['www-authenticate'],
+      type: r.headers['content-type'],
+      length: r.headers['content-length'],
+    }));
     expect(shapes[0]?.status).toBe(401);
     for (const shape of shapes) expect(shape).toEqual(shapes[0]);
   });
@@ -88,7 +111,9 @@ describe.each([
   afterAll(() => h.close());
 
   const attempt = async (options: FetchOptions): Promise<boolean> => {
-    const res = await fetchUrl(`${h.exporter.url}/healthz`, { ca: pki.read(pki.caCert), ...options }).catch(() => undefined);
+    const res = await fetchUrl(`${h.exporter.url}/healthz`, { ca: pki.read(pki.caCert), ...options }).catch(
+      () => undefined,
+    );
     return res?.status === 200;
   };
 
@@ -102,7 +127,11 @@ describe.each([
     expect(await attempt({ cert: pki.read(pki.clientCert), key: pki.read(pki.clientKey) })).toBe(expected.trusted);
   });
   it('needs no password without basic_auth_users', async () => {
-    const res = await fetchUrl(`${h.exporter.url}/metrics`, { ca: pki.read(pki.caCert), cert: pki.read(pki.clientCert), key: pki.read(pki.clientKey) });
+    const res = await fetchUrl(`${h.exporter.url}/metrics`, {
+      ca: pki.read(pki.caCert),
+      cert: pki.read(pki.clientCert),
+      key: pki.read(pki.clientKey),
+    });
     expect(res.status).toBe(200);
   });
 });
@@ -115,7 +144,9 @@ describe('min_version', () => {
   afterAll(() => h.close());
 
   it('refuses a TLS 1.2 client when min_version is TLS13 and accepts TLS 1.3', async () => {
-    await expect(fetchUrl(`${h.exporter.url}/healthz`, { ca: pki.read(pki.caCert), maxVersion: 'TLSv1.2' })).rejects.toThrow();
+    await expect(
+      fetchUrl(`${h.exporter.url}/healthz`, { ca: pki.read(pki.caCert), maxVersion: 'TLSv1.2' }),
+    ).rejects.toThrow();
     expect((await fetchUrl(`${h.exporter.url}/healthz`, { ca: pki.read(pki.caCert) })).status).toBe(200);
   });
 });
