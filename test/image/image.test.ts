@@ -5,7 +5,7 @@
  * node:24-bookworm-slim when it is present locally. An HTTPS-intercepting proxy's CA, named by
  * NODE_EXTRA_CA_CERTS, is handed to the build as a secret, and must not end up in the image.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { DEMO_ACCOUNTS } from '../../src/simulator/demo-accounts';
 import { describeUnlessMissing, hasBinary } from '../support/binaries';
 import { eventually, ROOT } from '../support/exporter-process';
 import { freePort } from '../support/ports';
+import { buildImage, podman, podmanOk } from '../support/podman';
 import { parseSamples } from '../support/prom-text';
 
 const BASE = process.env.ITNIO_TEST_NODE_IMAGE || 'node:24-bookworm-slim';
@@ -22,39 +23,8 @@ const CA_FILE = process.env.NODE_EXTRA_CA_CERTS;
 const DEBIAN_ROOTS = '/usr/share/ca-certificates/mozilla';
 const [ACCOUNT] = DEMO_ACCOUNTS;
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function podman(args: string[], timeoutMs = 60_000): Run {
-  const result = spawnSync('podman', args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-  if (result.error) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function podmanOk(args: string[], timeoutMs?: number): string {
-  const run = podman(args, timeoutMs);
-  if (run.status !== 0)
-    throw new Error(`podman ${args.join(' ')} exited with ${run.status}:\n${run.stderr.slice(-3000)}`);
-  return run.stdout.trim();
-}
-
-/** podman build, asynchronously so jest's timers keep running; its output is returned on failure. */
-function build(): Promise<void> {
-  const args = ['build', '--format', 'docker', '--network=host', '--build-arg', `NODE_IMAGE=${BASE}`, '-t', IMAGE];
-  if (CA_FILE) args.push('--secret', `id=npm_ca,src=${CA_FILE}`);
-  const child = spawn('podman', [...args, ROOT], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout.setEncoding('utf8').on('data', (c: string) => output.push(c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => output.push(c));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`podman build exited with ${code}:\n${output.join('').slice(-4000)}`)),
-    );
-  });
-}
+/** podman build of the Dockerfile from the stand-in base, as every image test builds it. */
+const build = (): Promise<void> => buildImage(BASE, IMAGE);
 
 const pemsIn = (text: string): string[] =>
   text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];

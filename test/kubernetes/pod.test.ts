@@ -16,16 +16,8 @@ import { DEMO_ACCOUNTS } from '../../src/simulator/demo-accounts';
 import { describeUnlessMissing, hasBinary } from '../support/binaries';
 import { eventually, ROOT } from '../support/exporter-process';
 import { parseSamples } from '../support/prom-text';
-import {
-  buildImage,
-  memoryBytes,
-  podman,
-  podmanOk,
-  podmanRunArgs,
-  probeUrl,
-  secretVolumeDir,
-  type SecretObject,
-} from './pod';
+import { buildImage, podman, podmanOk } from '../support/podman';
+import { memoryBytes, podmanRunArgs, probeUrl, secretVolumeDir, type SecretObject } from './pod';
 import { deploymentSpec, KUBERNETES, kustomizeMissing, render, type Container, type PodSpec } from './render';
 
 const BASE = process.env.ITNIO_TEST_NODE_IMAGE || 'node:24-bookworm-slim';
