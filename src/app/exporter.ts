@@ -71,13 +71,15 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     client,
     accounts: config.accounts,
     concurrency: config.pollConcurrency,
+    backoff: { gapMs: config.pollGapMs, maxAgeMs: config.pollMaxAgeMs },
     now,
     steadyNow: steady,
     onResult: (result) => {
       accounts.record(result);
       logPollResult(logger, result);
     },
-    onListenerError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
+    onListenerError: (error) =>
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
   accounts.subscribe({
     onAccounts: (current, { added, replaced }) => {
@@ -88,7 +90,11 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   });
 
   // Probes stay open so an orchestrator needs no password.
-  const auth = new BasicAuth({ users: config.web?.users ?? new Map(), openPaths: ['/healthz', '/readyz'], realm: EXPORTER_NAME });
+  const auth = new BasicAuth({
+    users: config.web?.users ?? new Map(),
+    openPaths: ['/healthz', '/readyz'],
+    realm: EXPORTER_NAME,
+  });
   for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) logger.warn(warning);
   const reloader = new ConfigReloader({
     initial: config,
@@ -115,7 +121,14 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     telemetryPath: config.telemetryPath,
     metrics: renderer,
     accounts,
-    page: { name: EXPORTER_NAME, version: EXPORTER_VERSION, pollDescription: () => config.pollDescription, maxAgeMs: config.pollMaxAgeMs, now: steady, wallOffsetMs },
+    page: {
+      name: EXPORTER_NAME,
+      version: EXPORTER_VERSION,
+      pollDescription: () => config.pollDescription,
+      maxAgeMs: config.pollMaxAgeMs,
+      now: steady,
+      wallOffsetMs,
+    },
     logger,
     auth: auth.middleware(),
     ...(config.webEnableLifecycle ? { reload } : {}),

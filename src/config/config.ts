@@ -37,6 +37,8 @@ export interface ExporterConfig {
   /** Human words for the schedule, used in HELP strings and logs ("every 60s"). */
   pollDescription: string;
   pollMaxAgeMs: number;
+  /** The normal gap between polls (the interval, or the schedule's longest gap): the unit of back-off on -15. */
+  pollGapMs: number;
   pollConcurrency: number;
   logLevel: LogLevel;
   accounts: Account[];
@@ -69,7 +71,8 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const schedule = args.optional('poll.schedule');
   const interval = args.setting('poll.interval');
   const poll = parsePollSchedule(schedule, interval, problems);
-  const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), pollGap(schedule, interval), problems);
+  const gap = pollGap(schedule, interval);
+  const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), gap, problems);
   const pollConcurrency = parseConcurrency(args.setting('poll.concurrency'), problems);
   const logLevel = parseLogLevel(args.setting('log.level'), problems);
   const webEnableLifecycle = parseLifecycle(args.setting('web.enable-lifecycle'), problems);
@@ -92,6 +95,8 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       pollSchedule: poll!.expression,
       pollDescription: poll!.description,
       pollMaxAgeMs: pollMaxAgeMs!,
+      // Known whenever the schedule parsed.
+      pollGapMs: gap!.ms,
       pollConcurrency: pollConcurrency!,
       logLevel: logLevel!,
       accounts,

@@ -42,7 +42,7 @@ export const API_STATUSES = {
   '-13': { meaning: 'user locked', hint: 'the account is locked; contact ITNIO support', legend: 'user locked' },
   '-15': {
     meaning: 'query too frequently (rate limited)',
-    hint: 'poll less often (--poll.interval) or fewer accounts at once (--poll.concurrency)',
+    hint: 'the exporter backs this account off by itself (itniotech_poll_backoff_seconds); if it persists, find what else polls with this API key, or poll less often (--poll.interval)',
     legend: 'rate limited',
   },
   '-16': {
@@ -123,7 +123,9 @@ export function apiStatusWords(status: string): FailureWords {
 
 /** The words for a request failure reason. */
 export function failureReasonWords(reason: string): FailureWords {
-  return has(FAILURE_REASON_WORDS, reason) ? FAILURE_REASON_WORDS[reason] : { meaning: reason, hint: 'see the exporter log', legend: reason };
+  return has(FAILURE_REASON_WORDS, reason)
+    ? FAILURE_REASON_WORDS[reason]
+    : { meaning: reason, hint: 'see the exporter log', legend: reason };
 }
 
 export const statusMeaning = (status: string): string => apiStatusWords(status).meaning;

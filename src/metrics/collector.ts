@@ -48,6 +48,9 @@ export class BalanceCollector implements MetricsSource {
   private readonly pollDuration: AccountGauge;
   private readonly lastSuccess: AccountGauge;
   private readonly threshold: AccountGauge;
+  private readonly backoff: AccountGauge;
+  /** What the back-off gauge shows per account, so it is re-rendered only when that changes. */
+  private readonly backoffSeconds = new Map<string, number>();
   /** Changes per metric name, so the exposition re-renders only the metrics that moved. */
   private readonly metricChanges = new Map<string, number>();
   private changes = 0;
@@ -59,7 +62,8 @@ export class BalanceCollector implements MetricsSource {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.maxAgeMs = options.maxAgeMs;
-    const gauge = (name: string, help: string): AccountGauge => new Gauge({ name, help, labelNames: ['account'], registers });
+    const gauge = (name: string, help: string): AccountGauge =>
+      new Gauge({ name, help, labelNames: ['account'], registers });
     this.up = gauge('itniotech_up', `1 if the last getBalance poll of the account succeeded, 0 if not. ${CACHED}`);
     this.balance = gauge('itniotech_balance', `Paid account balance from the last successful poll. ${CACHED}`);
     this.gift = gauge('itniotech_gift_balance', `Gift (bonus) balance from the last successful poll. ${CACHED}`);
@@ -76,10 +80,22 @@ export class BalanceCollector implements MetricsSource {
       labelNames: ['account', 'reason'],
       registers,
     });
-    this.requests = new Counter({ name: 'itniotech_requests_total', help: `getBalance requests sent to the ITNIO API. ${CACHED}`, labelNames: ['account'], registers });
+    this.requests = new Counter({
+      name: 'itniotech_requests_total',
+      help: `getBalance requests sent to the ITNIO API. ${CACHED}`,
+      labelNames: ['account'],
+      registers,
+    });
     this.pollDuration = gauge('itniotech_poll_duration_seconds', `Duration of the last getBalance poll. ${CACHED}`);
-    this.lastSuccess = gauge('itniotech_last_success_timestamp_seconds', `Unix time of the last successful getBalance poll. ${CACHED}`);
+    this.lastSuccess = gauge(
+      'itniotech_last_success_timestamp_seconds',
+      `Unix time of the last successful getBalance poll. ${CACHED}`,
+    );
     this.threshold = gauge('itniotech_balance_low_threshold', 'Configured low-balance threshold of the account.');
+    this.backoff = gauge(
+      'itniotech_poll_backoff_seconds',
+      'Widened poll interval of the account after consecutive -15 (frequent query) answers; 0 at the normal pace.',
+    );
     const buildInfo = new Gauge({
       name: 'itniotech_exporter_build_info',
       help: 'Always 1; labels give the exporter version and the Node.js version running it.',
@@ -87,7 +103,20 @@ export class BalanceCollector implements MetricsSource {
       registers,
     });
     buildInfo.set({ version: options.version, nodejs_version: process.version }, 1);
-    for (const metric of [this.up, this.balance, this.gift, this.credit, this.apiErrors, this.requestFailures, this.requests, this.pollDuration, this.lastSuccess, this.threshold, buildInfo]) {
+    for (const metric of [
+      this.up,
+      this.balance,
+      this.gift,
+      this.credit,
+      this.apiErrors,
+      this.requestFailures,
+      this.requests,
+      this.pollDuration,
+      this.lastSuccess,
+      this.threshold,
+      this.backoff,
+      buildInfo,
+    ]) {
       this.metricChanges.set(metricName(metric), 0);
     }
     this.setAccounts(options.store.configured());
@@ -130,11 +159,16 @@ export class BalanceCollector implements MetricsSource {
       this.requests.inc(labels, 0);
       for (const status of KNOWN_API_STATUSES) this.apiErrors.inc({ ...labels, status }, 0);
       for (const reason of FAILURE_REASONS) this.requestFailures.inc({ ...labels, reason }, 0);
+      // A kept account keeps its back-off across a reload.
+      if (!this.knownAccounts.has(account.name)) {
+        this.backoff.set(labels, 0);
+        this.backoffSeconds.delete(account.name);
+      }
       if (account.lowBalanceThreshold === undefined) this.threshold.remove(labels);
       else this.threshold.set(labels, account.lowBalanceThreshold);
     }
     this.knownAccounts = names;
-    this.changed(this.requests, this.apiErrors, this.requestFailures, this.threshold);
+    this.changed(this.requests, this.apiErrors, this.requestFailures, this.threshold, this.backoff);
   }
 
   /** Called by the store (subscribed in the constructor) after it recorded the result. */
@@ -145,6 +179,13 @@ export class BalanceCollector implements MetricsSource {
     const labels = { account: account.name };
     this.requests.inc(labels);
     this.pollDuration.set(labels, result.durationSeconds);
+    // Changed together with the poll's other metrics, so listeners hear of one change.
+    const also: AccountGauge[] = [];
+    if (result.backoff && result.backoff.seconds !== (this.backoffSeconds.get(account.name) ?? 0)) {
+      this.backoff.set(labels, result.backoff.seconds);
+      this.backoffSeconds.set(account.name, result.backoff.seconds);
+      also.push(this.backoff);
+    }
     switch (outcome.kind) {
       case 'success': {
         const { finishedAt } = result;
@@ -154,18 +195,27 @@ export class BalanceCollector implements MetricsSource {
         this.credit.set(labels, outcome.credit);
         this.lastSuccess.set(labels, finishedAt / 1000);
         this.exportedBalances.add(account.name);
-        this.changed(this.requests, this.pollDuration, this.up, this.balance, this.gift, this.credit, this.lastSuccess);
+        this.changed(
+          this.requests,
+          this.pollDuration,
+          this.up,
+          this.balance,
+          this.gift,
+          this.credit,
+          this.lastSuccess,
+          ...also,
+        );
         break;
       }
       case 'api_error':
         this.up.set(labels, 0);
         this.apiErrors.inc({ ...labels, status: this.statusLabel(account.name, outcome.status) });
-        this.changed(this.requests, this.pollDuration, this.up, this.apiErrors);
+        this.changed(this.requests, this.pollDuration, this.up, this.apiErrors, ...also);
         break;
       case 'failure':
         this.up.set(labels, 0);
         this.requestFailures.inc({ ...labels, reason: outcome.reason });
-        this.changed(this.requests, this.pollDuration, this.up, this.requestFailures);
+        this.changed(this.requests, this.pollDuration, this.up, this.requestFailures, ...also);
         break;
     }
     this.expireStale();
@@ -209,12 +259,26 @@ export class BalanceCollector implements MetricsSource {
   private removeAccount(name: string): void {
     const labels = { account: name };
     this.removeBalances(name);
-    for (const metric of [this.up, this.requests, this.pollDuration, this.lastSuccess, this.threshold]) metric.remove(labels);
+    for (const metric of [this.up, this.requests, this.pollDuration, this.lastSuccess, this.threshold, this.backoff])
+      metric.remove(labels);
     const statuses = new Set<string>([...KNOWN_API_STATUSES, ...(this.seenStatuses.get(name) ?? []), 'other']);
     for (const status of statuses) this.apiErrors.remove({ ...labels, status });
     for (const reason of FAILURE_REASONS) this.requestFailures.remove({ ...labels, reason });
     this.seenStatuses.delete(name);
-    this.changed(this.up, this.balance, this.gift, this.credit, this.requests, this.pollDuration, this.lastSuccess, this.threshold, this.apiErrors, this.requestFailures);
+    this.backoffSeconds.delete(name);
+    this.changed(
+      this.up,
+      this.balance,
+      this.gift,
+      this.credit,
+      this.requests,
+      this.pollDuration,
+      this.lastSuccess,
+      this.threshold,
+      this.backoff,
+      this.apiErrors,
+      this.requestFailures,
+    );
   }
 
   /** The status label to count under; a misbehaving upstream cannot grow it without bound. */

@@ -9,7 +9,10 @@ import type { AccountReport, ChartPoint, StatusReport } from './report';
  */
 
 export function escapeText(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 export function formatAmount(value: number | null): string {
@@ -26,7 +29,10 @@ export function humanDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;
-  const [big, bigUnit, small, smallUnit] = s < 86400 ? [Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'min'] : [Math.floor(s / 86400), 'd', Math.floor((s % 86400) / 3600), 'h'];
+  const [big, bigUnit, small, smallUnit] =
+    s < 86400
+      ? [Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'min']
+      : [Math.floor(s / 86400), 'd', Math.floor((s % 86400) / 3600), 'h'];
   return small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
 }
 
@@ -49,7 +55,12 @@ export interface ChartGeometry {
 }
 
 /** Scales the chart points ([seconds, balance]) into the chart box; y grows downwards as in SVG. */
-export function chartGeometry(points: readonly ChartPoint[], threshold: number | null, width: number, height: number): ChartGeometry | null {
+export function chartGeometry(
+  points: readonly ChartPoint[],
+  threshold: number | null,
+  width: number,
+  height: number,
+): ChartGeometry | null {
   if (points.length === 0) return null;
   const times = points.map((p) => p[0]);
   let low = Math.min(...points.map((p) => p[1]));
@@ -69,10 +80,23 @@ export function chartGeometry(points: readonly ChartPoint[], threshold: number |
   const y = (v: number): number => height - ((v - low) / (high - low)) * height;
   const round = (n: number): string => String(Math.round(n * 10) / 10);
   // A single point is drawn as a short flat line at the right edge.
-  const coords = points.length === 1 ? [[width - 4, y(points[0]?.[1] as number)], [width, y(points[0]?.[1] as number)]] : points.map((p, i) => [x(times[i] as number), y(p[1])]);
+  const coords =
+    points.length === 1
+      ? [
+          [width - 4, y(points[0]?.[1] as number)],
+          [width, y(points[0]?.[1] as number)],
+        ]
+      : points.map((p, i) => [x(times[i] as number), y(p[1])]);
   const line = coords.map(([cx, cy]) => `${round(cx as number)},${round(cy as number)}`).join(' ');
   const area = `${line} ${round((coords[coords.length - 1] as number[])[0] as number)},${height} ${round((coords[0] as number[])[0] as number)},${height}`;
-  return { line, area, thresholdY: threshold === null ? null : Number(round(y(threshold))), min, max, spanSeconds: span };
+  return {
+    line,
+    area,
+    thresholdY: threshold === null ? null : Number(round(y(threshold))),
+    min,
+    max,
+    spanSeconds: span,
+  };
 }
 
 export function renderChart(account: AccountReport): string {
@@ -83,7 +107,9 @@ export function renderChart(account: AccountReport): string {
   const span = geometry.spanSeconds > 0 ? `the last ${humanDuration(geometry.spanSeconds)}` : 'one poll';
   const label = `Balance over ${span}: lowest ${formatAmount(geometry.min)}, highest ${formatAmount(geometry.max)}`;
   const threshold =
-    geometry.thresholdY === null ? '' : `<line class="threshold" x1="0" x2="${width}" y1="${geometry.thresholdY}" y2="${geometry.thresholdY}" vector-effect="non-scaling-stroke"/>`;
+    geometry.thresholdY === null
+      ? ''
+      : `<line class="threshold" x1="0" x2="${width}" y1="${geometry.thresholdY}" y2="${geometry.thresholdY}" vector-effect="non-scaling-stroke"/>`;
   return (
     `<figure class="chart"><svg viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img" aria-label="${escapeText(label)}">` +
     `<polygon class="area" points="${geometry.area}"/>${threshold}` +
@@ -119,7 +145,8 @@ export function renderAccountCard(account: AccountReport): string {
   if (account.daysLeft !== null && account.spendPerDay !== null) {
     runway = `${account.daysLeft < 1000 ? '≈ ' : ''}${formatDaysLeft(account.daysLeft)} left, spending ${formatAmount(account.spendPerDay)}/day`;
     // The rate divides by the whole window, as the recording rule does: say when data is short.
-    if (account.spendDataSeconds < account.spendWindowSeconds) runway += ` (${humanDuration(account.spendWindowSeconds)} rate from ${humanDuration(account.spendDataSeconds)} of data)`;
+    if (account.spendDataSeconds < account.spendWindowSeconds)
+      runway += ` (${humanDuration(account.spendWindowSeconds)} rate from ${humanDuration(account.spendDataSeconds)} of data)`;
   } else if (account.spendPerDay === 0) {
     runway = 'no spending seen recently';
   } else {
@@ -145,6 +172,15 @@ export function renderAccountCard(account: AccountReport): string {
       `the last hour cost ${how} (above ${formatAmount(account.surgeThresholdPerHour)}). ` +
       'Check for SMS pumping, a leaked API key or a sending loop.</p>';
   }
+  let backoff = '';
+  const b = account.backoff;
+  if (b) {
+    backoff =
+      '<p class="backoff" data-field="backoff"><strong><span aria-hidden="true">⏳</span> Backing off:</strong> ' +
+      `ITNIO answered “frequent query” (status -15) ${b.streak} time${b.streak === 1 ? '' : 's'} in a row, ` +
+      `so this account is polled every ${humanDuration(b.seconds)} until it answers otherwise; next poll from ` +
+      `<time datetime="${escapeText(b.nextPollAt)}">${escapeText(formatClock(b.nextPollAt))}</time>.</p>`;
+  }
   let error = '';
   const e = account.lastError;
   if (e) {
@@ -153,7 +189,9 @@ export function renderAccountCard(account: AccountReport): string {
     error =
       `<div class="error${current ? '' : ' resolved'}" data-field="error">` +
       `<p><strong>${current ? 'Error' : 'Previous error'}: ${what}</strong> — <span data-field="error-meaning">${escapeText(e.meaning)}</span></p>` +
-      (current ? `<p><strong>What to do:</strong> <span data-field="error-hint">${escapeText(e.hint)}</span></p>` : '') +
+      (current
+        ? `<p><strong>What to do:</strong> <span data-field="error-hint">${escapeText(e.hint)}</span></p>`
+        : '') +
       `<p class="detail">${e.detail ? `${e.kind === 'api_status' ? 'ITNIO said' : 'Detail'}: “${escapeText(e.detail)}” · ` : ''}` +
       `<time datetime="${escapeText(e.at)}">${escapeText(e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time></p></div>`;
   }
@@ -165,6 +203,7 @@ export function renderAccountCard(account: AccountReport): string {
     `<p class="badge" data-field="state"><span aria-hidden="true">${label.icon}</span> ${label.text}</p></header>` +
     `<p class="reason" data-field="state-reason">${escapeText(account.stateReason)}</p>` +
     surge +
+    backoff +
     `<dl class="values">${value('balance', 'Balance', account.balance, ' main')}${value('gift', 'Gift', account.gift, '')}` +
     `${value('credit', 'Credit', account.credit, '')}${value('threshold', account.lowBalanceThresholdSource === 'account' ? 'Low below' : 'Low below (rules’ default)', account.lowBalanceThreshold, '')}</dl>` +
     `<p class="meta"><span>Last success: <span data-field="last-success">${lastSuccess}</span></span>` +
@@ -186,9 +225,14 @@ export function renderSummary(report: StatusReport): string {
   const surging = report.accounts.filter((a) => a.spendSurge).length;
   // A surging account needs attention whatever its state.
   const problems = report.accounts.filter((a) => a.state !== 'ok' || a.spendSurge).length;
-  const parts = ['failing', 'stale', 'low', 'ok'].filter((s) => count(s) > 0).map((s) => `${count(s)} ${stateLabel(s).text.toLowerCase()}`);
+  const parts = ['failing', 'stale', 'low', 'ok']
+    .filter((s) => count(s) > 0)
+    .map((s) => `${count(s)} ${stateLabel(s).text.toLowerCase()}`);
   if (surging > 0) parts.unshift(`${surging} with a spend surge`);
-  const head = problems === 0 ? `All ${report.accounts.length} account(s) OK` : `${problems} of ${report.accounts.length} account(s) need attention`;
+  const head =
+    problems === 0
+      ? `All ${report.accounts.length} account(s) OK`
+      : `${problems} of ${report.accounts.length} account(s) need attention`;
   return `<strong>${head}</strong>${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
 
@@ -201,7 +245,7 @@ export const STATUS_VIEW_FUNCTIONS: ReadonlyArray<(...args: never[]) => unknown>
   chartGeometry,
   renderChart,
   stateLabel,
-  renderAccountCard,
   formatClock,
+  renderAccountCard,
   renderSummary,
 ];

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { RULES_DEFAULT_LOW_BALANCE_THRESHOLD } from './verdict';
 import { PAGE_NORMAL_MIN_HOURS, RULES_NORMAL_QUANTILE, RULES_SURGE_FACTOR, RULES_SURGE_FLOOR_PER_HOUR } from './surge';
-import { escapeText, formatClock, humanDuration, renderAccountCard, renderSummary, STATUS_VIEW_FUNCTIONS } from './cards';
+import {
+  escapeText,
+  formatClock,
+  humanDuration,
+  renderAccountCard,
+  renderSummary,
+  STATUS_VIEW_FUNCTIONS,
+} from './cards';
 import type { StatusReport } from './report';
 
 export interface LandingPageInput {
@@ -95,6 +102,7 @@ h1{font-size:1.4rem;margin:0 0 .25rem}
 .chart-empty{color:var(--muted);font-size:.875rem}
 .card[data-surge]{border-left-color:var(--failing)}
 .surge{margin:0 0 .6rem;padding:.45rem .75rem;border-radius:.4rem;background:var(--failing-bg);color:var(--failing)}
+.backoff{margin:0 0 .6rem;padding:.45rem .75rem;border-radius:.4rem;background:var(--low-bg);color:var(--low)}
 .error{margin-top:.7rem;padding:.5rem .75rem;border-radius:.4rem;background:var(--failing-bg)}
 .error p{margin:.15rem 0}
 .error.resolved{background:var(--stale-bg)}

@@ -70,8 +70,19 @@ export interface AccountReport {
   surgeThresholdPerHour: number | null;
   /** spendPerHour is above surgeThresholdPerHour: the last hour was a spend surge. */
   spendSurge: boolean;
+  /** Set while the account backs off after consecutive -15 ("frequent query") answers. */
+  backoff: BackoffReport | null;
   /** The kept history, oldest first, thinned to at most CHART_POINTS for the chart. */
   chart: ChartPoint[];
+}
+
+export interface BackoffReport {
+  /** The account's widened poll interval. */
+  seconds: number;
+  /** Consecutive -15 answers behind it. */
+  streak: number;
+  /** Scheduled polls before this time are skipped. */
+  nextPollAt: string;
 }
 
 export interface StatusReport {
@@ -106,7 +117,8 @@ export interface StatusReportInput {
   wallOffsetMs?: number;
 }
 
-const iso = (ms: number | undefined, offsetMs = 0): string | null => (ms === undefined ? null : new Date(ms + offsetMs).toISOString());
+const iso = (ms: number | undefined, offsetMs = 0): string | null =>
+  ms === undefined ? null : new Date(ms + offsetMs).toISOString();
 
 export function describeError(error: LastError, wallOffsetMs = 0): ErrorReport {
   const isApiStatus = error.kind === 'api_error';
@@ -141,18 +153,29 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
     belowThreshold: balance !== null && balance < threshold.value,
     lastAttemptAt: iso(status.lastAttemptMs, offset),
     lastSuccessAt: iso(status.lastSuccessMs, offset),
-    lastSuccessAgeSeconds: status.lastSuccessMs === undefined ? null : Math.max(0, (input.nowMs - status.lastSuccessMs) / 1000),
+    lastSuccessAgeSeconds:
+      status.lastSuccessMs === undefined ? null : Math.max(0, (input.nowMs - status.lastSuccessMs) / 1000),
     lastError: status.lastError ? describeError(status.lastError, offset) : null,
     spendPerDay: spend,
     daysLeft: spend === null || balance === null ? null : (daysLeft(balance, spend) ?? null),
     spendWindowSeconds: SPEND_WINDOW_MS / 1000,
-    spendDataSeconds: points.length === 0 ? 0 : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
+    spendDataSeconds:
+      points.length === 0
+        ? 0
+        : Math.min(SPEND_WINDOW_MS, Math.max(0, input.nowMs - (points[0] as HistoryPoint).atMs)) / 1000,
     spendPerHour: surge.lastHour,
     normalSpendPerHour: surge.normalHour,
     normalSpendHours: surge.normalHours,
     normalSpendMinHours: PAGE_NORMAL_MIN_HOURS,
     surgeThresholdPerHour: surge.threshold,
     spendSurge: surge.surging,
+    backoff: status.backoff
+      ? {
+          seconds: status.backoff.seconds,
+          streak: status.backoff.streak,
+          nextPollAt: new Date(status.backoff.nextPollMs + offset).toISOString(),
+        }
+      : null,
     chart: chartPoints(points, CHART_POINTS).map((p) => [Math.round((p.atMs + offset) / 1000), p.balance]),
   };
 }

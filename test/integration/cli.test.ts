@@ -11,7 +11,10 @@ const KEY = 'cliKey77';
 const SECRET = 'cli-secret-0d9e8f';
 
 /** Runs the built CLI to completion without blocking the event loop (the simulator lives in this process). */
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   assertBuilt();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
@@ -59,7 +62,11 @@ describe('command line', () => {
   });
 
   test('a bad configuration exits 1 naming every problem, and never echoes the secret', async () => {
-    const { status, stderr } = await runCli(['--poll.interval=45s', '--web.listen-address=nowhere'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_POLL_CONCURRENCY: 'many' });
+    const { status, stderr } = await runCli(['--poll.interval=45s', '--web.listen-address=nowhere'], {
+      ITNIO_API_KEY: KEY,
+      ITNIO_API_SECRET: SECRET,
+      ITNIO_POLL_CONCURRENCY: 'many',
+    });
     expect(status).toBe(1);
     expect(stderr).toContain('--poll.interval');
     expect(stderr).toContain('--web.listen-address');
@@ -71,7 +78,10 @@ describe('command line', () => {
     const blocker = await startSimulator({ accounts: [] });
     try {
       const port = new URL(blocker.url).port;
-      const { status, stdout } = await runCli([`--web.listen-address=127.0.0.1:${port}`], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET });
+      const { status, stdout } = await runCli([`--web.listen-address=127.0.0.1:${port}`], {
+        ITNIO_API_KEY: KEY,
+        ITNIO_API_SECRET: SECRET,
+      });
       expect(status).toBe(1);
       expect(stdout).toContain(`cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
     } finally {
@@ -80,7 +90,11 @@ describe('command line', () => {
   });
 
   test('--config.check validates and exits 0', async () => {
-    const { status, stdout } = await runCli(['--config.check'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_ACCOUNT: 'shop' });
+    const { status, stdout } = await runCli(['--config.check'], {
+      ITNIO_API_KEY: KEY,
+      ITNIO_API_SECRET: SECRET,
+      ITNIO_ACCOUNT: 'shop',
+    });
     expect(status).toBe(0);
     expect(stdout).toContain('1 account(s): shop');
   });
@@ -93,7 +107,24 @@ describe('--check', () => {
   beforeAll(async () => {
     const accounts = [
       { apiKey: KEY, apiSecret: SECRET, balance: 42.5, gift: 1, credit: 0, spendPerHour: 0 },
-      { apiKey: 'lockedK1', apiSecret: 'locked-secret', balance: 0, gift: 0, credit: 0, spendPerHour: 0, failStatus: '-13' },
+      {
+        apiKey: 'lockedK1',
+        apiSecret: 'locked-secret',
+        balance: 0,
+        gift: 0,
+        credit: 0,
+        spendPerHour: 0,
+        failStatus: '-13',
+      },
+      {
+        apiKey: 'busyKey1',
+        apiSecret: 'busy-secret',
+        balance: 0,
+        gift: 0,
+        credit: 0,
+        spendPerHour: 0,
+        failStatus: '-15',
+      },
     ];
     simulator = await startSimulator({ accounts });
     // A server whose clock runs an hour ahead of ours.
@@ -107,7 +138,12 @@ describe('--check', () => {
   });
 
   test('exits 0 and prints the balance when every account works', async () => {
-    const { status, stdout } = await runCli(['--check'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_BASE_URL: simulator.baseUrl, ITNIO_ACCOUNT: 'shop' });
+    const { status, stdout } = await runCli(['--check'], {
+      ITNIO_API_KEY: KEY,
+      ITNIO_API_SECRET: SECRET,
+      ITNIO_BASE_URL: simulator.baseUrl,
+      ITNIO_ACCOUNT: 'shop',
+    });
     expect(stdout).toMatch(/^shop\s+OK\s+balance 42\.5\s+gift 1\s+credit 0/m);
     expect(status).toBe(0);
   });
@@ -118,7 +154,11 @@ describe('--check', () => {
       config,
       `accounts:\n  - name: good\n    api_key: ${KEY}\n    api_secret: ${SECRET}\n  - name: locked\n    api_key: lockedK1\n    api_secret: locked-secret\n  - name: wrong\n    api_key: ${KEY}\n    api_secret: not-the-secret\n`,
     );
-    const { status, stdout } = await runCli(['--check', `--config.file=${config}`, `--api.base-url=${simulator.baseUrl}`]);
+    const { status, stdout } = await runCli([
+      '--check',
+      `--config.file=${config}`,
+      `--api.base-url=${simulator.baseUrl}`,
+    ]);
     expect(status).toBe(1);
     expect(stdout).toMatch(/^good\s+OK/m);
     expect(stdout).toMatch(/^locked\s+FAILED\s+status -13: user locked.*hint: /m);
@@ -128,15 +168,39 @@ describe('--check', () => {
   });
 
   test('-16 reports the local clock against the server Date header', async () => {
-    const { status, stdout } = await runCli(['--check'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_BASE_URL: skewed.baseUrl });
+    const { status, stdout } = await runCli(['--check'], {
+      ITNIO_API_KEY: KEY,
+      ITNIO_API_SECRET: SECRET,
+      ITNIO_BASE_URL: skewed.baseUrl,
+    });
     expect(status).toBe(1);
     const match = /status -16: .*skew (-?\d+)s.*hint: synchronise/.exec(stdout);
     expect(match).not.toBeNull();
     expect(Math.abs(Number(match?.[1]) + 3600)).toBeLessThanOrEqual(2);
   });
 
+  test('-15 says that something else polls with the same key, and what to do', async () => {
+    const { status, stdout } = await runCli(['--check'], {
+      ITNIO_API_KEY: 'busyKey1',
+      ITNIO_API_SECRET: 'busy-secret',
+      ITNIO_BASE_URL: simulator.baseUrl,
+      ITNIO_ACCOUNT: 'busy',
+    });
+    expect(status).toBe(1);
+    expect(stdout).toMatch(
+      /^busy\s+FAILED\s+status -15: query too frequently \(rate limited\).*hint: the exporter backs this account off by itself/m,
+    );
+    expect(stdout).toMatch(
+      /^\s+--check sent this account one request, so something else polls ITNIO with the same API key .*wait a minute and check again/m,
+    );
+  });
+
   test('an unreachable API is reported as a network failure', async () => {
-    const { status, stdout } = await runCli(['--check', '--api.timeout=500ms'], { ITNIO_API_KEY: KEY, ITNIO_API_SECRET: SECRET, ITNIO_BASE_URL: 'http://127.0.0.1:9/sms' });
+    const { status, stdout } = await runCli(['--check', '--api.timeout=500ms'], {
+      ITNIO_API_KEY: KEY,
+      ITNIO_API_SECRET: SECRET,
+      ITNIO_BASE_URL: 'http://127.0.0.1:9/sms',
+    });
     expect(status).toBe(1);
     expect(stdout).toMatch(/FAILED\s+network: ECONNREFUSED/);
   });
@@ -149,16 +213,24 @@ describe('demo', () => {
 
   test('the demo serves balances from the simulator within seconds', async () => {
     assertBuilt();
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'demo.js'), '--web.listen-address=127.0.0.1:0', '--poll.interval=1s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'dist', 'demo.js'), '--web.listen-address=127.0.0.1:0', '--poll.interval=1s'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     try {
-      const metricsUrl = await eventually(async () => /metrics\s+(http:\/\/\S+)/.exec(out)?.[1], 'the demo to print its URLs');
+      const metricsUrl = await eventually(
+        async () => /metrics\s+(http:\/\/\S+)/.exec(out)?.[1],
+        'the demo to print its URLs',
+      );
       const samples = await eventually(async () => {
         const s = parseSamples(await (await fetch(metricsUrl)).text());
         return s.get('itniotech_up{account="otp"}') === 1 ? s : undefined;
       }, 'demo balances');
-      for (const name of ['marketing', 'alerts', 'otp']) expect(samples.get(`itniotech_balance{account="${name}"}`)).toBeGreaterThan(0);
+      for (const name of ['marketing', 'alerts', 'otp'])
+        expect(samples.get(`itniotech_balance{account="${name}"}`)).toBeGreaterThan(0);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -4,7 +4,13 @@ import { AccountStore } from '../../src/accounts/store';
 import { BalanceCollector, MAX_UNKNOWN_STATUSES } from '../../src/metrics/collector';
 import type { BalanceOutcome } from '../../src/itnio/client';
 
-const shop: Account = { name: 'shop', apiKey: 'k-shop', apiSecret: 'secret-shop', baseUrl: 'http://x', lowBalanceThreshold: 50 };
+const shop: Account = {
+  name: 'shop',
+  apiKey: 'k-shop',
+  apiSecret: 'secret-shop',
+  baseUrl: 'http://x',
+  lowBalanceThreshold: 50,
+};
 const otp: Account = { name: 'otp', apiKey: 'k-otp', apiSecret: 'secret-otp', baseUrl: 'http://x' };
 
 function setup(accounts: Account[] = [shop, otp]) {
@@ -13,7 +19,14 @@ function setup(accounts: Account[] = [shop, otp]) {
   const store = new AccountStore({ accounts, maxAgeMs: 3_600_000, now: () => now });
   const collector = new BalanceCollector({ registry, store, maxAgeMs: 3_600_000, version: '9.9.9', now: () => now });
   const record = (account: Account, outcome: BalanceOutcome, durationSeconds = 0.25): void => {
-    store.record({ account, outcome, startedAt: now, finishedAt: now + durationSeconds * 1000, finishedSteadyMs: now + durationSeconds * 1000, durationSeconds });
+    store.record({
+      account,
+      outcome,
+      startedAt: now,
+      finishedAt: now + durationSeconds * 1000,
+      finishedSteadyMs: now + durationSeconds * 1000,
+      durationSeconds,
+    });
   };
   /** Sample values by metric name and label set, read back from the registry's text output. */
   const sample = async (name: string, labels: string): Promise<number | undefined> => {
@@ -40,7 +53,11 @@ describe('BalanceCollector', () => {
     expect(await sample('itniotech_balance_low_threshold', 'account="shop"')).toBe(50);
     expect(await sample('itniotech_balance_low_threshold', 'account="otp"')).toBeUndefined();
     expect(await sample('itniotech_up', 'account="shop"')).toBeUndefined();
-    expect(await sample('itniotech_exporter_build_info', `version="9.9.9",nodejs_version="${process.version}"`)).toBe(1);
+    expect(await sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(0);
+    expect(await sample('itniotech_poll_backoff_seconds', 'account="otp"')).toBe(0);
+    expect(await sample('itniotech_exporter_build_info', `version="9.9.9",nodejs_version="${process.version}"`)).toBe(
+      1,
+    );
   });
 
   test('a success sets the values; a failure keeps them and sets up to 0', async () => {
@@ -90,7 +107,8 @@ describe('BalanceCollector', () => {
     const t = setup();
     t.record(otp, { kind: 'api_error', status: '-99', reason: '' });
     expect(await t.sample('itniotech_api_errors_total', 'account="otp",status="-99"')).toBe(1);
-    for (let i = 0; i < MAX_UNKNOWN_STATUSES + 5; i++) t.record(otp, { kind: 'api_error', status: String(-1000 - i), reason: '' });
+    for (let i = 0; i < MAX_UNKNOWN_STATUSES + 5; i++)
+      t.record(otp, { kind: 'api_error', status: String(-1000 - i), reason: '' });
     const text = await t.registry.metrics();
     const statuses = text.split('\n').filter((l) => l.startsWith('itniotech_api_errors_total{account="otp"'));
     // The 12 statuses of ITNIO's table, the first MAX_UNKNOWN_STATUSES undocumented ones, "other".
@@ -120,9 +138,11 @@ describe('BalanceCollector', () => {
     const t = setup();
     t.record(shop, ok(1));
     const text = await t.registry.metrics();
-    expect(text).toContain('# HELP itniotech_balance Paid account balance from the last successful poll. Cached from a background getBalance poll, not fetched at scrape time.\n');
+    expect(text).toContain(
+      '# HELP itniotech_balance Paid account balance from the last successful poll. Cached from a background getBalance poll, not fetched at scrape time.\n',
+    );
     const helps = text.split('\n').filter((l) => l.startsWith('# HELP '));
-    expect(helps).toHaveLength(11);
+    expect(helps).toHaveLength(12);
     for (const help of helps) expect(help).not.toMatch(/every|cron|\d+\s*(s|m|h)\b/);
     for (const secret of ['secret-shop', 'k-shop', 'secret-otp', 'k-otp']) expect(text).not.toContain(secret);
   });
@@ -153,8 +173,42 @@ describe('BalanceCollector', () => {
       'itniotech_poll_duration_seconds',
       'itniotech_last_success_timestamp_seconds',
       'itniotech_balance_low_threshold',
+      'itniotech_poll_backoff_seconds',
       'itniotech_exporter_build_info',
     ]);
+  });
+
+  test('the back-off gauge follows the poll results, per account, and survives a reload of its account', async () => {
+    const t = setup();
+    const limited: BalanceOutcome = { kind: 'api_error', status: '-15', reason: 'frequent query' };
+    const at = t.now();
+    t.store.record({
+      account: shop,
+      outcome: limited,
+      startedAt: at,
+      finishedAt: at,
+      finishedSteadyMs: at,
+      durationSeconds: 0,
+      backoff: { seconds: 240, streak: 2, nextPollSteadyMs: at + 240_000 },
+    });
+    expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(240);
+    expect(await t.sample('itniotech_poll_backoff_seconds', 'account="otp"')).toBe(0);
+    expect(t.store.get('shop')?.backoff).toEqual({ seconds: 240, streak: 2, nextPollMs: at + 240_000 });
+    t.store.setAccounts([shop, otp]);
+    expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(240);
+    t.store.record({
+      account: shop,
+      outcome: ok(1),
+      startedAt: at,
+      finishedAt: at,
+      finishedSteadyMs: at,
+      durationSeconds: 0,
+      backoff: { seconds: 0, streak: 0, change: 'ended' },
+    });
+    expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(0);
+    expect(t.store.get('shop')?.backoff).toBeUndefined();
+    t.store.setAccounts([otp]);
+    expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBeUndefined();
   });
 
   test('says which of its metrics changed, and calls its listeners once per change', () => {
@@ -162,7 +216,12 @@ describe('BalanceCollector', () => {
     let calls = 0;
     t.collector.onChange(() => calls++);
     const counts = (): Record<string, number | undefined> =>
-      Object.fromEntries(['itniotech_balance', 'itniotech_api_errors_total', 'itniotech_exporter_build_info'].map((n) => [n, t.collector.metricChangeCount(n)]));
+      Object.fromEntries(
+        ['itniotech_balance', 'itniotech_api_errors_total', 'itniotech_exporter_build_info'].map((n) => [
+          n,
+          t.collector.metricChangeCount(n),
+        ]),
+      );
     const before = counts();
     t.record(shop, ok(3));
     expect(calls).toBe(1);

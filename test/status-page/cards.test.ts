@@ -28,6 +28,7 @@ const base: AccountReport = {
   normalSpendMinHours: 20,
   surgeThresholdPerHour: 25,
   spendSurge: false,
+  backoff: null,
   chart: [
     [Date.UTC(2025, 0, 1, 11, 50) / 1000, 1300],
     [Date.UTC(2025, 0, 1, 11, 55) / 1000, 1250],
@@ -48,7 +49,14 @@ const failing: AccountReport = {
   normalSpendPerHour: null,
   normalSpendHours: 0,
   surgeThresholdPerHour: null,
-  lastError: { kind: 'api_status', code: '-1', meaning: 'authentication error', hint: 'check the key', detail: '<img src=x onerror=alert(1)>', at: '2025-01-01T12:00:00.000Z' },
+  lastError: {
+    kind: 'api_status',
+    code: '-1',
+    meaning: 'authentication error',
+    hint: 'check the key',
+    detail: '<img src=x onerror=alert(1)>',
+    at: '2025-01-01T12:00:00.000Z',
+  },
 };
 const report: StatusReport = {
   exporter: { name: 'itniotech-exporter', version: '9.9.9' },
@@ -67,7 +75,13 @@ const surging: AccountReport = {
   surgeThresholdPerHour: 60,
   spendSurge: true,
 };
-const young: AccountReport = { ...base, name: 'young', normalSpendPerHour: null, normalSpendHours: 3, surgeThresholdPerHour: null };
+const young: AccountReport = {
+  ...base,
+  name: 'young',
+  normalSpendPerHour: null,
+  normalSpendHours: 3,
+  surgeThresholdPerHour: null,
+};
 const fromNothing: AccountReport = {
   ...base,
   name: 'idle',
@@ -85,9 +99,12 @@ function scriptSide(call: string, data: unknown): unknown {
 }
 
 describe('status page view', () => {
-  test.each(cards.map((a) => [a.name, a] as const))('the script renders card %s exactly as the server does', (_name, account) => {
-    expect(scriptSide('renderAccountCard(data)', account)).toBe(renderAccountCard(account));
-  });
+  test.each(cards.map((a) => [a.name, a] as const))(
+    'the script renders card %s exactly as the server does',
+    (_name, account) => {
+      expect(scriptSide('renderAccountCard(data)', account)).toBe(renderAccountCard(account));
+    },
+  );
 
   test('the script renders the summary as the server does', () => {
     expect(scriptSide('renderSummary(data)', report)).toBe(renderSummary(report));
@@ -109,6 +126,7 @@ describe('status page view', () => {
   test('marks a surging account, in words, with how far above normal it is', () => {
     expect(renderAccountCard(base)).not.toContain('data-field="surge"');
     expect(renderAccountCard(base)).not.toContain('data-surge');
+    expect(renderAccountCard(base)).not.toContain('data-field="backoff"');
     const html = renderAccountCard(surging);
     expect(html).toContain('data-surge="true"');
     const mark = /<p class="surge" data-field="surge">(.*?)<\/p>/.exec(html)?.[1]?.replace(/<[^>]+>/g, '');
@@ -126,9 +144,11 @@ describe('status page view', () => {
     );
   });
 
-  test('says when the threshold is the alert rules\' default rather than the account\'s own', () => {
+  test("says when the threshold is the alert rules' default rather than the account's own", () => {
     const own = /<dt>([^<]*)<\/dt><dd data-field="threshold">/.exec(renderAccountCard(base))?.[1];
-    const fallback = /<dt>([^<]*)<\/dt><dd data-field="threshold">/.exec(renderAccountCard({ ...base, lowBalanceThresholdSource: 'rules_default' }))?.[1];
+    const fallback = /<dt>([^<]*)<\/dt><dd data-field="threshold">/.exec(
+      renderAccountCard({ ...base, lowBalanceThresholdSource: 'rules_default' }),
+    )?.[1];
     expect(own).toBe('Low below');
     expect(fallback).toMatch(/default/);
   });
@@ -146,8 +166,13 @@ describe('status page view', () => {
     }
   });
 
-  test('the CSP admits exactly the page\'s inline style and script, by hash', () => {
-    const html = renderLandingPage({ report, telemetryPath: '/custom-metrics', statusApiPath: '/api/v1/status', refreshMs: 3000 });
+  test("the CSP admits exactly the page's inline style and script, by hash", () => {
+    const html = renderLandingPage({
+      report,
+      telemetryPath: '/custom-metrics',
+      statusApiPath: '/api/v1/status',
+      refreshMs: 3000,
+    });
     expect(html.match(/<script/g)).toHaveLength(1);
     expect(html.match(/<style/g)).toHaveLength(1);
     expect(html).not.toMatch(/ style="/);
@@ -177,5 +202,19 @@ describe('status page view', () => {
     [90000, '1 d 1 h'],
   ])('humanDuration(%s) = %s', (seconds, text) => {
     expect(humanDuration(seconds)).toBe(text);
+  });
+});
+
+describe('back-off on the card', () => {
+  test('says the account is rate limited, how often it is polled now, and when next', () => {
+    const html = renderAccountCard({
+      ...base,
+      state: 'failing',
+      backoff: { seconds: 480, streak: 3, nextPollAt: '2025-01-01T12:08:00.000Z' },
+    });
+    expect(html).toContain(
+      '<p class="backoff" data-field="backoff"><strong><span aria-hidden="true">⏳</span> Backing off:</strong> ITNIO answered “frequent query” (status -15) 3 times in a row, ' +
+        'so this account is polled every 8 min until it answers otherwise; next poll from <time datetime="2025-01-01T12:08:00.000Z">12:08:00 UTC</time>.</p>',
+    );
   });
 });

@@ -25,7 +25,17 @@ const account = (name: string, state: AccountReport['state'], balance: number | 
   lastAttemptAt: '2025-01-01T12:00:00.000Z',
   lastSuccessAt: balance === null ? null : '2025-01-01T12:00:00.000Z',
   lastSuccessAgeSeconds: balance === null ? null : 65,
-  lastError: state === 'failing' ? { kind: 'api_status', code: '-1', meaning: 'authentication error', hint: 'check the key', detail: 'bad sign', at: '2025-01-01T12:00:00.000Z' } : null,
+  lastError:
+    state === 'failing'
+      ? {
+          kind: 'api_status',
+          code: '-1',
+          meaning: 'authentication error',
+          hint: 'check the key',
+          detail: 'bad sign',
+          at: '2025-01-01T12:00:00.000Z',
+        }
+      : null,
   spendPerDay: balance === null ? null : 48,
   daysLeft: balance === null ? null : balance / 48,
   spendWindowSeconds: 21600,
@@ -36,10 +46,14 @@ const account = (name: string, state: AccountReport['state'], balance: number | 
   normalSpendMinHours: 20,
   surgeThresholdPerHour: balance === null ? null : 15,
   spendSurge: false,
-  chart: balance === null ? [] : [
-    [1735731000, balance + 20],
-    [1735732800, balance],
-  ],
+  backoff: null,
+  chart:
+    balance === null
+      ? []
+      : [
+          [1735731000, balance + 20],
+          [1735732800, balance],
+        ],
 });
 
 const report: StatusReport = {
@@ -68,7 +82,12 @@ describeBuilt('the built status page script', () => {
     // Loaded at run time on purpose: the built file, not the TypeScript source.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const built = require(DIST) as typeof import('../../src/status-page/page');
-    const html = built.renderLandingPage({ report: { ...report, accounts: [] }, telemetryPath: '/metrics', statusApiPath: '/api/v1/status', refreshMs: 3000 });
+    const html = built.renderLandingPage({
+      report: { ...report, accounts: [] },
+      telemetryPath: '/metrics',
+      statusApiPath: '/api/v1/status',
+      refreshMs: 3000,
+    });
     const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1];
     expect(script).toBeDefined();
 
