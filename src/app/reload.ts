@@ -43,6 +43,7 @@ const RESTART_ONLY: readonly RestartOnly[] = [
   { setting: 'tls_server_config.client_auth_type', value: (c) => c.web?.tls?.clientAuthType ?? 'NoClientCert' },
   { setting: '--api.timeout', value: (c) => c.apiTimeoutMs },
   { setting: '--api.ca-file', value: (c) => c.caFile },
+  { setting: '--api.proxy-url', value: (c) => c.apiProxyUrl },
   { setting: '--poll.interval / --poll.schedule', value: (c) => c.pollSchedule },
   { setting: '--poll.max-age', value: (c) => c.pollMaxAgeMs },
   { setting: '--poll.concurrency', value: (c) => c.pollConcurrency },
@@ -97,7 +98,10 @@ export class ConfigReloader {
     try {
       next = this.options.load();
       const newNames = new Set(next.accounts.map((a) => a.name));
-      const removed = targets.accounts().filter((a) => !newNames.has(a.name)).map((a) => a.name);
+      const removed = targets
+        .accounts()
+        .filter((a) => !newNames.has(a.name))
+        .map((a) => a.name);
       const needsRestart = settingsNeedingRestart(this.initial, next);
       const tlsUnchanged = !needsRestart.some((s) => s.startsWith('tls_server_config'));
 
@@ -112,15 +116,26 @@ export class ConfigReloader {
       }
       this.authUsers = next.web?.users.size ?? 0;
       logger.info(
-        { trigger, accounts: next.accounts.map((a) => a.name), added: added.map((a) => a.name), removed, replaced: replaced.map((a) => a.name), basicAuthUsers: next.web?.users.size ?? 0 },
+        {
+          trigger,
+          accounts: next.accounts.map((a) => a.name),
+          added: added.map((a) => a.name),
+          removed,
+          replaced: replaced.map((a) => a.name),
+          basicAuthUsers: next.web?.users.size ?? 0,
+        },
         'configuration reloaded',
       );
       if (needsRestart.length > 0) {
-        logger.warn({ trigger, settings: needsRestart }, `changed settings need a restart to take effect: ${needsRestart.join(', ')}`);
+        logger.warn(
+          { trigger, settings: needsRestart },
+          `changed settings need a restart to take effect: ${needsRestart.join(', ')}`,
+        );
       }
       return { ok: true, added: added.map((a) => a.name), removed, needsRestart };
     } catch (error) {
-      const problems = error instanceof ConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
+      const problems =
+        error instanceof ConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
       this.successful.set(0);
       logger.error({ trigger, problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };

@@ -12,6 +12,7 @@ import {
   parseListen,
   parseLogLevel,
   parseMaxAge,
+  parseProxyUrl,
   parsePollSchedule,
   parseTelemetryPath,
   parseWebConfigFile,
@@ -32,6 +33,8 @@ export interface ExporterConfig {
   configFile?: string;
   apiTimeoutMs: number;
   caFile?: string;
+  /** --api.proxy-url; may hold proxy credentials: never log it whole. */
+  apiProxyUrl?: string;
   /** Six-field node-cron expression the poller runs on. */
   pollSchedule: string;
   /** Human words for the schedule, used in HELP strings and logs ("every 60s"). */
@@ -68,6 +71,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
   const warnings: string[] = [];
   const caFile = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
+  const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems);
   const schedule = args.optional('poll.schedule');
   const interval = args.setting('poll.interval');
   const poll = parsePollSchedule(schedule, interval, problems);
@@ -92,6 +96,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       ...(configFile ? { configFile: configFile.value } : {}),
       apiTimeoutMs: apiTimeoutMs!,
       ...(caFile !== undefined ? { caFile } : {}),
+      ...(apiProxyUrl !== undefined ? { apiProxyUrl } : {}),
       pollSchedule: poll!.expression,
       pollDescription: poll!.description,
       pollMaxAgeMs: pollMaxAgeMs!,

@@ -99,6 +99,11 @@ export const FAILURE_REASON_WORDS = {
     hint: 'check DNS, firewall, proxy and TLS (--api.ca-file) between this host and the API',
     legend: 'network or TLS error',
   },
+  proxy: {
+    meaning: 'egress proxy failed',
+    hint: 'check the proxy named by --api.proxy-url or HTTPS_PROXY/HTTP_PROXY (address, port, user and password), or exempt the API host with NO_PROXY',
+    legend: 'proxy failure',
+  },
   http_status: {
     meaning: 'unexpected HTTP status',
     hint: 'the API, or a proxy in front of it, answered with an HTTP error; the exporter log has the status',

@@ -51,7 +51,15 @@ describe('loadConfig defaults and sources', () => {
   });
 
   test('a flag wins over its variable', () => {
-    const config = run(loadConfig(sources(['--poll.interval=30s', '--log.level', 'debug'], { ...oneAccountEnv, ITNIO_POLL_INTERVAL: '5m', ITNIO_LOG_LEVEL: 'warn' })));
+    const config = run(
+      loadConfig(
+        sources(['--poll.interval=30s', '--log.level', 'debug'], {
+          ...oneAccountEnv,
+          ITNIO_POLL_INTERVAL: '5m',
+          ITNIO_LOG_LEVEL: 'warn',
+        }),
+      ),
+    );
     expect(config.pollSchedule).toBe('*/30 * * * * *');
     expect(config.logLevel).toBe('debug');
   });
@@ -79,11 +87,23 @@ describe('loadConfig defaults and sources', () => {
     expect(config.pollSchedule).toBe('*/10 * * * * *');
     expect(config.pollMaxAgeMs).toBe(7_200_000);
     expect(config.pollConcurrency).toBe(8);
-    expect(config.accounts).toEqual([{ name: 'shop', apiKey: 'bDqJFiq9', apiSecret: SECRET, baseUrl: 'http://127.0.0.1:1/sms', lowBalanceThreshold: 12.5 }]);
+    expect(config.accounts).toEqual([
+      {
+        name: 'shop',
+        apiKey: 'bDqJFiq9',
+        apiSecret: SECRET,
+        baseUrl: 'http://127.0.0.1:1/sms',
+        lowBalanceThreshold: 12.5,
+      },
+    ]);
   });
 
   test('a secret file is read and trimmed', () => {
-    const config = run(loadConfig(sources([], { ITNIO_API_KEY: 'bDqJFiq9', ITNIO_API_SECRET_FILE: '/run/s' }, { '/run/s': `${SECRET}\n` })));
+    const config = run(
+      loadConfig(
+        sources([], { ITNIO_API_KEY: 'bDqJFiq9', ITNIO_API_SECRET_FILE: '/run/s' }, { '/run/s': `${SECRET}\n` }),
+      ),
+    );
     expect(config.accounts[0]?.apiSecret).toBe(SECRET);
   });
 
@@ -111,10 +131,24 @@ accounts:
 `;
 
   test('several accounts, per-account base URL and threshold', () => {
-    const config = run(loadConfig(sources(['--config.file=/etc/itnio.yml'], {}, { '/etc/itnio.yml': file, '/run/secrets/marketing': 'm-secret\n' })));
+    const config = run(
+      loadConfig(
+        sources(
+          ['--config.file=/etc/itnio.yml'],
+          {},
+          { '/etc/itnio.yml': file, '/run/secrets/marketing': 'm-secret\n' },
+        ),
+      ),
+    );
     expect(config.configFile).toBe('/etc/itnio.yml');
     expect(config.accounts).toEqual([
-      { name: 'marketing', apiKey: 'bDqJFiq9', apiSecret: 'm-secret', baseUrl: 'https://api.itniotech.com/sms', lowBalanceThreshold: 100 },
+      {
+        name: 'marketing',
+        apiKey: 'bDqJFiq9',
+        apiSecret: 'm-secret',
+        baseUrl: 'https://api.itniotech.com/sms',
+        lowBalanceThreshold: 100,
+      },
       { name: 'otp.eu-1', apiKey: '12345678', apiSecret: SECRET, baseUrl: 'https://eu.example.test/sms/' },
     ]);
   });
@@ -155,39 +189,75 @@ extra: 1
   });
 
   test('malformed YAML names the file and position, and never quotes the file', () => {
-    const list = problems(['--config.file', '/c.yml'], {}, { '/c.yml': `accounts:\n  - name: a\n    api_secret: "${SECRET}\n   bad: [` });
+    const list = problems(
+      ['--config.file', '/c.yml'],
+      {},
+      { '/c.yml': `accounts:\n  - name: a\n    api_secret: "${SECRET}\n   bad: [` },
+    );
     expect(list.length).toBeGreaterThan(0);
     expect(list[0]).toMatch(/^\/c\.yml: malformed YAML at line \d+, column \d+/);
     for (const problem of list) expect(problem).not.toContain(SECRET);
   });
 
   test('an unreadable secret file or config file is named', () => {
-    expect(problems(['--config.file', '/nope.yml'])).toEqual([expect.stringContaining('cannot read "/nope.yml" (ENOENT)')]);
-    const list = problems(['--config.file', '/c.yml'], {}, { '/c.yml': 'accounts:\n  - name: a\n    api_key: k1234\n    api_secret_file: /missing\n' });
-    expect(list).toEqual([expect.stringContaining('accounts[0].api_secret_file: cannot read secret file "/missing" (ENOENT)')]);
+    expect(problems(['--config.file', '/nope.yml'])).toEqual([
+      expect.stringContaining('cannot read "/nope.yml" (ENOENT)'),
+    ]);
+    const list = problems(
+      ['--config.file', '/c.yml'],
+      {},
+      { '/c.yml': 'accounts:\n  - name: a\n    api_key: k1234\n    api_secret_file: /missing\n' },
+    );
+    expect(list).toEqual([
+      expect.stringContaining('accounts[0].api_secret_file: cannot read secret file "/missing" (ENOENT)'),
+    ]);
   });
 
   test('a relative api_secret_file is read next to the config file', () => {
-    const config = run(loadConfig(sources(['--config.file=/etc/itnio/accounts.yml'], {}, { '/etc/itnio/accounts.yml': 'accounts:\n  - name: a\n    api_key: k1234\n    api_secret_file: secrets/a\n', '/etc/itnio/secrets/a': 'rel-secret\n' })));
+    const config = run(
+      loadConfig(
+        sources(
+          ['--config.file=/etc/itnio/accounts.yml'],
+          {},
+          {
+            '/etc/itnio/accounts.yml': 'accounts:\n  - name: a\n    api_key: k1234\n    api_secret_file: secrets/a\n',
+            '/etc/itnio/secrets/a': 'rel-secret\n',
+          },
+        ),
+      ),
+    );
     expect(config.accounts[0]?.apiSecret).toBe('rel-secret');
   });
 
   test('an empty account list and a non-mapping file are refused', () => {
-    expect(problems(['--config.file', '/c.yml'], {}, { '/c.yml': 'accounts: []\n' })).toEqual([expect.stringContaining('"accounts" must be a non-empty list')]);
-    expect(problems(['--config.file', '/c.yml'], {}, { '/c.yml': '- a\n' })).toEqual([expect.stringContaining('expected a mapping with the key "accounts"')]);
+    expect(problems(['--config.file', '/c.yml'], {}, { '/c.yml': 'accounts: []\n' })).toEqual([
+      expect.stringContaining('"accounts" must be a non-empty list'),
+    ]);
+    expect(problems(['--config.file', '/c.yml'], {}, { '/c.yml': '- a\n' })).toEqual([
+      expect.stringContaining('expected a mapping with the key "accounts"'),
+    ]);
   });
 
   test('account variables together with a file are refused', () => {
-    expect(problems(['--config.file', '/c.yml'], oneAccountEnv, { '/c.yml': file, '/run/secrets/marketing': 'x' })).toEqual(
-      expect.arrayContaining([expect.stringContaining('ITNIO_API_KEY is set together with --config.file')]),
-    );
+    expect(
+      problems(['--config.file', '/c.yml'], oneAccountEnv, { '/c.yml': file, '/run/secrets/marketing': 'x' }),
+    ).toEqual(expect.arrayContaining([expect.stringContaining('ITNIO_API_KEY is set together with --config.file')]));
   });
 });
 
 describe('loadConfig refuses bad flags and values, naming each', () => {
   test('every bad value at once', () => {
     const list = problems(
-      ['--web.listen-address=localhost', '--poll.interval=45s', '--poll.max-age=soon', '--poll.concurrency=0', '--log.level=loud', '--api.timeout=0s', '--web.telemetry-path=metrics', '--api.base-url=not a url'],
+      [
+        '--web.listen-address=localhost',
+        '--poll.interval=45s',
+        '--poll.max-age=soon',
+        '--poll.concurrency=0',
+        '--log.level=loud',
+        '--api.timeout=0s',
+        '--web.telemetry-path=metrics',
+        '--api.base-url=not a url',
+      ],
       oneAccountEnv,
     );
     expect(list).toEqual([
@@ -195,7 +265,9 @@ describe('loadConfig refuses bad flags and values, naming each', () => {
       expect.stringContaining('--web.telemetry-path: "metrics" is not valid; expected a path of /-separated segments'),
       expect.stringContaining('--api.base-url: "not a url" is not valid; expected an http(s) URL'),
       expect.stringContaining('--api.timeout: "0s" is not valid'),
-      expect.stringMatching(/--poll.interval: 45s cannot be scheduled evenly by cron; use one of .*30s.*--poll.schedule/),
+      expect.stringMatching(
+        /--poll.interval: 45s cannot be scheduled evenly by cron; use one of .*30s.*--poll.schedule/,
+      ),
       expect.stringContaining('--poll.max-age: "soon" is not valid'),
       expect.stringContaining('--poll.concurrency: "0" is not valid; expected a whole number from 1 to 64'),
       expect.stringContaining('--log.level: "loud" is not valid; expected trace, debug, info'),
@@ -203,36 +275,60 @@ describe('loadConfig refuses bad flags and values, naming each', () => {
   });
 
   test('a value from a variable is named by the variable', () => {
-    expect(problems([], { ...oneAccountEnv, ITNIO_POLL_INTERVAL: '7s' })).toEqual([expect.stringContaining('ITNIO_POLL_INTERVAL: 7s cannot be scheduled evenly')]);
+    expect(problems([], { ...oneAccountEnv, ITNIO_POLL_INTERVAL: '7s' })).toEqual([
+      expect.stringContaining('ITNIO_POLL_INTERVAL: 7s cannot be scheduled evenly'),
+    ]);
   });
 
   test('bad cron expressions are refused', () => {
-    expect(problems(['--poll.schedule', '*/5 * * *'], oneAccountEnv)).toEqual([expect.stringContaining('--poll.schedule: "*/5 * * *" is not valid; expected a cron expression')]);
+    expect(problems(['--poll.schedule', '*/5 * * *'], oneAccountEnv)).toEqual([
+      expect.stringContaining('--poll.schedule: "*/5 * * *" is not valid; expected a cron expression'),
+    ]);
     expect(problems(['--poll.schedule', '61 * * * *'], oneAccountEnv)).toHaveLength(1);
   });
 
-  test.each(['/:x', '/*all', '/metrics(', '/metrics/', '//metrics', '/'])('telemetry path %s is refused: it would be a route pattern or not a plain path', (path) => {
-    expect(problems([`--web.telemetry-path=${path}`], oneAccountEnv)).toEqual([expect.stringContaining('--web.telemetry-path')]);
-  });
+  test.each(['/:x', '/*all', '/metrics(', '/metrics/', '//metrics', '/'])(
+    'telemetry path %s is refused: it would be a route pattern or not a plain path',
+    (path) => {
+      expect(problems([`--web.telemetry-path=${path}`], oneAccountEnv)).toEqual([
+        expect.stringContaining('--web.telemetry-path'),
+      ]);
+    },
+  );
 
-  test.each(['/healthz', '/Healthz', '/READYZ', '/api/v1/status', '/-/reload'])('telemetry path %s is taken by the exporter itself', (path) => {
-    expect(problems([`--web.telemetry-path=${path}`], oneAccountEnv)).toEqual([expect.stringContaining('is taken by the exporter itself')]);
-  });
+  test.each(['/healthz', '/Healthz', '/READYZ', '/api/v1/status', '/-/reload'])(
+    'telemetry path %s is taken by the exporter itself',
+    (path) => {
+      expect(problems([`--web.telemetry-path=${path}`], oneAccountEnv)).toEqual([
+        expect.stringContaining('is taken by the exporter itself'),
+      ]);
+    },
+  );
 
   test('a max age shorter than the interval is refused', () => {
-    expect(problems(['--poll.interval=5m', '--poll.max-age=1m'], oneAccountEnv)).toEqual([expect.stringContaining('shorter than the poll interval')]);
+    expect(problems(['--poll.interval=5m', '--poll.max-age=1m'], oneAccountEnv)).toEqual([
+      expect.stringContaining('shorter than the poll interval'),
+    ]);
   });
 
   test('a max age shorter than the longest gap of a cron schedule is refused', () => {
     // Daily at 06:00: a 1h max age would drop the balances an hour after every poll.
-    expect(problems(['--poll.schedule=0 0 6 * * *'], oneAccountEnv)).toEqual([expect.stringContaining('shorter than the longest gap between scheduled polls 1d')]);
+    expect(problems(['--poll.schedule=0 0 6 * * *'], oneAccountEnv)).toEqual([
+      expect.stringContaining('shorter than the longest gap between scheduled polls 1d'),
+    ]);
     // Weekdays at 06:00: the weekend gap is three days.
-    expect(problems(['--poll.schedule=0 6 * * 1-5', '--poll.max-age=1d'], oneAccountEnv)).toEqual([expect.stringContaining('3d')]);
-    expect(run(loadConfig(sources(['--poll.schedule=0 6 * * 1-5', '--poll.max-age=3d'], oneAccountEnv))).pollMaxAgeMs).toBe(3 * 86_400_000);
+    expect(problems(['--poll.schedule=0 6 * * 1-5', '--poll.max-age=1d'], oneAccountEnv)).toEqual([
+      expect.stringContaining('3d'),
+    ]);
+    expect(
+      run(loadConfig(sources(['--poll.schedule=0 6 * * 1-5', '--poll.max-age=3d'], oneAccountEnv))).pollMaxAgeMs,
+    ).toBe(3 * 86_400_000);
   });
 
   test('a max age under a second is refused', () => {
-    expect(problems(['--poll.interval=1s', '--poll.max-age=1ms'], oneAccountEnv)).toEqual([expect.stringContaining('--poll.max-age: "1ms" is not valid')]);
+    expect(problems(['--poll.interval=1s', '--poll.max-age=1ms'], oneAccountEnv)).toEqual([
+      expect.stringContaining('--poll.max-age: "1ms" is not valid'),
+    ]);
   });
 
   test('unknown flags, positionals and secrets given as flags', () => {
@@ -249,22 +345,37 @@ describe('loadConfig refuses bad flags and values, naming each', () => {
 
   test('a secret given as "--api.secret VALUE" is refused without quoting the value', () => {
     const list = problems(['--api.secret', 'hunter2-spaced'], oneAccountEnv);
-    expect(list).toEqual(expect.arrayContaining([expect.stringContaining('--api.secret: secrets are not accepted as flags'), expect.stringContaining('1 unexpected argument(s)')]));
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('--api.secret: secrets are not accepted as flags'),
+        expect.stringContaining('1 unexpected argument(s)'),
+      ]),
+    );
     expect(list).toHaveLength(2);
     expect(list.join('\n')).not.toContain('hunter2-spaced');
   });
 
   test('a value flag without a value', () => {
-    expect(problems(['--poll.interval'], oneAccountEnv)).toEqual([expect.stringContaining('--poll.interval needs a value')]);
+    expect(problems(['--poll.interval'], oneAccountEnv)).toEqual([
+      expect.stringContaining('--poll.interval needs a value'),
+    ]);
   });
 
   test('missing key, missing secret, both secrets, unreadable secret file', () => {
     expect(problems([], {})).toEqual([expect.stringContaining('no account configured')]);
     expect(problems([], { ITNIO_API_KEY: 'bDqJFiq9' })).toEqual([expect.stringContaining('no secret')]);
-    expect(problems([], { ...oneAccountEnv, ITNIO_API_SECRET_FILE: '/s' }, { '/s': 'x' })).toEqual([expect.stringContaining('both set')]);
-    expect(problems([], { ITNIO_API_KEY: 'bDqJFiq9', ITNIO_API_SECRET_FILE: '/nope' })).toEqual([expect.stringContaining('ITNIO_API_SECRET_FILE: cannot read secret file "/nope"')]);
-    expect(problems([], { ITNIO_API_KEY: 'bDqJFiq9', ITNIO_API_SECRET_FILE: '/empty' }, { '/empty': '\n' })).toEqual([expect.stringContaining('is empty')]);
-    expect(problems([], { ITNIO_API_KEY: 'has space', ITNIO_API_SECRET: SECRET })).toEqual([expect.stringContaining('ITNIO_API_KEY: the API key must be')]);
+    expect(problems([], { ...oneAccountEnv, ITNIO_API_SECRET_FILE: '/s' }, { '/s': 'x' })).toEqual([
+      expect.stringContaining('both set'),
+    ]);
+    expect(problems([], { ITNIO_API_KEY: 'bDqJFiq9', ITNIO_API_SECRET_FILE: '/nope' })).toEqual([
+      expect.stringContaining('ITNIO_API_SECRET_FILE: cannot read secret file "/nope"'),
+    ]);
+    expect(problems([], { ITNIO_API_KEY: 'bDqJFiq9', ITNIO_API_SECRET_FILE: '/empty' }, { '/empty': '\n' })).toEqual([
+      expect.stringContaining('is empty'),
+    ]);
+    expect(problems([], { ITNIO_API_KEY: 'has space', ITNIO_API_SECRET: SECRET })).toEqual([
+      expect.stringContaining('ITNIO_API_KEY: the API key must be'),
+    ]);
   });
 });
 
@@ -285,15 +396,56 @@ describe('parseListenAddress', () => {
 test('a refused base URL is quoted back without its credentials', () => {
   const list = [
     ...problems(['--api.base-url=https://user:S3cretPass@api.example.test/sms'], oneAccountEnv),
-    ...problems(['--config.file', '/c.yml'], {}, { '/c.yml': 'accounts:\n  - name: a\n    api_key: k1234\n    api_secret: s\n    base_url: "https://u:HUNTER2@h/sms"\n' }),
+    ...problems(
+      ['--config.file', '/c.yml'],
+      {},
+      {
+        '/c.yml':
+          'accounts:\n  - name: a\n    api_key: k1234\n    api_secret: s\n    base_url: "https://u:HUNTER2@h/sms"\n',
+      },
+    ),
   ];
-  expect(list).toEqual([expect.stringContaining('"https://***@api.example.test/sms" is not valid'), expect.stringContaining('"https://***@h/sms" is not valid')]);
+  expect(list).toEqual([
+    expect.stringContaining('"https://***@api.example.test/sms" is not valid'),
+    expect.stringContaining('"https://***@h/sms" is not valid'),
+  ]);
   expect(list.join('\n')).not.toMatch(/S3cretPass|HUNTER2/);
 });
 
 test('a plain-http base URL to another host is valid but warned about; loopback is not', () => {
   const remote = run(loadConfig(sources(['--api.base-url=http://api.example.test/sms'], oneAccountEnv)));
-  expect(remote.warnings).toEqual(['account default: base URL is plain http: signed requests and balances cross the network unencrypted']);
+  expect(remote.warnings).toEqual([
+    'account default: base URL is plain http: signed requests and balances cross the network unencrypted',
+  ]);
   expect(run(loadConfig(sources(['--api.base-url=http://127.0.0.1:8080/sms'], oneAccountEnv))).warnings).toEqual([]);
   expect(run(loadConfig(sources([], oneAccountEnv))).warnings).toEqual([]);
+});
+
+describe('--api.proxy-url', () => {
+  test('an http(s) proxy URL is kept, credentials included; without one there is none', () => {
+    expect(
+      run(loadConfig(sources(['--api.proxy-url=http://u:p4ss@proxy.example:3128'], oneAccountEnv))).apiProxyUrl,
+    ).toBe('http://u:p4ss@proxy.example:3128');
+    expect(
+      run(loadConfig(sources([], { ...oneAccountEnv, ITNIO_API_PROXY_URL: 'https://proxy.example' }))).apiProxyUrl,
+    ).toBe('https://proxy.example');
+    expect(run(loadConfig(sources([], oneAccountEnv))).apiProxyUrl).toBeUndefined();
+  });
+
+  test.each(['socks5://proxy:1080', 'proxy.example:3128', 'http://u:s3cr3t-pw@proxy/path', 'http://'])(
+    '"%s" is refused, its password not echoed',
+    (value) => {
+      const list = problems([`--api.proxy-url=${value}`], oneAccountEnv);
+      expect(list).toEqual([
+        expect.stringMatching(/^--api\.proxy-url: ".*" is not valid; expected an http\(s\) URL of a forward proxy/),
+      ]);
+      expect(list.join('\n')).not.toContain('s3cr3t-pw');
+    },
+  );
+
+  test('--help describes it', () => {
+    expect(helpText()).toMatch(
+      /--api\.proxy-url=VALUE\n\s+Egress proxy for the API; overrides HTTPS_PROXY\/HTTP_PROXY \(NO_PROXY still applies\)\. HTTPS goes through a CONNECT tunnel\. \[env ITNIO_API_PROXY_URL\]/,
+    );
+  });
 });
