@@ -15,7 +15,7 @@ import {
 export interface ErrorReport {
   /** api_status: ITNIO answered with a non-zero status; request_failure: no usable answer. */
   kind: 'api_status' | 'request_failure';
-  /** The API status (e.g. "-1") or the failure reason (timeout, network, http_status, invalid_response). */
+  /** The API status (e.g. "-1") or the failure reason (timeout, network, proxy, http_status, invalid_response). */
   code: string;
   meaning: string;
   hint: string;
