@@ -30,6 +30,17 @@ export interface AccountStatus {
   /** The values of the last successful poll. */
   values?: BalanceValues;
   lastError?: LastError;
+  /** Set while the account backs off after consecutive -15 ("frequent query") answers. */
+  backoff?: AccountBackoff;
+}
+
+export interface AccountBackoff {
+  /** The widened poll interval. */
+  seconds: number;
+  /** Consecutive -15 answers behind it. */
+  streak: number;
+  /** Steady-clock time of the next allowed poll. */
+  nextPollMs: number;
 }
 
 /** Told of every change, after the store has applied it. */
@@ -177,6 +188,12 @@ export class AccountStore {
           atMs: finishedAt,
         };
         break;
+    }
+    if (result.backoff) {
+      const { seconds, streak, nextPollSteadyMs } = result.backoff;
+      if (seconds > 0 && nextPollSteadyMs !== undefined)
+        status.backoff = { seconds, streak, nextPollMs: nextPollSteadyMs };
+      else delete status.backoff;
     }
     for (const listener of this.listeners) listener.onResult?.(result, status);
   }

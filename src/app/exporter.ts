@@ -71,6 +71,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     client,
     accounts: config.accounts,
     concurrency: config.pollConcurrency,
+    backoff: { gapMs: config.pollGapMs, maxAgeMs: config.pollMaxAgeMs },
     now,
     steadyNow: steady,
     onResult: (result) => {

@@ -1,7 +1,14 @@
 import type { Account } from '../config/account';
 import type { BalanceClient } from '../itnio/client';
 import { Poller, type PollResult } from '../polling/poller';
+import { RATE_LIMITED_STATUS } from '../polling/backoff';
 import { describeFailure } from '../polling/poll-log';
+
+/** What a -15 means when --check sent a single request. */
+export const RATE_LIMITED_CHECK_ADVICE =
+  '--check sent this account one request, so something else polls ITNIO with the same API key (a running exporter, ' +
+  'another monitoring system, a script): wait a minute and check again, and give each system its own key or poll less often; ' +
+  'a running exporter backs the account off by itself while ITNIO says -15.';
 
 /** Polls every account once and prints one line each; resolves to true if all succeeded. */
 export async function runCheck(options: {
@@ -31,6 +38,8 @@ export async function runCheck(options: {
     } else {
       allOk = false;
       options.write(`${name}  FAILED  ${result ? describeFailure(result) : 'not polled'}`);
+      if (result?.outcome.kind === 'api_error' && result.outcome.status === RATE_LIMITED_STATUS)
+        options.write(`${' '.repeat(width)}          ${RATE_LIMITED_CHECK_ADVICE}`);
     }
   }
   return allOk;

@@ -12,6 +12,7 @@ import {
   parseListen,
   parseLogLevel,
   parseMaxAge,
+  parseProxyUrl,
   parsePollSchedule,
   parseTelemetryPath,
   parseWebConfigFile,
@@ -32,11 +33,15 @@ export interface ExporterConfig {
   configFile?: string;
   apiTimeoutMs: number;
   caFile?: string;
+  /** --api.proxy-url; may hold proxy credentials: never log it whole. */
+  apiProxyUrl?: string;
   /** Six-field node-cron expression the poller runs on. */
   pollSchedule: string;
   /** Human words for the schedule, used in HELP strings and logs ("every 60s"). */
   pollDescription: string;
   pollMaxAgeMs: number;
+  /** The normal gap between polls (the interval, or the schedule's longest gap): the unit of back-off on -15. */
+  pollGapMs: number;
   pollConcurrency: number;
   logLevel: LogLevel;
   accounts: Account[];
@@ -66,10 +71,12 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
   const warnings: string[] = [];
   const caFile = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
+  const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems);
   const schedule = args.optional('poll.schedule');
   const interval = args.setting('poll.interval');
   const poll = parsePollSchedule(schedule, interval, problems);
-  const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), pollGap(schedule, interval), problems);
+  const gap = pollGap(schedule, interval);
+  const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), gap, problems);
   const pollConcurrency = parseConcurrency(args.setting('poll.concurrency'), problems);
   const logLevel = parseLogLevel(args.setting('log.level'), problems);
   const webEnableLifecycle = parseLifecycle(args.setting('web.enable-lifecycle'), problems);
@@ -89,9 +96,12 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       ...(configFile ? { configFile: configFile.value } : {}),
       apiTimeoutMs: apiTimeoutMs!,
       ...(caFile !== undefined ? { caFile } : {}),
+      ...(apiProxyUrl !== undefined ? { apiProxyUrl } : {}),
       pollSchedule: poll!.expression,
       pollDescription: poll!.description,
       pollMaxAgeMs: pollMaxAgeMs!,
+      // Known whenever the schedule parsed.
+      pollGapMs: gap!.ms,
       pollConcurrency: pollConcurrency!,
       logLevel: logLevel!,
       accounts,

@@ -76,6 +76,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'Extra CA certificates to trust for the API (TLS is always verified).',
   },
   {
+    flag: 'api.proxy-url',
+    env: 'ITNIO_API_PROXY_URL',
+    form: 'an http(s) URL of a forward proxy, e.g. http://user:password@proxy.example:3128',
+    help: 'Egress proxy for the API; overrides HTTPS_PROXY/HTTP_PROXY (NO_PROXY still applies). HTTPS goes through a CONNECT tunnel.',
+  },
+  {
     flag: 'poll.interval',
     env: 'ITNIO_POLL_INTERVAL',
     default: '60s',

@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { HttpProxyAgent } from 'http-proxy-agent';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { FailureReason } from './failures';
+import { proxyFor, proxyForDisplay, type ProxySettings } from './proxy';
 import { parseBalanceResponse, type BalanceValues } from './response';
 import { buildSignedHeaders, joinUrl } from './signing';
 
@@ -38,7 +41,20 @@ export interface BalanceClientOptions {
   now?: () => number;
   /** Host name resolver for the API's sockets; defaults to the system's (dns.lookup). */
   lookup?: LookupFunction;
+  /** The egress proxy: HTTPS_PROXY, HTTP_PROXY and NO_PROXY, or --api.proxy-url. Direct without it. */
+  proxy?: ProxySettings;
 }
+
+/** Errors of a connection that never got to exchange a byte: through a proxy, the proxy's fault. */
+const CONNECT_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
 
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -65,6 +81,35 @@ function parseDateHeader(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
+ * CONNECT tunnels whose TLS to the API is verified like a direct connection's: the agent hands
+ * the TLS handshake only the request's options, which do not carry the extra CA.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxyUrl: string,
+    private readonly ca: string[] | undefined,
+  ) {
+    super(proxyUrl, { keepAlive: true, maxSockets: 64 });
+  }
+
+  override connect(
+    req: http.ClientRequest,
+    opts: Parameters<HttpsProxyAgent<string>['connect']>[1],
+  ): ReturnType<HttpsProxyAgent<string>['connect']> {
+    // The agent drops `host` from the TLS options, so an IP address would be checked against
+    // "localhost": check the certificate against the API host itself.
+    const host = opts.host ?? '';
+    const tlsOptions = {
+      ...opts,
+      rejectUnauthorized: true,
+      ...(this.ca ? { ca: this.ca } : {}),
+      checkServerIdentity: (_: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
+    };
+    return super.connect(req, tlsOptions as typeof opts);
+  }
 }
 
 export function createBalanceClient(options: BalanceClientOptions): BalanceClient {
@@ -96,6 +141,22 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
     }),
   });
 
+  // One agent per proxy and scheme, kept like the direct ones so connections are reused.
+  const proxyAgents = new Map<string, http.Agent>();
+  const proxyAgent = (proxyUrl: string, secure: boolean): http.Agent => {
+    const key = `${secure ? 'https' : 'http'} ${proxyUrl}`;
+    let agent = proxyAgents.get(key);
+    if (!agent) {
+      // HTTPS goes through a CONNECT tunnel, its TLS verified against the API's certificate as
+      // when direct; plain HTTP is sent to the proxy as absolute-form requests.
+      agent = secure
+        ? new TunnelAgent(proxyUrl, ca)
+        : new HttpProxyAgent(proxyUrl, { keepAlive: true, maxSockets: 64 });
+      proxyAgents.set(key, agent);
+    }
+    return agent;
+  };
+
   async function fetchBalance(account: ItnioCredentials, signal?: AbortSignal): Promise<BalanceOutcome> {
     // axios' own timeout is an idle-socket timeout; the signal also bounds a slow drip of bytes.
     // Linked by hand, not with AbortSignal.any(): on Node 20 that leaves a reference per call on
@@ -109,8 +170,13 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
     const onShutdown = (): void => request.abort();
     if (signal?.aborted) request.abort();
     else signal?.addEventListener('abort', onShutdown, { once: true });
+    const url = joinUrl(account.baseUrl, 'getBalance');
+    const proxyUrl = options.proxy ? proxyFor(new URL(url), options.proxy) : undefined;
+    const secure = url.startsWith('https:');
+    const via = proxyUrl ? { [secure ? 'httpsAgent' : 'httpAgent']: proxyAgent(proxyUrl, secure) } : {};
     try {
-      const response = await instance.get<string>(joinUrl(account.baseUrl, 'getBalance'), {
+      const response = await instance.get<string>(url, {
+        ...via,
         headers: {
           ...buildSignedHeaders(account.apiKey, account.apiSecret, now()),
           Accept: 'application/json',
@@ -118,6 +184,15 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
         },
         signal: request.signal,
       });
+      // ITNIO answers its own errors with HTTP 200 and a status in the body; 407 (and tinyproxy's
+      // 401) through a proxy are the proxy refusing its credentials.
+      if (proxyUrl && (response.status === 407 || response.status === 401)) {
+        return {
+          kind: 'failure',
+          reason: 'proxy',
+          detail: `proxy ${proxyForDisplay(proxyUrl)} answered HTTP ${response.status} (proxy authentication failed)`,
+        };
+      }
       if (response.status !== 200) {
         return { kind: 'failure', reason: 'http_status', detail: `HTTP ${response.status}` };
       }
@@ -152,9 +227,25 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
         }
         const undecodable = undecodableBody(error);
         if (undecodable) return { kind: 'failure', reason: 'invalid_response', detail: undecodable };
+        const code = error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code ?? '';
+        if (proxyUrl && !error.response && CONNECT_ERROR_CODES.has(code)) {
+          return {
+            kind: 'failure',
+            reason: 'proxy',
+            detail: `proxy ${proxyForDisplay(proxyUrl)}: ${networkDetail(error)}`,
+          };
+        }
         return { kind: 'failure', reason: 'network', detail: networkDetail(error) };
       }
-      return { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };
+      const detail = error instanceof Error ? error.message : String(error);
+      // The proxy agents' own errors (a refused CONNECT, a proxy that hangs up) are not AxiosErrors.
+      if (proxyUrl)
+        return {
+          kind: 'failure',
+          reason: 'proxy',
+          detail: `proxy ${proxyForDisplay(proxyUrl)}: ${detail.split(proxyUrl).join(proxyForDisplay(proxyUrl))}`,
+        };
+      return { kind: 'failure', reason: 'network', detail };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onShutdown);

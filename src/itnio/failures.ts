@@ -42,7 +42,7 @@ export const API_STATUSES = {
   '-13': { meaning: 'user locked', hint: 'the account is locked; contact ITNIO support', legend: 'user locked' },
   '-15': {
     meaning: 'query too frequently (rate limited)',
-    hint: 'poll less often (--poll.interval) or fewer accounts at once (--poll.concurrency)',
+    hint: 'the exporter backs this account off by itself (itniotech_poll_backoff_seconds); if it persists, find what else polls with this API key, or poll less often (--poll.interval)',
     legend: 'rate limited',
   },
   '-16': {
@@ -98,6 +98,11 @@ export const FAILURE_REASON_WORDS = {
     meaning: 'network or TLS error',
     hint: 'check DNS, firewall, proxy and TLS (--api.ca-file) between this host and the API',
     legend: 'network or TLS error',
+  },
+  proxy: {
+    meaning: 'egress proxy failed',
+    hint: 'check the proxy named by --api.proxy-url or HTTPS_PROXY/HTTP_PROXY (address, port, user and password), or exempt the API host with NO_PROXY',
+    legend: 'proxy failure',
   },
   http_status: {
     meaning: 'unexpected HTTP status',

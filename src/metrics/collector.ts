@@ -48,6 +48,9 @@ export class BalanceCollector implements MetricsSource {
   private readonly pollDuration: AccountGauge;
   private readonly lastSuccess: AccountGauge;
   private readonly threshold: AccountGauge;
+  private readonly backoff: AccountGauge;
+  /** What the back-off gauge shows per account, so it is re-rendered only when that changes. */
+  private readonly backoffSeconds = new Map<string, number>();
   /** Changes per metric name, so the exposition re-renders only the metrics that moved. */
   private readonly metricChanges = new Map<string, number>();
   private changes = 0;
@@ -89,6 +92,10 @@ export class BalanceCollector implements MetricsSource {
       `Unix time of the last successful getBalance poll. ${CACHED}`,
     );
     this.threshold = gauge('itniotech_balance_low_threshold', 'Configured low-balance threshold of the account.');
+    this.backoff = gauge(
+      'itniotech_poll_backoff_seconds',
+      'Widened poll interval of the account after consecutive -15 (frequent query) answers; 0 at the normal pace.',
+    );
     const buildInfo = new Gauge({
       name: 'itniotech_exporter_build_info',
       help: 'Always 1; labels give the exporter version and the Node.js version running it.',
@@ -107,6 +114,7 @@ export class BalanceCollector implements MetricsSource {
       this.pollDuration,
       this.lastSuccess,
       this.threshold,
+      this.backoff,
       buildInfo,
     ]) {
       this.metricChanges.set(metricName(metric), 0);
@@ -151,11 +159,16 @@ export class BalanceCollector implements MetricsSource {
       this.requests.inc(labels, 0);
       for (const status of KNOWN_API_STATUSES) this.apiErrors.inc({ ...labels, status }, 0);
       for (const reason of FAILURE_REASONS) this.requestFailures.inc({ ...labels, reason }, 0);
+      // A kept account keeps its back-off across a reload.
+      if (!this.knownAccounts.has(account.name)) {
+        this.backoff.set(labels, 0);
+        this.backoffSeconds.delete(account.name);
+      }
       if (account.lowBalanceThreshold === undefined) this.threshold.remove(labels);
       else this.threshold.set(labels, account.lowBalanceThreshold);
     }
     this.knownAccounts = names;
-    this.changed(this.requests, this.apiErrors, this.requestFailures, this.threshold);
+    this.changed(this.requests, this.apiErrors, this.requestFailures, this.threshold, this.backoff);
   }
 
   /** Called by the store (subscribed in the constructor) after it recorded the result. */
@@ -166,6 +179,13 @@ export class BalanceCollector implements MetricsSource {
     const labels = { account: account.name };
     this.requests.inc(labels);
     this.pollDuration.set(labels, result.durationSeconds);
+    // Changed together with the poll's other metrics, so listeners hear of one change.
+    const also: AccountGauge[] = [];
+    if (result.backoff && result.backoff.seconds !== (this.backoffSeconds.get(account.name) ?? 0)) {
+      this.backoff.set(labels, result.backoff.seconds);
+      this.backoffSeconds.set(account.name, result.backoff.seconds);
+      also.push(this.backoff);
+    }
     switch (outcome.kind) {
       case 'success': {
         const { finishedAt } = result;
@@ -175,18 +195,27 @@ export class BalanceCollector implements MetricsSource {
         this.credit.set(labels, outcome.credit);
         this.lastSuccess.set(labels, finishedAt / 1000);
         this.exportedBalances.add(account.name);
-        this.changed(this.requests, this.pollDuration, this.up, this.balance, this.gift, this.credit, this.lastSuccess);
+        this.changed(
+          this.requests,
+          this.pollDuration,
+          this.up,
+          this.balance,
+          this.gift,
+          this.credit,
+          this.lastSuccess,
+          ...also,
+        );
         break;
       }
       case 'api_error':
         this.up.set(labels, 0);
         this.apiErrors.inc({ ...labels, status: this.statusLabel(account.name, outcome.status) });
-        this.changed(this.requests, this.pollDuration, this.up, this.apiErrors);
+        this.changed(this.requests, this.pollDuration, this.up, this.apiErrors, ...also);
         break;
       case 'failure':
         this.up.set(labels, 0);
         this.requestFailures.inc({ ...labels, reason: outcome.reason });
-        this.changed(this.requests, this.pollDuration, this.up, this.requestFailures);
+        this.changed(this.requests, this.pollDuration, this.up, this.requestFailures, ...also);
         break;
     }
     this.expireStale();
@@ -230,12 +259,13 @@ export class BalanceCollector implements MetricsSource {
   private removeAccount(name: string): void {
     const labels = { account: name };
     this.removeBalances(name);
-    for (const metric of [this.up, this.requests, this.pollDuration, this.lastSuccess, this.threshold])
+    for (const metric of [this.up, this.requests, this.pollDuration, this.lastSuccess, this.threshold, this.backoff])
       metric.remove(labels);
     const statuses = new Set<string>([...KNOWN_API_STATUSES, ...(this.seenStatuses.get(name) ?? []), 'other']);
     for (const status of statuses) this.apiErrors.remove({ ...labels, status });
     for (const reason of FAILURE_REASONS) this.requestFailures.remove({ ...labels, reason });
     this.seenStatuses.delete(name);
+    this.backoffSeconds.delete(name);
     this.changed(
       this.up,
       this.balance,
@@ -245,6 +275,7 @@ export class BalanceCollector implements MetricsSource {
       this.pollDuration,
       this.lastSuccess,
       this.threshold,
+      this.backoff,
       this.apiErrors,
       this.requestFailures,
     );

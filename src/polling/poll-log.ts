@@ -29,8 +29,39 @@ export function describeFailure(result: PollResult): string {
   return outcome.kind;
 }
 
-/** One log line per failed poll (warn), and per successful poll at debug level. */
+/** The line when an account's back-off on -15 starts, widens or ends; undefined when nothing changed. */
+export function describeBackoffChange(result: PollResult): string | undefined {
+  const backoff = result.backoff;
+  if (!backoff?.change) return undefined;
+  const every = formatSeconds(backoff.seconds);
+  switch (backoff.change) {
+    case 'started':
+      return `ITNIO says the account is polled too often (status -15): backing off, polling it every ${every} until it answers otherwise`;
+    case 'widened':
+      return `still rate limited (status -15, ${backoff.streak} times in a row): backing off further, polling it every ${every}`;
+    case 'ended':
+      return 'back-off ended: ITNIO answered other than -15, the account is polled at the normal pace again';
+  }
+}
+
+const formatSeconds = (seconds: number): string => (seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`);
+
+/** One log line per failed poll (warn), and per successful poll at debug level; one more when back-off starts, widens or ends. */
 export function logPollResult(logger: Logger, result: PollResult): void {
+  logPollOutcome(logger, result);
+  const change = describeBackoffChange(result);
+  if (change && result.backoff) {
+    const fields = {
+      account: result.account.name,
+      backoff_seconds: result.backoff.seconds,
+      backoff_streak: result.backoff.streak,
+    };
+    if (result.backoff.change === 'ended') logger.info(fields, change);
+    else logger.warn(fields, change);
+  }
+}
+
+function logPollOutcome(logger: Logger, result: PollResult): void {
   const { account, outcome } = result;
   const base = { account: account.name, duration_seconds: Number(result.durationSeconds.toFixed(3)) };
   switch (outcome.kind) {

@@ -1,6 +1,7 @@
 import { steadyNow } from '../clock/steady';
 import { sameItnioAccount, type Account } from '../config/account';
 import type { BalanceClient, BalanceOutcome } from '../itnio/client';
+import { PollBackoff, type BackoffOptions, type BackoffState } from './backoff';
 
 /** One finished poll of one account, as every consumer (metrics, status, logs) sees it. */
 export interface PollResult {
@@ -16,6 +17,8 @@ export interface PollResult {
    */
   finishedSteadyMs: number;
   durationSeconds: number;
+  /** The account's back-off on "frequent query" after this poll; absent when the poller has none (`--check`). */
+  backoff?: BackoffState;
 }
 
 export type PollListener = (result: PollResult) => void;
@@ -29,6 +32,8 @@ export interface PollerOptions {
   /** The steady clock: finishedSteadyMs. */
   steadyNow?: () => number;
   onResult: PollListener;
+  /** Back off an account ITNIO answers with -15 ("frequent query"); without it, every tick polls every account. */
+  backoff?: BackoffOptions;
   /** Called if a listener throws; the poll loop itself carries on. */
   onListenerError?: (error: unknown) => void;
 }
@@ -49,6 +54,7 @@ export class Poller {
   /** Accounts queued or in flight, by name, with the promise their poll settles. */
   private readonly pending = new Map<string, Promise<void>>();
   private readonly settle = new Map<string, () => void>();
+  private readonly backoff: PollBackoff | undefined;
   private running = 0;
   private stopped = false;
   /** One controller per in-flight poll: stop() aborts them all, a reload those of removed accounts. */
@@ -62,6 +68,7 @@ export class Poller {
     this.steadyNow = options.steadyNow ?? steadyNow;
     this.onResult = options.onResult;
     this.onListenerError = options.onListenerError ?? (() => undefined);
+    this.backoff = options.backoff ? new PollBackoff(options.backoff) : undefined;
   }
 
   /**
@@ -72,6 +79,11 @@ export class Poller {
    */
   setAccounts(accounts: readonly Account[]): void {
     const byName = new Map(accounts.map((a) => [a.name, a]));
+    // An account that is now another ITNIO account starts without the old one's back-off.
+    const replaced = this.accounts.filter(
+      (a) => byName.has(a.name) && !sameItnioAccount(a, byName.get(a.name) as Account),
+    );
+    this.backoff?.keepOnly(new Set(byName.keys()), new Set(replaced.map((a) => a.name)));
     this.accounts = accounts;
     const kept: Account[] = [];
     for (const queued of this.queue.splice(0)) {
@@ -95,9 +107,15 @@ export class Poller {
     return this.running > 0 || this.queue.length > 0;
   }
 
-  /** Queues every configured account not already queued or in flight; resolves when they are done. */
+  /**
+   * Queues every configured account not already queued or in flight, except those backing off
+   * whose next allowed poll is still ahead; resolves when they are done.
+   */
   pollAll(): Promise<void> {
-    return this.pollSome(this.accounts);
+    const { backoff } = this;
+    if (!backoff) return this.pollSome(this.accounts);
+    const now = this.steadyNow();
+    return this.pollSome(this.accounts.filter((a) => backoff.allows(a.name, now)));
   }
 
   /** Queues the given accounts (such as ones a reload added) like pollAll does. */
@@ -147,6 +165,7 @@ export class Poller {
 
   private async pollOne(account: Account): Promise<void> {
     const startedAt = this.now();
+    const startedSteadyMs = this.steadyNow();
     const started = process.hrtime.bigint();
     const controller = new AbortController();
     const poll = { account, controller };
@@ -163,7 +182,21 @@ export class Poller {
     const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     try {
       const finishedAt = startedAt + durationSeconds * 1000;
-      this.onResult({ account, outcome, startedAt, finishedAt, finishedSteadyMs: this.steadyNow(), durationSeconds });
+      // A poll that outlived its account (or its credentials) leaves no back-off behind.
+      const current = this.accounts.find((a) => a.name === account.name);
+      const backoff =
+        current && sameItnioAccount(current, account)
+          ? this.backoff?.record(account.name, outcome, startedSteadyMs)
+          : undefined;
+      this.onResult({
+        account,
+        outcome,
+        startedAt,
+        finishedAt,
+        finishedSteadyMs: this.steadyNow(),
+        durationSeconds,
+        ...(backoff ? { backoff } : {}),
+      });
     } catch (error) {
       this.onListenerError(error);
     }

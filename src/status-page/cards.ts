@@ -172,6 +172,15 @@ export function renderAccountCard(account: AccountReport): string {
       `the last hour cost ${how} (above ${formatAmount(account.surgeThresholdPerHour)}). ` +
       'Check for SMS pumping, a leaked API key or a sending loop.</p>';
   }
+  let backoff = '';
+  const b = account.backoff;
+  if (b) {
+    backoff =
+      '<p class="backoff" data-field="backoff"><strong><span aria-hidden="true">⏳</span> Backing off:</strong> ' +
+      `ITNIO answered “frequent query” (status -15) ${b.streak} time${b.streak === 1 ? '' : 's'} in a row, ` +
+      `so this account is polled every ${humanDuration(b.seconds)} until it answers otherwise; next poll from ` +
+      `<time datetime="${escapeText(b.nextPollAt)}">${escapeText(formatClock(b.nextPollAt))}</time>.</p>`;
+  }
   let error = '';
   const e = account.lastError;
   if (e) {
@@ -194,6 +203,7 @@ export function renderAccountCard(account: AccountReport): string {
     `<p class="badge" data-field="state"><span aria-hidden="true">${label.icon}</span> ${label.text}</p></header>` +
     `<p class="reason" data-field="state-reason">${escapeText(account.stateReason)}</p>` +
     surge +
+    backoff +
     `<dl class="values">${value('balance', 'Balance', account.balance, ' main')}${value('gift', 'Gift', account.gift, '')}` +
     `${value('credit', 'Credit', account.credit, '')}${value('threshold', account.lowBalanceThresholdSource === 'account' ? 'Low below' : 'Low below (rules’ default)', account.lowBalanceThreshold, '')}</dl>` +
     `<p class="meta"><span>Last success: <span data-field="last-success">${lastSuccess}</span></span>` +
@@ -235,7 +245,7 @@ export const STATUS_VIEW_FUNCTIONS: ReadonlyArray<(...args: never[]) => unknown>
   chartGeometry,
   renderChart,
   stateLabel,
-  renderAccountCard,
   formatClock,
+  renderAccountCard,
   renderSummary,
 ];

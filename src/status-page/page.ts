@@ -102,6 +102,7 @@ h1{font-size:1.4rem;margin:0 0 .25rem}
 .chart-empty{color:var(--muted);font-size:.875rem}
 .card[data-surge]{border-left-color:var(--failing)}
 .surge{margin:0 0 .6rem;padding:.45rem .75rem;border-radius:.4rem;background:var(--failing-bg);color:var(--failing)}
+.backoff{margin:0 0 .6rem;padding:.45rem .75rem;border-radius:.4rem;background:var(--low-bg);color:var(--low)}
 .error{margin-top:.7rem;padding:.5rem .75rem;border-radius:.4rem;background:var(--failing-bg)}
 .error p{margin:.15rem 0}
 .error.resolved{background:var(--stale-bg)}

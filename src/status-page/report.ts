@@ -15,7 +15,7 @@ import {
 export interface ErrorReport {
   /** api_status: ITNIO answered with a non-zero status; request_failure: no usable answer. */
   kind: 'api_status' | 'request_failure';
-  /** The API status (e.g. "-1") or the failure reason (timeout, network, http_status, invalid_response). */
+  /** The API status (e.g. "-1") or the failure reason (timeout, network, proxy, http_status, invalid_response). */
   code: string;
   meaning: string;
   hint: string;
@@ -70,8 +70,19 @@ export interface AccountReport {
   surgeThresholdPerHour: number | null;
   /** spendPerHour is above surgeThresholdPerHour: the last hour was a spend surge. */
   spendSurge: boolean;
+  /** Set while the account backs off after consecutive -15 ("frequent query") answers. */
+  backoff: BackoffReport | null;
   /** The kept history, oldest first, thinned to at most CHART_POINTS for the chart. */
   chart: ChartPoint[];
+}
+
+export interface BackoffReport {
+  /** The account's widened poll interval. */
+  seconds: number;
+  /** Consecutive -15 answers behind it. */
+  streak: number;
+  /** Scheduled polls before this time are skipped. */
+  nextPollAt: string;
 }
 
 export interface StatusReport {
@@ -158,6 +169,13 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
     normalSpendMinHours: PAGE_NORMAL_MIN_HOURS,
     surgeThresholdPerHour: surge.threshold,
     spendSurge: surge.surging,
+    backoff: status.backoff
+      ? {
+          seconds: status.backoff.seconds,
+          streak: status.backoff.streak,
+          nextPollAt: new Date(status.backoff.nextPollMs + offset).toISOString(),
+        }
+      : null,
     chart: chartPoints(points, CHART_POINTS).map((p) => [Math.round((p.atMs + offset) / 1000), p.balance]),
   };
 }

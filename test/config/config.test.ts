@@ -420,3 +420,32 @@ test('a plain-http base URL to another host is valid but warned about; loopback 
   expect(run(loadConfig(sources(['--api.base-url=http://127.0.0.1:8080/sms'], oneAccountEnv))).warnings).toEqual([]);
   expect(run(loadConfig(sources([], oneAccountEnv))).warnings).toEqual([]);
 });
+
+describe('--api.proxy-url', () => {
+  test('an http(s) proxy URL is kept, credentials included; without one there is none', () => {
+    expect(
+      run(loadConfig(sources(['--api.proxy-url=http://u:p4ss@proxy.example:3128'], oneAccountEnv))).apiProxyUrl,
+    ).toBe('http://u:p4ss@proxy.example:3128');
+    expect(
+      run(loadConfig(sources([], { ...oneAccountEnv, ITNIO_API_PROXY_URL: 'https://proxy.example' }))).apiProxyUrl,
+    ).toBe('https://proxy.example');
+    expect(run(loadConfig(sources([], oneAccountEnv))).apiProxyUrl).toBeUndefined();
+  });
+
+  test.each(['socks5://proxy:1080', 'proxy.example:3128', 'http://u:s3cr3t-pw@proxy/path', 'http://'])(
+    '"%s" is refused, its password not echoed',
+    (value) => {
+      const list = problems([`--api.proxy-url=${value}`], oneAccountEnv);
+      expect(list).toEqual([
+        expect.stringMatching(/^--api\.proxy-url: ".*" is not valid; expected an http\(s\) URL of a forward proxy/),
+      ]);
+      expect(list.join('\n')).not.toContain('s3cr3t-pw');
+    },
+  );
+
+  test('--help describes it', () => {
+    expect(helpText()).toMatch(
+      /--api\.proxy-url=VALUE\n\s+Egress proxy for the API; overrides HTTPS_PROXY\/HTTP_PROXY \(NO_PROXY still applies\)\. HTTPS goes through a CONNECT tunnel\. \[env ITNIO_API_PROXY_URL\]/,
+    );
+  });
+});

@@ -116,6 +116,15 @@ describe('--check', () => {
         spendPerHour: 0,
         failStatus: '-13',
       },
+      {
+        apiKey: 'busyKey1',
+        apiSecret: 'busy-secret',
+        balance: 0,
+        gift: 0,
+        credit: 0,
+        spendPerHour: 0,
+        failStatus: '-15',
+      },
     ];
     simulator = await startSimulator({ accounts });
     // A server whose clock runs an hour ahead of ours.
@@ -168,6 +177,22 @@ describe('--check', () => {
     const match = /status -16: .*skew (-?\d+)s.*hint: synchronise/.exec(stdout);
     expect(match).not.toBeNull();
     expect(Math.abs(Number(match?.[1]) + 3600)).toBeLessThanOrEqual(2);
+  });
+
+  test('-15 says that something else polls with the same key, and what to do', async () => {
+    const { status, stdout } = await runCli(['--check'], {
+      ITNIO_API_KEY: 'busyKey1',
+      ITNIO_API_SECRET: 'busy-secret',
+      ITNIO_BASE_URL: simulator.baseUrl,
+      ITNIO_ACCOUNT: 'busy',
+    });
+    expect(status).toBe(1);
+    expect(stdout).toMatch(
+      /^busy\s+FAILED\s+status -15: query too frequently \(rate limited\).*hint: the exporter backs this account off by itself/m,
+    );
+    expect(stdout).toMatch(
+      /^\s+--check sent this account one request, so something else polls ITNIO with the same API key .*wait a minute and check again/m,
+    );
   });
 
   test('an unreachable API is reported as a network failure', async () => {

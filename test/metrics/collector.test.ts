@@ -53,6 +53,8 @@ describe('BalanceCollector', () => {
     expect(await sample('itniotech_balance_low_threshold', 'account="shop"')).toBe(50);
     expect(await sample('itniotech_balance_low_threshold', 'account="otp"')).toBeUndefined();
     expect(await sample('itniotech_up', 'account="shop"')).toBeUndefined();
+    expect(await sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(0);
+    expect(await sample('itniotech_poll_backoff_seconds', 'account="otp"')).toBe(0);
     expect(await sample('itniotech_exporter_build_info', `version="9.9.9",nodejs_version="${process.version}"`)).toBe(
       1,
     );
@@ -140,7 +142,7 @@ describe('BalanceCollector', () => {
       '# HELP itniotech_balance Paid account balance from the last successful poll. Cached from a background getBalance poll, not fetched at scrape time.\n',
     );
     const helps = text.split('\n').filter((l) => l.startsWith('# HELP '));
-    expect(helps).toHaveLength(11);
+    expect(helps).toHaveLength(12);
     for (const help of helps) expect(help).not.toMatch(/every|cron|\d+\s*(s|m|h)\b/);
     for (const secret of ['secret-shop', 'k-shop', 'secret-otp', 'k-otp']) expect(text).not.toContain(secret);
   });
@@ -171,8 +173,42 @@ describe('BalanceCollector', () => {
       'itniotech_poll_duration_seconds',
       'itniotech_last_success_timestamp_seconds',
       'itniotech_balance_low_threshold',
+      'itniotech_poll_backoff_seconds',
       'itniotech_exporter_build_info',
     ]);
+  });
+
+  test('the back-off gauge follows the poll results, per account, and survives a reload of its account', async () => {
+    const t = setup();
+    const limited: BalanceOutcome = { kind: 'api_error', status: '-15', reason: 'frequent query' };
+    const at = t.now();
+    t.store.record({
+      account: shop,
+      outcome: limited,
+      startedAt: at,
+      finishedAt: at,
+      finishedSteadyMs: at,
+      durationSeconds: 0,
+      backoff: { seconds: 240, streak: 2, nextPollSteadyMs: at + 240_000 },
+    });
+    expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(240);
+    expect(await t.sample('itniotech_poll_backoff_seconds', 'account="otp"')).toBe(0);
+    expect(t.store.get('shop')?.backoff).toEqual({ seconds: 240, streak: 2, nextPollMs: at + 240_000 });
+    t.store.setAccounts([shop, otp]);
+    expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(240);
+    t.store.record({
+      account: shop,
+      outcome: ok(1),
+      startedAt: at,
+      finishedAt: at,
+      finishedSteadyMs: at,
+      durationSeconds: 0,
+      backoff: { seconds: 0, streak: 0, change: 'ended' },
+    });
+    expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(0);
+    expect(t.store.get('shop')?.backoff).toBeUndefined();
+    t.store.setAccounts([otp]);
+    expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBeUndefined();
   });
 
   test('says which of its metrics changed, and calls its listeners once per change', () => {

@@ -1,5 +1,6 @@
 import type { Account } from '../../src/config/account';
-import { describeFailure } from '../../src/polling/poll-log';
+import { createLogger } from '../../src/log/logger';
+import { describeBackoffChange, describeFailure, logPollResult } from '../../src/polling/poll-log';
 import type { PollResult } from '../../src/polling/poller';
 
 const account: Account = { name: 'shop', apiKey: 'k', apiSecret: 's', baseUrl: 'http://127.0.0.1:9/sms' };
@@ -31,5 +32,38 @@ describe('describeFailure', () => {
 
   test('an unknown status is said to be undocumented, with its code', () => {
     expect(describeFailure(failed('-77'))).toMatch(/^status -77: undocumented status .*hint: not documented by ITNIO/);
+  });
+});
+
+describe('back-off log lines', () => {
+  test.each([
+    [
+      { seconds: 120, streak: 1, nextPollSteadyMs: 120_100, change: 'started' as const },
+      'warn',
+      /polled too often \(status -15\): backing off, polling it every 2m until it answers otherwise/,
+    ],
+    [
+      { seconds: 240, streak: 2, nextPollSteadyMs: 240_100, change: 'widened' as const },
+      'warn',
+      /still rate limited \(status -15, 2 times in a row\): backing off further, polling it every 4m/,
+    ],
+    [{ seconds: 0, streak: 0, change: 'ended' as const }, 'info', /back-off ended: .* polled at the normal pace again/],
+  ])('a line when back-off %#: starts, widens, ends', (backoff, level, text) => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('debug', {
+      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+    });
+    const result = { ...failed('-15'), backoff };
+    expect(describeBackoffChange(result)).toMatch(text);
+    logPollResult(logger, result);
+    const line = lines.find((l) => text.test(String(l.msg)));
+    expect(line).toMatchObject({ account: 'shop', backoff_seconds: backoff.seconds, backoff_streak: backoff.streak });
+    expect(line?.level).toBe(level);
+  });
+
+  test('no line while the back-off stays as it was', () => {
+    expect(
+      describeBackoffChange({ ...failed('-15'), backoff: { seconds: 540, streak: 5, nextPollSteadyMs: 1 } }),
+    ).toBeUndefined();
   });
 });

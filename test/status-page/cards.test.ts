@@ -28,6 +28,7 @@ const base: AccountReport = {
   normalSpendMinHours: 20,
   surgeThresholdPerHour: 25,
   spendSurge: false,
+  backoff: null,
   chart: [
     [Date.UTC(2025, 0, 1, 11, 50) / 1000, 1300],
     [Date.UTC(2025, 0, 1, 11, 55) / 1000, 1250],
@@ -125,6 +126,7 @@ describe('status page view', () => {
   test('marks a surging account, in words, with how far above normal it is', () => {
     expect(renderAccountCard(base)).not.toContain('data-field="surge"');
     expect(renderAccountCard(base)).not.toContain('data-surge');
+    expect(renderAccountCard(base)).not.toContain('data-field="backoff"');
     const html = renderAccountCard(surging);
     expect(html).toContain('data-surge="true"');
     const mark = /<p class="surge" data-field="surge">(.*?)<\/p>/.exec(html)?.[1]?.replace(/<[^>]+>/g, '');
@@ -200,5 +202,19 @@ describe('status page view', () => {
     [90000, '1 d 1 h'],
   ])('humanDuration(%s) = %s', (seconds, text) => {
     expect(humanDuration(seconds)).toBe(text);
+  });
+});
+
+describe('back-off on the card', () => {
+  test('says the account is rate limited, how often it is polled now, and when next', () => {
+    const html = renderAccountCard({
+      ...base,
+      state: 'failing',
+      backoff: { seconds: 480, streak: 3, nextPollAt: '2025-01-01T12:08:00.000Z' },
+    });
+    expect(html).toContain(
+      '<p class="backoff" data-field="backoff"><strong><span aria-hidden="true">⏳</span> Backing off:</strong> ITNIO answered “frequent query” (status -15) 3 times in a row, ' +
+        'so this account is polled every 8 min until it answers otherwise; next poll from <time datetime="2025-01-01T12:08:00.000Z">12:08:00 UTC</time>.</p>',
+    );
   });
 });

@@ -46,6 +46,7 @@ const account = (name: string, state: AccountReport['state'], balance: number | 
   normalSpendMinHours: 20,
   surgeThresholdPerHour: balance === null ? null : 15,
   spendSurge: false,
+  backoff: null,
   chart:
     balance === null
       ? []

@@ -1,0 +1,94 @@
+import type { Account } from '../../src/config/account';
+import type { BalanceClient, BalanceOutcome } from '../../src/itnio/client';
+import { PollBackoff } from '../../src/polling/backoff';
+import { Poller, type PollResult } from '../../src/polling/poller';
+
+const MINUTE = 60_000;
+const RATE_LIMITED: BalanceOutcome = { kind: 'api_error', status: '-15', reason: 'frequent query' };
+const OK: BalanceOutcome = { kind: 'success', balance: 1, gift: 0, credit: 0 };
+const account = (name: string): Account => ({
+  name,
+  apiKey: `key-${name}`,
+  apiSecret: 's',
+  baseUrl: 'http://127.0.0.1:9',
+});
+
+describe('PollBackoff', () => {
+  test('each consecutive -15 doubles the interval up to max-age minus one gap', () => {
+    const backoff = new PollBackoff({ gapMs: MINUTE, maxAgeMs: 10 * MINUTE });
+    expect(backoff.capMs).toBe(9 * MINUTE);
+    const seen = [0, 1, 2, 3, 4].map((i) => backoff.record('a', RATE_LIMITED, i * MINUTE));
+    expect(seen.map((s) => s.seconds)).toEqual([120, 240, 480, 540, 540]);
+    expect(seen.map((s) => s.streak)).toEqual([1, 2, 3, 4, 5]);
+    expect(seen.map((s) => s.change)).toEqual(['started', 'widened', 'widened', 'widened', undefined]);
+    expect(seen[4]?.nextPollSteadyMs).toBe(4 * MINUTE + 9 * MINUTE);
+  });
+
+  test.each<[string, BalanceOutcome]>([
+    ['a success', OK],
+    ['another status', { kind: 'api_error', status: '-1', reason: 'auth' }],
+    ['a request failure', { kind: 'failure', reason: 'timeout', detail: 'no answer' }],
+  ])('%s ends it; an aborted poll changes nothing', (_, outcome) => {
+    const backoff = new PollBackoff({ gapMs: MINUTE, maxAgeMs: 60 * MINUTE });
+    backoff.record('a', RATE_LIMITED, 0);
+    expect(backoff.record('a', { kind: 'aborted' }, MINUTE)).toEqual({
+      seconds: 120,
+      streak: 1,
+      nextPollSteadyMs: 2 * MINUTE,
+    });
+    expect(backoff.allows('a', MINUTE)).toBe(false);
+    expect(backoff.record('a', outcome, MINUTE)).toEqual({ seconds: 0, streak: 0, change: 'ended' });
+    expect(backoff.allows('a', MINUTE)).toBe(true);
+    expect(backoff.record('a', outcome, 2 * MINUTE)).toEqual({ seconds: 0, streak: 0 });
+  });
+
+  test('a max-age of two gaps leaves nothing to widen: the account keeps its pace', () => {
+    const backoff = new PollBackoff({ gapMs: MINUTE, maxAgeMs: 2 * MINUTE });
+    expect(backoff.record('a', RATE_LIMITED, 0)).toEqual({ seconds: 0, streak: 0 });
+    expect(backoff.allows('a', MINUTE)).toBe(true);
+  });
+});
+
+describe('Poller back-off on -15', () => {
+  test('the rate-limited account is polled less and less often, the other keeps its interval, and it recovers at the first success', async () => {
+    let steady = 0;
+    const answers: Record<string, BalanceOutcome> = { busy: RATE_LIMITED, calm: OK };
+    const polledAt: Record<string, number[]> = { busy: [], calm: [] };
+    const client: BalanceClient = {
+      fetchBalance: async (acc) => {
+        const { name } = acc as Account;
+        polledAt[name]?.push(steady / MINUTE);
+        return answers[name] as BalanceOutcome;
+      },
+    };
+    const results: PollResult[] = [];
+    const poller = new Poller({
+      client,
+      accounts: [account('busy'), account('calm')],
+      concurrency: 2,
+      steadyNow: () => steady,
+      backoff: { gapMs: MINUTE, maxAgeMs: 10 * MINUTE },
+      onResult: (r) => results.push(r),
+    });
+    // One scheduled tick a minute for 40 minutes; from minute 30 ITNIO answers the busy account again.
+    for (let minute = 0; minute <= 40; minute++) {
+      steady = minute * MINUTE;
+      if (minute === 30) answers.busy = OK;
+      await poller.pollAll();
+    }
+    expect(polledAt.calm).toEqual(Array.from({ length: 41 }, (_, i) => i));
+    // Gaps of 2, 4 and 8 minutes, then the cap of 9 (max-age 10m minus one interval); the poll
+    // at 32 succeeds and the account is back to every minute.
+    expect(polledAt.busy).toEqual([0, 2, 6, 14, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40]);
+    const busy = results.filter((r) => r.account.name === 'busy');
+    expect(busy.slice(0, 7).map((r) => [r.backoff?.seconds, r.backoff?.change])).toEqual([
+      [120, 'started'],
+      [240, 'widened'],
+      [480, 'widened'],
+      [540, 'widened'],
+      [540, undefined],
+      [0, 'ended'],
+      [0, undefined],
+    ]);
+  });
+});
