@@ -2,10 +2,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
+import { rootCertificates } from 'node:tls';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
-import { HttpProxyAgent } from 'http-proxy-agent';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { FailureReason } from './failures';
 import { proxyFor, proxyForDisplay, type ProxySettings } from './proxy';
 import { parseBalanceResponse, type BalanceValues } from './response';
@@ -83,35 +81,6 @@ function parseDateHeader(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-/**
- * CONNECT tunnels whose TLS to the API is verified like a direct connection's: the agent hands
- * the TLS handshake only the request's options, which do not carry the extra CA.
- */
-class TunnelAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxyUrl: string,
-    private readonly ca: string[] | undefined,
-  ) {
-    super(proxyUrl, { keepAlive: true, maxSockets: 64 });
-  }
-
-  override connect(
-    req: http.ClientRequest,
-    opts: Parameters<HttpsProxyAgent<string>['connect']>[1],
-  ): ReturnType<HttpsProxyAgent<string>['connect']> {
-    // The agent drops `host` from the TLS options, so an IP address would be checked against
-    // "localhost": check the certificate against the API host itself.
-    const host = opts.host ?? '';
-    const tlsOptions = {
-      ...opts,
-      rejectUnauthorized: true,
-      ...(this.ca ? { ca: this.ca } : {}),
-      checkServerIdentity: (_: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
-    };
-    return super.connect(req, tlsOptions as typeof opts);
-  }
-}
-
 export function createBalanceClient(options: BalanceClientOptions): BalanceClient {
   const now = options.now ?? Date.now;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -141,17 +110,15 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
     }),
   });
 
-  // One agent per proxy and scheme, kept like the direct ones so connections are reused.
+  // One agent per proxy and scheme, kept like the direct ones so connections are reused. The
+  // agent libraries load on first use: without a proxy they would only cost start-up memory.
   const proxyAgents = new Map<string, http.Agent>();
-  const proxyAgent = (proxyUrl: string, secure: boolean): http.Agent => {
+  const proxyAgent = async (proxyUrl: string, secure: boolean): Promise<http.Agent> => {
     const key = `${secure ? 'https' : 'http'} ${proxyUrl}`;
     let agent = proxyAgents.get(key);
     if (!agent) {
-      // HTTPS goes through a CONNECT tunnel, its TLS verified against the API's certificate as
-      // when direct; plain HTTP is sent to the proxy as absolute-form requests.
-      agent = secure
-        ? new TunnelAgent(proxyUrl, ca)
-        : new HttpProxyAgent(proxyUrl, { keepAlive: true, maxSockets: 64 });
+      const { createProxyAgent } = await import('./proxy-agents');
+      agent = createProxyAgent(proxyUrl, secure, ca);
       proxyAgents.set(key, agent);
     }
     return agent;
@@ -173,8 +140,8 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
     const url = joinUrl(account.baseUrl, 'getBalance');
     const proxyUrl = options.proxy ? proxyFor(new URL(url), options.proxy) : undefined;
     const secure = url.startsWith('https:');
-    const via = proxyUrl ? { [secure ? 'httpsAgent' : 'httpAgent']: proxyAgent(proxyUrl, secure) } : {};
     try {
+      const via = proxyUrl ? { [secure ? 'httpsAgent' : 'httpAgent']: await proxyAgent(proxyUrl, secure) } : {};
       const response = await instance.get<string>(url, {
         ...via,
         headers: {
