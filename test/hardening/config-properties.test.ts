@@ -122,7 +122,10 @@ const valueFor = (flag: string): fc.Arbitrary<string> => {
   if (flag === 'web.telemetry-path')
     return mostlyValid(['/metrics', '/m'], fc.oneof(fc.constantFrom('/', '/healthz', 'metrics'), fc.string()));
   if (flag === 'config.file') return fc.constantFrom(FILE, '/missing.yml', '');
+  // No file here holds a PEM certificate, so a CA file is always refused (test/config/ca-file.test.ts has the valid ones).
   if (flag === 'api.ca-file') return fc.constantFrom(SECRET_FILE, '/missing.pem');
+  if (flag === 'api.proxy-url')
+    return mostlyValid(['http://proxy.example:3128', 'http://user:pass@127.0.0.1:8888'], urlLike);
   if (flag === 'web.enable-lifecycle') return mostlyValid(['true', 'false'], fc.string());
   if (flag === 'poll.schedule')
     return mostlyValid(
@@ -191,7 +194,10 @@ const envArb = fc
     fc.record(
       {
         ...Object.fromEntries(
-          FLAGS.filter((f) => f.env && !FILE_FLAGS.includes(f.flag)).map((f) => [f.env as string, valueFor(f.flag)]),
+          FLAGS.filter((f) => f.env && !FILE_FLAGS.includes(f.flag) && f.flag !== 'api.ca-file').map((f) => [
+            f.env as string,
+            valueFor(f.flag),
+          ]),
         ),
         [ACCOUNT_ENV.name]: mostlyValid(['shop', 'otp.main'], fc.oneof(fc.constantFrom('bad name'), fc.string())),
         [ACCOUNT_ENV.threshold]: mostlyValid(['100', '-5', '12.5'], numberLike),
