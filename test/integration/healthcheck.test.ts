@@ -27,6 +27,21 @@ describe('dist/healthcheck.js', () => {
   });
   afterAll(() => pki.remove());
 
+  /** Writes `yaml` as a web config file and starts an exporter on it (one account from the environment). */
+  async function startWithWebConfig(name: string, yaml: string): Promise<{ webConfig: string; harness: Harness }> {
+    const webConfig = join(pki.dir, name);
+    writeFileSync(webConfig, yaml);
+    const harness = await startHarness(
+      [ACCOUNT_A],
+      (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`],
+      {
+        ITNIO_API_KEY: ACCOUNT_A.apiKey,
+        ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+      },
+    );
+    return { webConfig, harness };
+  }
+
   test('exits 0 for a plain-http exporter, 1 when nothing listens there', async () => {
     const harness: Harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`], {
       ITNIO_API_KEY: ACCOUNT_A.apiKey,
@@ -43,12 +58,9 @@ describe('dist/healthcheck.js', () => {
 
   // Without flags of its own the probe reads those of PID 1 (the exporter, in a container): the image test covers that.
   test('takes the listen address and web config from its own flags, which win over the environment', async () => {
-    const webConfig = join(pki.dir, 'flag-web.yml');
-    writeFileSync(webConfig, `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n`);
-    const harness = await startHarness(
-      [ACCOUNT_A],
-      (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`],
-      { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret },
+    const { webConfig, harness } = await startWithWebConfig(
+      'flag-web.yml',
+      `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n`,
     );
     try {
       const flags = [
@@ -65,12 +77,9 @@ describe('dist/healthcheck.js', () => {
   });
 
   test('stays on plain HTTP with a basic-auth-only web config (/healthz needs no password)', async () => {
-    const webConfig = join(pki.dir, 'auth-only-web.yml');
-    writeFileSync(webConfig, `basic_auth_users:\n  prometheus: '${HTPASSWD_HASH}'\n`);
-    const harness = await startHarness(
-      [ACCOUNT_A],
-      (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`],
-      { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret },
+    const { webConfig, harness } = await startWithWebConfig(
+      'auth-only-web.yml',
+      `basic_auth_users:\n  prometheus: '${HTPASSWD_HASH}'\n`,
     );
     try {
       expect(
@@ -82,12 +91,9 @@ describe('dist/healthcheck.js', () => {
   });
 
   test('speaks HTTPS when the web config turns TLS on', async () => {
-    const webConfig = join(pki.dir, 'health-web.yml');
-    writeFileSync(webConfig, `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n`);
-    const harness = await startHarness(
-      [ACCOUNT_A],
-      (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`],
-      { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret },
+    const { webConfig, harness } = await startWithWebConfig(
+      'health-web.yml',
+      `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n`,
     );
     try {
       const port = portOf(harness.exporter.url);
@@ -105,16 +111,7 @@ describe('dist/healthcheck.js', () => {
     ['an empty tls_server_config', 'tls_server_config: {}\n'],
     ['a tls_server_config with only min_version', 'tls_server_config:\n  min_version: TLS12\n'],
   ])('stays on plain HTTP with %s, as the server does', async (_what, yaml) => {
-    const webConfig = join(pki.dir, `no-tls-${yaml.length}.yml`);
-    writeFileSync(webConfig, yaml);
-    const harness = await startHarness(
-      [ACCOUNT_A],
-      (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`],
-      {
-        ITNIO_API_KEY: ACCOUNT_A.apiKey,
-        ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
-      },
-    );
+    const { webConfig, harness } = await startWithWebConfig(`no-tls-${yaml.length}.yml`, yaml);
     try {
       expect(harness.exporter.url.startsWith('http://')).toBe(true);
       expect(
