@@ -44,7 +44,7 @@ export interface BalanceClientOptions {
 }
 
 /** Errors of a connection that never got to exchange a byte: through a proxy, the proxy's fault. */
-const CONNECT_ERROR_CODES = new Set([
+export const CONNECT_ERROR_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ENOTFOUND',
@@ -56,7 +56,7 @@ const CONNECT_ERROR_CODES = new Set([
 
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 
-function networkDetail(error: AxiosError): string {
+export function networkDetail(error: AxiosError): string {
   // AxiosError carries the request config, headers included: only its code and message leave here.
   const code = error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code;
   return code ? `${code}: ${error.message}` : error.message;
@@ -70,12 +70,12 @@ const DECODER_CODE_RE = /^(?:Z_[A-Z_]+|ERR__ERROR_[A-Z0-9_]+)$/;
  * said (a plain body labelled gzip): an invalid response, not a network fault. axios drops the
  * header once it decodes, so the label itself is not known here.
  */
-function undecodableBody(error: AxiosError): string | undefined {
+export function undecodableBody(error: AxiosError): string | undefined {
   if (!error.response || !DECODER_CODE_RE.test(error.code ?? '')) return undefined;
   return `body cannot be decoded as its Content-Encoding says (${networkDetail(error)})`;
 }
 
-function parseDateHeader(value: unknown): Date | undefined {
+export function parseDateHeader(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;

@@ -13,7 +13,7 @@ const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const STATUS_RE = /^-?\d{1,6}$/;
 const MAX_REASON_LENGTH = 200;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -27,7 +27,7 @@ function toDecimal(value: unknown): number | undefined {
   return Number.isFinite(parsed) ? parsed : undefined;
 }
 
-function toStatus(value: unknown): string | undefined {
+export function toStatus(value: unknown): string | undefined {
   const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
   if (typeof text !== 'string') return undefined;
   const trimmed = text.trim();
@@ -46,7 +46,7 @@ const BIDI_RE = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Printable, single-line, bounded: the reason is vendor free text that ends up in logs and `--check`. */
-function cleanReason(value: unknown): string {
+export function cleanReason(value: unknown): string {
   if (typeof value !== 'string') return '';
   const clean = value
     .replace(LONE_SURROGATE_RE, '\ufffd')
