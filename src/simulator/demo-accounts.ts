@@ -12,6 +12,11 @@ export const DEMO_ACCOUNTS: ReadonlyArray<SimulatedAccount & { name: string; low
     credit: 0,
     spendPerHour: 600,
     lowBalanceThreshold: 200,
+    numbers: [
+      { number: '447700900123', ccode: '44', country: 'United Kingdom', type: 'MOBILE', state: 3, dueInDays: 5 },
+      { number: '14155550100', ccode: '1', country: 'United States', type: 'FIXED', state: 3, dueInDays: 45 },
+      { number: '4930901820', ccode: '49', country: 'Germany', type: 'FIXED', state: 4, dueInDays: -12 },
+    ],
   },
   {
     name: 'alerts',
@@ -22,6 +27,10 @@ export const DEMO_ACCOUNTS: ReadonlyArray<SimulatedAccount & { name: string; low
     credit: 100,
     spendPerHour: 60,
     lowBalanceThreshold: 100,
+    numbers: [
+      { number: '6591234567', ccode: '65', country: 'Singapore', type: 'MOBILE', state: 3, dueInDays: 90 },
+      { number: '915027021995', ccode: '91', country: 'India', type: 'FIXED', state: 5, dueDate: null },
+    ],
   },
   {
     name: 'otp',
@@ -32,6 +41,10 @@ export const DEMO_ACCOUNTS: ReadonlyArray<SimulatedAccount & { name: string; low
     credit: 0,
     spendPerHour: 240,
     lowBalanceThreshold: 100,
+    numbers: [
+      { number: '61491570156', ccode: '61', country: 'Australia', type: 'MOBILE', state: 3, dueInDays: 21 },
+      { number: '33612345678', ccode: null, country: null, type: null, state: 3, dueInDays: 30, remark: null },
+    ],
   },
 ];
 

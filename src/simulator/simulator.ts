@@ -3,9 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { BALANCE_FAULT_ANSWERS } from './balance-answers';
 import { controlRoute } from './control';
 import { sendJson, sendStatus, signatureFailure } from './respond';
-import { AccountBook, Resources, type AccountPatch, type AccountState, type SimulatedAccount } from './state';
+import { answerQueryPage, readBody, readQueryPageBody } from './numbers';
+import {
+  AccountBook,
+  Resources,
+  type AccountPatch,
+  type AccountState,
+  type LoggedRequest,
+  type SimulatedAccount,
+} from './state';
 
-export type { AccountPatch, Fault, SimulatedAccount } from './state';
+export type { AccountPatch, Fault, LoggedRequest, NumbersFault, SimulatedAccount, SimulatedNumber } from './state';
 
 export interface SimulatorOptions {
   accounts: readonly SimulatedAccount[];
@@ -24,12 +32,18 @@ export interface SimulatorOptions {
 export interface Simulator {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
-  /** The API base URL to configure in the exporter: `${url}/sms`. */
+  /** The API base URL to configure in the exporter: `${url}/sms` (its numbers root is `${url}`). */
   baseUrl: string;
+  /** A white-label twin's base URL, `${url}/v3`: getBalance and number/queryPage both hang off it. */
+  whiteLabelBaseUrl: string;
   update(apiKey: string, patch: AccountPatch): void;
   balanceOf(apiKey: string): number;
   /** getBalance requests received, per API key and in all. */
   requestCount(apiKey?: string): number;
+  /** number/queryPage requests received for an API key. */
+  numbersRequestCount(apiKey: string): number;
+  /** Every API request (getBalance and queryPage) received, oldest first; the last 10,000. */
+  requestLog(): LoggedRequest[];
   close(): Promise<void>;
 }
 
@@ -54,18 +68,70 @@ function answerBalance(context: Context, req: IncomingMessage, res: ServerRespon
   });
 }
 
-function handleRequest(context: Context, req: IncomingMessage, res: ServerResponse): void {
+const BALANCE_PATHS = new Set(['/sms/getBalance', '/v3/getBalance']);
+const NUMBERS_PATHS = new Set(['/number/queryPage', '/v3/number/queryPage']);
+
+function logEntry(context: Context, req: IncomingMessage, path: string, state?: AccountState): LoggedRequest {
+  const key = req.headers['api-key'];
+  const signed = !signatureFailure(req, state, context.book.now(), context.options.timestampWindowSeconds ?? 1800);
+  return {
+    at: context.book.now(),
+    method: req.method ?? '',
+    path,
+    ...(typeof key === 'string' ? { apiKey: key } : {}),
+    signed,
+    ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
+  };
+}
+
+/** After the configured latency, if any. */
+function afterLatency(context: Context, answer: () => void): void {
+  const { latencyMs } = context.options;
+  if (latencyMs) context.resources.later(latencyMs, answer);
+  else answer();
+}
+
+function handleBalance(context: Context, req: IncomingMessage, res: ServerResponse, path: string): void {
+  const key = req.headers['api-key'];
+  context.book.count(key);
+  const state = typeof key === 'string' ? context.book.accounts.get(key) : undefined;
+  context.book.record(logEntry(context, req, path, state));
+  afterLatency(context, () => answerBalance(context, req, res, state));
+}
+
+function handleNumbers(context: Context, req: IncomingMessage, res: ServerResponse, path: string): void {
   const { book, options, resources } = context;
+  if (req.method !== 'POST') return void res.writeHead(405, { Allow: 'POST', 'Content-Type': 'text/plain' }).end();
+  const key = req.headers['api-key'];
+  book.countNumbers(key);
+  const state = typeof key === 'string' ? book.accounts.get(key) : undefined;
+  readBody(req, (text) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(text ?? '');
+    } catch {
+      body = text;
+    }
+    book.record({ ...logEntry(context, req, path, state), body });
+    afterLatency(context, () => {
+      const failure = signatureFailure(req, state, book.now(), options.timestampWindowSeconds ?? 1800);
+      if (failure || !state) return sendStatus(res, failure ?? '-1');
+      const query = readQueryPageBody(text ?? '');
+      if (!query) return sendStatus(res, '-22');
+      answerQueryPage(res, state, query, { resources, redirectTo: options.redirectTo, now: book.now });
+    });
+  });
+}
+
+function handleRequest(context: Context, req: IncomingMessage, res: ServerResponse): void {
+  const { book } = context;
   // Dates come from the simulator's clock, so a test that moves it sees the skew in the Date header.
   res.setHeader('Date', new Date(book.now()).toUTCString());
   const path = (req.url ?? '/').split('?')[0] as string;
   if (path.startsWith('/_sim/')) return controlRoute(book, req, res, path);
-  if (path !== '/sms/getBalance') return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-  const key = req.headers['api-key'];
-  book.count(key);
-  const state = typeof key === 'string' ? book.accounts.get(key) : undefined;
-  if (options.latencyMs) resources.later(options.latencyMs, () => answerBalance(context, req, res, state));
-  else answerBalance(context, req, res, state);
+  if (BALANCE_PATHS.has(path)) return handleBalance(context, req, res, path);
+  if (NUMBERS_PATHS.has(path)) return handleNumbers(context, req, res, path);
+  res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
 }
 
 async function listen(server: Server, options: SimulatorOptions): Promise<string> {
@@ -92,9 +158,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   return {
     url,
     baseUrl: `${url}/sms`,
+    whiteLabelBaseUrl: `${url}/v3`,
     update: (apiKey, patch) => book.update(apiKey, patch),
     balanceOf: (apiKey) => book.currentBalance(book.get(apiKey)),
     requestCount: (apiKey) => (apiKey === undefined ? book.total : (book.counts.get(apiKey) ?? 0)),
+    numbersRequestCount: (apiKey) => book.numbersCounts.get(apiKey) ?? 0,
+    requestLog: () => [...book.log],
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -17,6 +17,24 @@ export const FAULTS = [
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
+/** number/queryPage's own ways to misbehave, besides the getBalance faults (which it answers alike). */
+export const NUMBERS_FAULTS = ['page_error', 'total_changes', 'status_as_number'] as const;
+export type NumbersFault = Fault | (typeof NUMBERS_FAULTS)[number];
+
+/** A rented number as ITNIO lists it; `dueInDays` sets dueDate from the simulator's clock (UTC+8). */
+export interface SimulatedNumber {
+  number: string;
+  ccode?: string | null;
+  country?: string | null;
+  type?: string | null;
+  /** 3 in use, 4 expired, 5 disabled; anything else is served as given. */
+  state: number | null;
+  dueDate?: string | null;
+  dueInDays?: number;
+  appId?: string | null;
+  remark?: string | null;
+}
+
 export interface SimulatedAccount {
   apiKey: string;
   apiSecret: string;
@@ -28,6 +46,11 @@ export interface SimulatedAccount {
   /** Answer every request with this non-zero status instead of the balance. */
   failStatus?: string;
   fault?: Fault;
+  /** The rented numbers number/queryPage lists. */
+  numbers?: SimulatedNumber[];
+  /** Answer every queryPage with this non-zero status. */
+  numbersFailStatus?: string;
+  numbersFault?: NumbersFault;
 }
 
 export interface AccountPatch {
@@ -37,6 +60,9 @@ export interface AccountPatch {
   spendPerHour?: number;
   failStatus?: string | null;
   fault?: Fault | null;
+  numbers?: SimulatedNumber[];
+  numbersFailStatus?: string | null;
+  numbersFault?: NumbersFault | null;
 }
 
 export interface AccountState extends SimulatedAccount {
@@ -51,7 +77,22 @@ export const REASONS: Record<string, string> = {
   '-15': 'query too frequently',
   '-16': 'timestamp expires',
   '-18': 'port program exception',
+  '-22': 'parameter exception',
 };
+
+/** One API request as the simulator received it, for tests to read. */
+export interface LoggedRequest {
+  /** Simulator clock, Unix ms. */
+  at: number;
+  method: string;
+  path: string;
+  apiKey?: string;
+  /** Whether Api-Key, Timestamp and Sign were valid for the account. */
+  signed: boolean;
+  contentType?: string;
+  /** The JSON body, for POSTs. */
+  body?: unknown;
+}
 
 /** Timers and sockets the simulator owns, all released by close(). */
 export class Resources {
@@ -77,6 +118,9 @@ export class AccountBook {
   readonly accounts = new Map<string, AccountState>();
   readonly counts = new Map<string, number>();
   total = 0;
+  /** queryPage requests, per API key. */
+  readonly numbersCounts = new Map<string, number>();
+  readonly log: LoggedRequest[] = [];
 
   constructor(
     accounts: readonly SimulatedAccount[],
@@ -89,6 +133,16 @@ export class AccountBook {
     const spent = (state.spendPerHour * (this.now() - state.since)) / 3_600_000;
     // A prepaid account stops sending once balance and credit are used up.
     return Math.max(state.balance - spent, Math.min(state.balance, -state.credit));
+  }
+
+  countNumbers(key: unknown): void {
+    if (typeof key === 'string') this.numbersCounts.set(key, (this.numbersCounts.get(key) ?? 0) + 1);
+  }
+
+  /** Kept bounded: a soak test must not grow the simulator without limit. */
+  record(entry: LoggedRequest): void {
+    this.log.push(entry);
+    if (this.log.length > 10_000) this.log.splice(0, this.log.length - 10_000);
   }
 
   count(key: unknown): void {
@@ -117,6 +171,19 @@ export class AccountBook {
     if (patch.fault !== undefined) {
       if (patch.fault === null) delete state.fault;
       else state.fault = patch.fault;
+    }
+    this.updateNumbers(state, patch);
+  }
+
+  private updateNumbers(state: AccountState, patch: AccountPatch): void {
+    if (patch.numbers !== undefined) state.numbers = patch.numbers;
+    if (patch.numbersFailStatus !== undefined) {
+      if (patch.numbersFailStatus === null) delete state.numbersFailStatus;
+      else state.numbersFailStatus = patch.numbersFailStatus;
+    }
+    if (patch.numbersFault !== undefined) {
+      if (patch.numbersFault === null) delete state.numbersFault;
+      else state.numbersFault = patch.numbersFault;
     }
   }
 }
