@@ -2,6 +2,7 @@ import type { Account } from './account';
 import { parseAccounts, plainHttpWarnings } from './accounts';
 import { readCommandLine } from './flags';
 import type { ListenAddress } from './listen-address';
+import { parseNumbersSettings, type NumbersSettings } from './numbers-settings';
 import { Problems } from './problems';
 import {
   parseApiTimeout,
@@ -51,6 +52,8 @@ export interface ExporterConfig {
   webEnableLifecycle: boolean;
   /** Valid but worth a log line at start-up and on reload (never a secret). */
   warnings: string[];
+  /** The rented-numbers collector (--collector.numbers and its settings). */
+  numbers: NumbersSettings;
 }
 
 export type CliCommand =
@@ -81,6 +84,15 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const logLevel = parseLogLevel(args.setting('log.level'), problems);
   const webEnableLifecycle = parseLifecycle(args.setting('web.enable-lifecycle'), problems);
   const web = parseWebConfigFile(args.optional('web.config.file'), sources.readFile, problems);
+  const numbers = parseNumbersSettings(
+    {
+      enabled: args.setting('collector.numbers'),
+      interval: args.setting('numbers.interval'),
+      offset: args.setting('numbers.due-date-utc-offset'),
+      maxAge: args.setting('poll.max-age'),
+    },
+    problems,
+  );
   const configFile = args.optional('config.file');
   // '' only for a base URL refused above, and then the accounts go unused.
   const accounts = parseAccounts(configFile, baseUrl ?? '', sources, problems);
@@ -108,6 +120,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       ...(web ? { web } : {}),
       webEnableLifecycle: webEnableLifecycle!,
       warnings: [...warnings, ...plainHttpWarnings(accounts)],
+      numbers: numbers!,
     },
   };
 }
