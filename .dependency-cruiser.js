@@ -15,7 +15,7 @@ const LAYERS = {
   metrics: ['accounts', 'clock', 'polling', 'itnio', 'config', 'web'],
   'status-page': ['accounts', 'clock', 'polling', 'itnio', 'config', 'web'],
   app: ['metrics', 'status-page', 'web', 'accounts', 'clock', 'polling', 'itnio', 'config', 'log'],
-  cli: ['app', 'simulator', 'polling', 'itnio', 'config', 'log'],
+  cli: ['app', 'simulator', 'accounts', 'polling', 'itnio', 'config', 'log'],
 };
 
 const folders = Object.keys(LAYERS);

@@ -145,6 +145,7 @@ describe('MetricsRenderer', () => {
     try {
       await check();
       store.record({
+        target: store.target(shop.name),
         account: shop,
         outcome: { kind: 'success', balance: 99.99, gift: 50, credit: Infinity },
         startedAt: now,
@@ -154,6 +155,7 @@ describe('MetricsRenderer', () => {
       });
       await check();
       store.record({
+        target: store.target(otp.name),
         account: otp,
         outcome: { kind: 'api_error', status: '-77', reason: 'odd' },
         startedAt: now,
@@ -162,6 +164,7 @@ describe('MetricsRenderer', () => {
         durationSeconds: 0.1,
       });
       store.record({
+        target: store.target(otp.name),
         account: otp,
         outcome: { kind: 'failure', reason: 'timeout', detail: 'slow' },
         startedAt: now,
@@ -177,6 +180,7 @@ describe('MetricsRenderer', () => {
       await check();
       store.setAccounts(accounts);
       store.record({
+        target: store.target(shop.name),
         account: shop,
         outcome: { kind: 'success', balance: -5, gift: 1e-7, credit: NaN },
         startedAt: now,
@@ -311,6 +315,7 @@ test('a poll result recorded while a rebuild runs is in that text entirely or no
   await new Promise((resolve) => setImmediate(resolve));
   const at = Date.now();
   store.record({
+    target: store.target(shop.name),
     account: shop,
     outcome: { kind: 'failure', reason: 'network', detail: 'ECONNRESET' },
     startedAt: at,

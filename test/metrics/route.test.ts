@@ -96,6 +96,7 @@ describe('/metrics', () => {
 
   test('answers in the text format 0.0.4, gzipped for Prometheus, the same text either way', async () => {
     store.record({
+      target: store.target(shop.name),
       account: shop,
       outcome: { kind: 'success', balance: 42, gift: 1, credit: 0 },
       startedAt: Date.now(),
@@ -127,6 +128,7 @@ describe('/metrics', () => {
     const exporterPart = (t: string): string => t.slice(0, t.indexOf('# HELP process_'));
     expect(exporterPart(again)).toBe(exporterPart(before));
     store.record({
+      target: store.target(shop.name),
       account: shop,
       outcome: { kind: 'success', balance: 41.5, gift: 1, credit: 0 },
       startedAt: Date.now(),
