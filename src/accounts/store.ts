@@ -72,11 +72,16 @@ export interface AccountView extends PollTarget {
 /** The store's one entry per configured account; kept across reloads while it is the same ITNIO account. */
 class AccountEntry implements AccountView {
   status: AccountStatus;
+  readonly history: BalanceHistory;
   counts: BalanceCounts = emptyBalanceCounts();
   slots: ReadonlyMap<string, unknown> = new Map();
   streak: BackoffStreak | undefined;
-  constructor(public account: Account) {
+  constructor(
+    public account: Account,
+    history: HistoryOptions,
+  ) {
     this.status = withThreshold({ name: account.name }, account);
+    this.history = new BalanceHistory(history);
   }
 }
 
@@ -134,7 +139,7 @@ export interface AccountStoreOptions {
  */
 export class AccountStore {
   private entries = new Map<string, AccountEntry>();
-  private readonly history: BalanceHistory;
+  private readonly historyOptions: HistoryOptions;
   private readonly listeners: AccountStoreListener[] = [];
   private readonly kinds = new Map<string, PollKindState>();
   private readonly backoff: PollBackoff | undefined;
@@ -151,11 +156,9 @@ export class AccountStore {
   private view: { change: number; accounts: readonly AccountView[] } | undefined;
 
   constructor(options: AccountStoreOptions) {
-    this.history = new BalanceHistory({
-      ...options.history,
-      maxGapMs: options.maxAgeMs,
-      now: options.now ?? steadyNow,
-    });
+    this.historyOptions = { ...options.history, maxGapMs: options.maxAgeMs, now: options.now ?? steadyNow };
+    // Checks the history's bounds now, even with no account configured.
+    new BalanceHistory(this.historyOptions);
     this.backoff = options.backoff ? new PollBackoff(options.backoff) : undefined;
     this.setAccounts(options.accounts);
   }
@@ -242,7 +245,7 @@ export class AccountStore {
       let entry = previous.get(account.name);
       if (!entry) added.push(account);
       else if (!sameItnioAccount(entry.account, account)) replaced.push(account);
-      if (!entry || replaced.includes(account)) entry = new AccountEntry(account);
+      if (!entry || replaced.includes(account)) entry = new AccountEntry(account, this.historyOptions);
       else {
         entry.account = account;
         entry.status = withThreshold({ ...entry.status }, account);
@@ -250,10 +253,6 @@ export class AccountStore {
       this.entries.set(account.name, entry);
     }
     this.accounts = accounts;
-    const kept = accounts.filter((a) => !replaced.includes(a)).map((a) => a.name);
-    // Drop replaced series first, so they start empty like new ones.
-    this.history.setAccounts(kept);
-    this.history.setAccounts(accounts.map((a) => a.name));
     this.changes++;
     this.counts.accounts++;
     const changes = { added, replaced };
@@ -301,12 +300,12 @@ export class AccountStore {
 
   /** The account's kept balances within the history span, oldest first (copies). */
   points(name: string): HistoryPoint[] {
-    return this.history.points(name);
+    return this.entries.get(name)?.history.points() ?? [];
   }
 
   /** Spend per day over the recording rule's window; undefined before two successful polls. */
   spendPerDay(name: string, windowMs?: number): number | undefined {
-    return this.history.spendPerDay(name, windowMs);
+    return this.entries.get(name)?.history.spendPerDay(windowMs);
   }
 
   /** The shared back-off takes every kind's outcome: a -15 from any endpoint slows them all. */
@@ -331,7 +330,7 @@ export class AccountStore {
     if (outcome.kind === 'success') {
       status.lastSuccessMs = at;
       status.values = { balance: outcome.balance, gift: outcome.gift, credit: outcome.credit };
-      this.history.add(status.name, at, outcome.balance);
+      entry.history.add(at, outcome.balance);
     } else if (outcome.kind !== 'aborted') {
       status.lastError = lastErrorOf(outcome, at);
     }

@@ -23,15 +23,14 @@ const START = Date.UTC(2025, 0, 1, 0);
 function verdictAfter(untilMs: number, perMinute: (t: number) => number): ReturnType<typeof spendSurge> {
   let now = START;
   const history = new BalanceHistory({ maxGapMs: HOUR_MS, now: () => now });
-  history.setAccounts(['a']);
   let balance = 1_000_000;
   for (let t = 0; t <= untilMs; t += MINUTE) {
     if (t > 0) balance -= perMinute(t);
     now = START + t;
-    history.add('a', now, balance);
+    history.add(now, balance);
   }
-  const perDay = history.spendPerDay('a', HOUR_MS);
-  return spendSurge(history.points('a'), perDay === undefined ? undefined : (perDay * HOUR_MS) / DAY_MS, now);
+  const perDay = history.spendPerDay(HOUR_MS);
+  return spendSurge(history.points(), perDay === undefined ? undefined : (perDay * HOUR_MS) / DAY_MS, now);
 }
 
 describe('spendSurge', () => {
