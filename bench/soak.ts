@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
 import type { Account } from '../src/config/account';
-import { AccountStore } from '../src/accounts/store';
+import { AccountStore } from '../src/store/account-store';
 import { BalanceCollector } from '../src/metrics/collector';
 import { createBalanceClient } from '../src/itnio/client';
 import { createLogger } from '../src/log/logger';

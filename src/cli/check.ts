@@ -1,4 +1,4 @@
-import { AccountStore } from '../accounts/store';
+import { AccountStore } from '../store/account-store';
 import type { Account } from '../config/account';
 import type { BalanceClient } from '../itnio/client';
 import { BALANCE_POLL, balancePollKind } from '../polling/balance-kind';

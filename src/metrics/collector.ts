@@ -1,10 +1,10 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { AccountStore, AccountView, StoreChangeCounts } from '../accounts/store';
+import type { AccountStore, AccountView, StoreChangeCounts } from '../store/account-store';
 import { FAILURE_REASONS, KNOWN_API_STATUSES } from '../itnio/failures';
 import type { MetricsSource } from './exposition';
 import { PinnedStoreReader, storeCounter, storeGauge, type Sample } from './store-metric';
 
-export { MAX_UNKNOWN_STATUSES } from '../accounts/store';
+export { MAX_UNKNOWN_STATUSES } from '../store/account-store';
 
 export interface CollectorOptions {
   registry: Registry;

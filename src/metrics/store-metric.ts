@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AccountStore, AccountView } from '../accounts/store';
+import type { AccountStore, AccountView } from '../store/account-store';
 
 /** One series: its label values and its value. */
 export type Sample<L extends string> = readonly [labels: Partial<Record<L, string | number>>, value: number];

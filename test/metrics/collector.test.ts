@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
-import { AccountStore } from '../../src/accounts/store';
+import { AccountStore } from '../../src/store/account-store';
 import { BalanceCollector, MAX_UNKNOWN_STATUSES } from '../../src/metrics/collector';
 import type { BalanceOutcome } from '../../src/itnio/client';
 

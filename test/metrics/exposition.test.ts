@@ -1,7 +1,7 @@
 import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
-import { AccountStore } from '../../src/accounts/store';
+import { AccountStore } from '../../src/store/account-store';
 import { BalanceCollector } from '../../src/metrics/collector';
 import { MetricsRenderer, type MetricsSource, type RendererOptions } from '../../src/metrics/exposition';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startExporter, type RunningExporter } from '../../src/app/exporter';
+import { startExporter, type RunningExporter } from '../../src/exporter/start-exporter';
 import { createLogger } from '../../src/log/logger';
 import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';

@@ -1,6 +1,6 @@
 import type { Account } from '../../src/config/account';
 import type { BalanceClient, BalanceOutcome } from '../../src/itnio/client';
-import { AccountStore } from '../../src/accounts/store';
+import { AccountStore } from '../../src/store/account-store';
 import { PollBackoff, type BackoffStreak } from '../../src/polling/backoff';
 import { BALANCE_POLL, balancePollKind } from '../../src/polling/balance-kind';
 import { Poller, type PollResult } from '../../src/polling/poller';

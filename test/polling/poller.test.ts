@@ -1,4 +1,4 @@
-import { AccountStore } from '../../src/accounts/store';
+import { AccountStore } from '../../src/store/account-store';
 import type { Account } from '../../src/config/account';
 import type { BalanceClient, BalanceOutcome } from '../../src/itnio/client';
 import { BALANCE_POLL, balancePollKind } from '../../src/polling/balance-kind';

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
-import { AccountStore } from '../../src/accounts/store';
+import { AccountStore } from '../../src/store/account-store';
 import { createLogger } from '../../src/log/logger';
 import { createProcessRegistry, MetricsRenderer } from '../../src/metrics/exposition';
 import type { PollResult } from '../../src/polling/poller';
-import { createApp } from '../../src/app/server';
+import { createApp } from '../../src/exporter/http-app';
 import { listen } from '../../src/web/listen';
 import type { StatusReport } from '../../src/status-page/report';
 

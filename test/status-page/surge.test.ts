@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { BalanceHistory } from '../../src/accounts/history';
-import { DAY_MS, HOUR_MS } from '../../src/accounts/money';
+import { BalanceHistory } from '../../src/store/balance-history';
+import { DAY_MS, HOUR_MS } from '../../src/store/money';
 import {
   PAGE_NORMAL_MIN_HOURS,
   RULES_NORMAL_QUANTILE,

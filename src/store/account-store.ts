@@ -7,7 +7,7 @@ import { PollBackoff, type BackoffOptions, type BackoffState, type BackoffStreak
 import { BALANCE_POLL } from '../polling/balance-kind';
 import type { PollOutcome, PollTarget } from '../polling/kind';
 import type { PollResult } from '../polling/poller';
-import { BalanceHistory, type HistoryOptions, type HistoryPoint } from './history';
+import { BalanceHistory, type HistoryOptions, type HistoryPoint } from './balance-history';
 import { balanceCountsAfter, emptyBalanceCounts, type BalanceCounts } from './balance-counts';
 
 export { MAX_UNKNOWN_STATUSES, type BalanceCounts } from './balance-counts';

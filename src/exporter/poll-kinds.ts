@@ -1,4 +1,4 @@
-import type { PollKindState } from '../accounts/store';
+import type { PollKindState } from '../store/account-store';
 import type { ExporterConfig } from '../config/config';
 import type { BalanceClient } from '../itnio/client';
 import type { Logger } from '../log/logger';

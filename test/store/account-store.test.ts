@@ -1,4 +1,4 @@
-import { AccountStore, type AccountStatus } from '../../src/accounts/store';
+import { AccountStore, type AccountStatus } from '../../src/store/account-store';
 import type { Account } from '../../src/config/account';
 import type { BalanceOutcome } from '../../src/itnio/client';
 import type { PollResult } from '../../src/polling/poller';

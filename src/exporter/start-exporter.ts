@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { Registry } from 'prom-client';
-import { AccountStore } from '../accounts/store';
+import { AccountStore } from '../store/account-store';
 import { steadyNow, steadyToWallOffsetMs } from '../clock/steady';
 import { ConfigError, type ExporterConfig } from '../config/config';
 import type { BalanceClient } from '../itnio/client';
@@ -13,10 +13,10 @@ import { createCronScheduler, type Scheduler } from '../polling/scheduler';
 import { BasicAuth } from '../web/basic-auth';
 import { closeServer, listen, serverUrl } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
-import { clientFor } from './client';
+import { clientFor } from './itnio-client';
 import { pollPlugins, type PollPlugin } from './poll-kinds';
-import { ConfigReloader, type ReloadResult } from './reload';
-import { createApp } from './server';
+import { ConfigReloader, type ReloadResult } from '../reload/config-reloader';
+import { createApp } from './http-app';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
 
 export interface ExporterDeps {

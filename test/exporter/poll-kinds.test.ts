@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PollKindState } from '../../src/accounts/store';
-import { startExporter, type RunningExporter } from '../../src/app/exporter';
-import type { PollPlugin } from '../../src/app/poll-kinds';
+import type { PollKindState } from '../../src/store/account-store';
+import { startExporter, type RunningExporter } from '../../src/exporter/start-exporter';
+import type { PollPlugin } from '../../src/exporter/poll-kinds';
 import { createLogger } from '../../src/log/logger';
 import { storeGauge } from '../../src/metrics/store-metric';
 import type { PollKind } from '../../src/polling/kind';

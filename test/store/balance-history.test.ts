@@ -1,6 +1,6 @@
-import { spendPerDay } from '../../src/accounts/money';
+import { spendPerDay } from '../../src/store/money';
 import { spendSteps, type BalanceSample } from '../support/spend-steps';
-import { BalanceHistory, type HistoryOptions } from '../../src/accounts/history';
+import { BalanceHistory, type HistoryOptions } from '../../src/store/balance-history';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -115,7 +115,7 @@ describe('BalanceHistory', () => {
     }
   });
 
-  // Accounts no longer configured lose their history with their store entry (test/accounts/store.test.ts).
+  // Accounts no longer configured lose their history with their store entry (test/store/account-store.test.ts).
   test('drops points older than the span', () => {
     const time = clock(0);
     const history = historyOf({ maxGapMs: HOUR, spanMs: HOUR, now: time.now });
