@@ -8,6 +8,7 @@ import type { BalanceClient } from '../itnio/client';
 import type { Logger } from '../log/logger';
 import { BalanceCollector } from '../metrics/collector';
 import { createProcessRegistry, MetricsRenderer } from '../metrics/exposition';
+import { BALANCE_POLL } from '../polling/balance-kind';
 import { Poller } from '../polling/poller';
 import { createCronScheduler, type Scheduler } from '../polling/scheduler';
 import { BasicAuth } from '../web/basic-auth';
@@ -103,7 +104,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     return closing;
   };
   const polls: ExporterPolls = {
-    pollAll: (kind = 'balance') => core.poller.poll(kind, core.store.due(clocks.steady())),
+    pollAll: (kind = BALANCE_POLL) => core.poller.poll(kind, core.store.due(clocks.steady())),
     get busy() {
       return core.poller.busy;
     },
@@ -144,7 +145,7 @@ function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, p
     steadyNow: clocks.steady,
     onResult: (result) => {
       const backoff = store.record(result);
-      logs.get(result.kind ?? 'balance')?.(logger, backoff ? { ...result, backoff } : result);
+      logs.get(result.kind ?? BALANCE_POLL)?.(logger, backoff ? { ...result, backoff } : result);
     },
     onListenerError: (error) =>
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
@@ -167,7 +168,7 @@ function startPolling(config: ExporterConfig, deps: ExporterDeps, core: Core, cl
   const schedulers = core.plugins.map((plugin) => {
     const name = plugin.kind.name;
     const scheduler =
-      (name === 'balance' ? deps.scheduler : deps.schedulers?.[name]) ??
+      (name === BALANCE_POLL ? deps.scheduler : deps.schedulers?.[name]) ??
       createCronScheduler(plugin.schedule, deps.logger);
     const pollDue = (): void => void core.poller.poll(name, core.store.due(clocks.steady()));
     pollDue();
