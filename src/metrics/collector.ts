@@ -58,7 +58,8 @@ export class BalanceCollector implements MetricsSource {
   private readonly versions = new Map<string, Version>();
   /** Bumped when a balance series goes stale, the one change that comes from time, not the store. */
   private expiries = 0;
-  private exported = new Set<string>();
+  /** When expireStale last looked: a balance whose max age ran out since then went stale. */
+  private sweptAt: number;
   private readonly listeners: (() => void)[] = [];
 
   constructor(options: CollectorOptions) {
@@ -77,7 +78,7 @@ export class BalanceCollector implements MetricsSource {
     });
     buildInfo.set({ version: options.version, nodejs_version: process.version }, 1);
     this.versions.set('itniotech_exporter_build_info', () => 0);
-    this.exported = this.freshBalances();
+    this.sweptAt = this.reader.now();
     options.store.subscribe({ onChange: () => this.changed() });
   }
 
@@ -111,9 +112,13 @@ export class BalanceCollector implements MetricsSource {
    * age), so a long outage shows as missing data rather than as a stale but plausible balance.
    */
   expireStale(): void {
-    const fresh = this.freshBalances();
-    const expired = [...this.exported].some((name) => !fresh.has(name));
-    this.exported = fresh;
+    const now = this.reader.now();
+    const since = this.sweptAt;
+    this.sweptAt = now;
+    const expired = this.store.snapshot().some((a) => {
+      const atMs = a.status.values === undefined ? undefined : a.status.lastSuccessMs;
+      return atMs !== undefined && atMs + this.maxAgeMs >= since && atMs + this.maxAgeMs < now;
+    });
     if (!expired) return;
     this.expiries++;
     for (const listener of this.listeners) listener();
@@ -131,23 +136,12 @@ export class BalanceCollector implements MetricsSource {
   }
 
   private changed(): void {
-    this.exported = this.freshBalances();
     for (const listener of this.listeners) listener();
   }
 
   private isFresh(a: AccountView, now: number): boolean {
     const atMs = a.status.lastSuccessMs;
     return a.status.values !== undefined && atMs !== undefined && now - atMs <= this.maxAgeMs;
-  }
-
-  private freshBalances(): Set<string> {
-    const now = this.reader.now();
-    return new Set(
-      this.store
-        .snapshot()
-        .filter((a) => this.isFresh(a, now))
-        .map((a) => a.account.name),
-    );
   }
 
   private gauge(spec: AccountGaugeSpec, onError?: (metric: string, error: unknown) => void): void {
