@@ -8,7 +8,7 @@ import type { PollKind, PollOutcome, PollTarget } from './kind';
 export interface PollResult<O extends PollOutcome = BalanceOutcome> {
   /** The kind of poll (`balance` for getBalance); absent means `balance`. */
   kind?: string;
-  /** The store's entry the poll was sent for: a reload that replaced it makes the result stale. */
+  /** The store's entry the poll was sent for (the store records nothing without it); a reload that removed or replaced it makes the result stale. */
   target?: PollTarget;
   /** The configuration the request was sent with. */
   account: Account;
