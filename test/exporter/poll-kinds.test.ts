@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PollKindState } from '../../src/store/account-store';
@@ -9,7 +9,7 @@ import { storeGauge } from '../../src/metrics/store-metric';
 import type { PollKind } from '../../src/polling/kind';
 import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
-import { ACCOUNT_A, ACCOUNT_B, loadRunConfig } from '../support/exporter-harness';
+import { ACCOUNT_A, ACCOUNT_B, minuteConfigFor } from '../support/exporter-harness';
 import { eventually } from '../support/exporter-process';
 import { fetchUrl } from '../support/https-request';
 
@@ -105,25 +105,9 @@ describe('a second kind of poll plugged in', () => {
 
   beforeAll(async () => {
     simulator = await startSimulator({ accounts: [ACCOUNT_A, ACCOUNT_B], now: () => clock });
-    const yaml = (
-      [
-        ['alpha', ACCOUNT_A],
-        ['bravo', ACCOUNT_B],
-      ] as const
-    )
-      .map(([name, a]) => {
-        writeFileSync(join(dir, name), `${a.apiSecret}\n`);
-        return `  - name: ${name}\n    api_key: ${a.apiKey}\n    api_secret_file: ${join(dir, name)}\n`;
-      })
-      .join('');
-    writeFileSync(join(dir, 'accounts.yml'), `accounts:\n${yaml}`);
-    const config = loadRunConfig([
-      '--web.listen-address=127.0.0.1:0',
-      '--log.level=silent',
-      '--poll.interval=1m',
-      '--poll.max-age=10m',
-      `--api.base-url=${simulator.baseUrl}`,
-      `--config.file=${join(dir, 'accounts.yml')}`,
+    const config = minuteConfigFor(dir, simulator, [
+      ['alpha', ACCOUNT_A],
+      ['bravo', ACCOUNT_B],
     ]);
     exporter = await startExporter(config, {
       logger: createLogger('silent'),
