@@ -35,7 +35,7 @@ export interface ExporterDeps {
 }
 
 /** The polls of a running exporter, for tests and tools that want a round now. */
-export interface ExporterPolls {
+interface ExporterPolls {
   /** Polls every account that is not backing off, for one kind (default: getBalance); resolves when done. */
   pollAll(kind?: string): Promise<void>;
   /** Whether any poll is queued or in flight. */

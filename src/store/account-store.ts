@@ -10,7 +10,7 @@ import type { PollResult } from '../polling/poller';
 import { BalanceHistory, type HistoryOptions, type HistoryPoint } from './balance-history';
 import { balanceCountsAfter, emptyBalanceCounts, type BalanceCounts } from './balance-counts';
 
-export { MAX_UNKNOWN_STATUSES, type BalanceCounts } from './balance-counts';
+export { MAX_UNKNOWN_STATUSES } from './balance-counts';
 
 export interface LastError {
   /** api_error: the API answered a non-zero status; failure: no usable answer. */
