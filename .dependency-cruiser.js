@@ -10,13 +10,14 @@ const LAYERS = {
   config: ['log'],
   simulator: ['itnio', 'config'],
   polling: ['clock', 'itnio', 'config', 'log'],
+  numbers: ['polling', 'itnio', 'config', 'log'],
   store: ['clock', 'polling', 'itnio', 'config'],
   web: ['config'],
   reload: ['config', 'log'],
-  metrics: ['store', 'clock', 'polling', 'itnio', 'config', 'web'],
-  'status-page': ['store', 'clock', 'polling', 'itnio', 'config', 'web'],
-  exporter: ['metrics', 'status-page', 'reload', 'web', 'store', 'clock', 'polling', 'itnio', 'config', 'log'],
-  cli: ['exporter', 'simulator', 'store', 'polling', 'itnio', 'config', 'log'],
+  metrics: ['numbers', 'store', 'clock', 'polling', 'itnio', 'config', 'web'],
+  'status-page': ['numbers', 'store', 'clock', 'polling', 'itnio', 'config', 'web'],
+  exporter: ['numbers', 'metrics', 'status-page', 'reload', 'web', 'store', 'clock', 'polling', 'itnio', 'config', 'log'],
+  cli: ['numbers', 'exporter', 'simulator', 'store', 'polling', 'itnio', 'config', 'log'],
 };
 
 const folders = Object.keys(LAYERS);

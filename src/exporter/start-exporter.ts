@@ -5,6 +5,7 @@ import { AccountStore } from '../store/account-store';
 import { steadyNow, steadyToWallOffsetMs } from '../clock/steady';
 import { ConfigError, type ExporterConfig } from '../config/config';
 import type { BalanceClient } from '../itnio/client';
+import type { NumbersClient } from '../itnio/numbers-client';
 import type { Logger } from '../log/logger';
 import { BalanceCollector } from '../metrics/collector';
 import { createProcessRegistry, MetricsRenderer } from '../metrics/exposition';
@@ -14,7 +15,7 @@ import { createCronScheduler, type Scheduler } from '../polling/scheduler';
 import { BasicAuth } from '../web/basic-auth';
 import { closeServer, listen, serverUrl } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
-import { clientFor } from './itnio-client';
+import { clientFor, numbersClientFor } from './itnio-client';
 import { pollPlugins, type PollPlugin } from './poll-kinds';
 import { ConfigReloader, type ReloadResult } from '../reload/config-reloader';
 import { createApp } from './http-app';
@@ -23,6 +24,8 @@ import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
 export interface ExporterDeps {
   logger: Logger;
   client?: BalanceClient;
+  /** The number/queryPage client (default: built like the balance client when --collector.numbers is on). */
+  numbersClient?: NumbersClient;
   /** The getBalance poll's scheduler (default: cron on --poll.interval / --poll.schedule). */
   scheduler?: Scheduler;
   /** Schedulers of the other kinds of poll, by kind name (default: cron on the kind's schedule). */
@@ -83,7 +86,9 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     wallOffsetMs: deps.now ? () => 0 : steadyToWallOffsetMs,
   };
   const client = deps.client ?? clientFor(config, clocks.now);
-  const core = buildCore(config, deps, clocks, [...pollPlugins(config, client), ...(deps.extraPolls ?? [])]);
+  const numbers = deps.numbersClient ?? (config.numbers.enabled ? numbersClientFor(config, clocks.now) : undefined);
+  const plugins = [...pollPlugins(config, client, numbers), ...(deps.extraPolls ?? [])];
+  const core = buildCore(config, deps, clocks, plugins);
   for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) deps.logger.warn(warning);
   const web = buildWeb(config, deps, core, clocks);
   const server = await listen(web.app, config.listen, config.web?.tls);
