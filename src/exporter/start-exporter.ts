@@ -230,6 +230,7 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
       maxAgeMs: config.pollMaxAgeMs,
       now: clocks.steady,
       wallOffsetMs: clocks.wallOffsetMs,
+      numbersEnabled: config.numbers.enabled,
     },
     logger: deps.logger,
     auth: auth.middleware(),

@@ -132,11 +132,40 @@ export function stateLabel(state: string): { icon: string; text: string } {
   }
 }
 
+/** The card's rented-numbers line (--collector.numbers): numbers in use and the next due date, red within 7 days. */
+export function renderNumbers(account: AccountReport): string {
+  const n = account.numbers;
+  if (!n) return '';
+  let text: string;
+  if (n.counts === null) {
+    text = n.up === false ? 'numbers poll failing, no recent list' : 'not polled yet';
+  } else {
+    text = `${n.counts.in_use} in use`;
+    if (n.nextDue) {
+      const days = n.nextDue.daysLeft;
+      const when = days < 0 ? 'overdue' : days < 1 ? 'in under a day' : `in ${Math.floor(days)} d`;
+      text +=
+        ` · next due <time datetime="${escapeText(n.nextDue.dueAt)}">${escapeText(n.nextDue.dueDate)}</time>` +
+        ` (${when}: ${escapeText(n.nextDue.number)})`;
+    }
+    if (n.up === false) text += ' · last numbers poll failed';
+  }
+  const error =
+    n.up === false && n.lastError ? ` title="${escapeText(`${n.lastError.code}: ${n.lastError.meaning}`)}"` : '';
+  return (
+    `<p class="numbers${n.dueSoon ? ' due-soon' : ''}" data-field="numbers"${error}>` +
+    `<strong>${n.dueSoon ? '<span aria-hidden="true">⏰</span> ' : ''}Numbers:</strong> ${text}</p>`
+  );
+}
+
 export function renderAccountCard(account: AccountReport): string {
   const name = escapeText(account.name);
   const label = stateLabel(account.state);
+  const unit = account.currency
+    ? ` <abbr class="currency" data-field="currency">${escapeText(account.currency)}</abbr>`
+    : '';
   const value = (field: string, title: string, amount: number | null, extra: string): string =>
-    `<div class="value${extra}"><dt>${title}</dt><dd data-field="${field}">${formatAmount(amount)}</dd></div>`;
+    `<div class="value${extra}"><dt>${title}</dt><dd data-field="${field}">${formatAmount(amount)}${amount === null ? '' : unit}</dd></div>`;
   const lastSuccess =
     account.lastSuccessAt === null || account.lastSuccessAgeSeconds === null
       ? 'never'
@@ -209,6 +238,7 @@ export function renderAccountCard(account: AccountReport): string {
     `<p class="meta"><span>Last success: <span data-field="last-success">${lastSuccess}</span></span>` +
     `<span>Money lasts: <span data-field="days-left">${runway}</span></span>` +
     `<span>Spent in the last hour: <span data-field="spend-hour">${hourly}</span></span></p>` +
+    renderNumbers(account) +
     renderChart(account) +
     error +
     '</article>'
@@ -246,6 +276,7 @@ export const STATUS_VIEW_FUNCTIONS: ReadonlyArray<(...args: never[]) => unknown>
   renderChart,
   stateLabel,
   formatClock,
+  renderNumbers,
   renderAccountCard,
   renderSummary,
 ];

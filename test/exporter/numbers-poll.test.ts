@@ -126,6 +126,28 @@ describe('the numbers poll in a running exporter', () => {
     ]);
   });
 
+  test('the status page JSON and card show the numbers in use, the next due date and the currency', async () => {
+    const status = JSON.parse((await fetchUrl(`${exporter.url}/api/v1/status`)).body) as {
+      accounts: Array<{ name: string; currency: string | null; numbers: Record<string, unknown> | null }>;
+    };
+    const alpha = status.accounts.find((a) => a.name === 'alpha');
+    expect(alpha?.currency).toBe('EUR');
+    // The first in-use number is number 0, due 2027-01-01 at 00:00 UTC+8; the test clock is 2026-12-03 12:00 UTC.
+    expect(alpha?.numbers).toMatchObject({
+      up: true,
+      counts: { in_use: 108, expired: 36, disabled: 36, other: 70 },
+      nextDue: { number: '4470000000', dueDate: '2027-01-01', dueAt: '2026-12-31T16:00:00.000Z' },
+      dueSoon: false,
+    });
+    expect((alpha?.numbers?.nextDue as { daysLeft: number }).daysLeft).toBeCloseTo(28.17, 1);
+    expect(status.accounts.find((a) => a.name === 'bravo')?.numbers).toBeNull();
+    const page = (await fetchUrl(`${exporter.url}/`)).body;
+    expect(page).toContain(
+      '<strong>Numbers:</strong> 108 in use · next due <time datetime="2026-12-31T16:00:00.000Z">2027-01-01</time>',
+    );
+    expect(page).toContain('data-field="currency">EUR</abbr>');
+  });
+
   test('the opted-out account is never asked for numbers and has no numbers series', async () => {
     expect(numbersPosts(ACCOUNT_B.apiKey)).toEqual([]);
     expect(series(await metrics(), 'itniotech_numbers_up{account="bravo"}')).toEqual([]);
