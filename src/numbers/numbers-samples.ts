@@ -10,6 +10,9 @@ import { numbersFresh, type NumbersSlot } from './numbers-state';
 /** The name of the numbers poll: its state slot and its scheduler. */
 export const NUMBERS_POLL = 'numbers';
 
+/** Days before the due moment that ItniotechNumberExpiring, the card's red and --check's DUE SOON start. */
+export const NUMBER_DUE_SOON_DAYS = 7;
+
 /** Due series per account; past this, numbers count in itniotech_numbers only. */
 export const MAX_NUMBER_SERIES = 1000;
 

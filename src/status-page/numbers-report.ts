@@ -1,5 +1,6 @@
 import { apiStatusWords, failureReasonWords } from '../itnio/failures';
 import type { NumberState } from '../itnio/numbers-response';
+import { NUMBER_DUE_SOON_DAYS } from '../numbers/numbers-samples';
 import { numbersFresh, type NumbersSlot } from '../numbers/numbers-state';
 
 /** An account's rented numbers on the status page and in GET /api/v1/status. */
@@ -16,9 +17,6 @@ export interface NumbersReport {
   /** The latest failed numbers poll, kept after a recovery. */
   lastError: { code: string; meaning: string; hint: string; detail: string; at: string } | null;
 }
-
-/** Days before the due moment that ItniotechNumberExpiring (and the card's red) starts. */
-export const NUMBER_DUE_SOON_DAYS = 7;
 
 /**
  * The report of one account's numbers slot. `nowMs` is on the steady clock the slot's ages are
