@@ -209,11 +209,11 @@ describe('--check', () => {
       ]);
       expect(stdout).toMatch(/^rented\s+OK\s+balance 1/m);
       expect(stdout).toMatch(
-        /^rented\s+numbers OK  2 in use, 1 not in use, next due \d{4}-\d\d-\d\d \(in 2 d DUE SOON: 447700900001\)/m,
+        /^rented\s+numbers OK {2}2 in use, 1 not in use, next due \d{4}-\d\d-\d\d \(in 2 d DUE SOON: 447700900001\)/m,
       );
       expect(stdout).toMatch(/^noperm\s+OK\s+balance 1/m);
       expect(stdout).toMatch(
-        /^noperm\s+numbers FAILED  status -32 from number\/queryPage page 1: API Key lacks permission/m,
+        /^noperm\s+numbers FAILED {2}status -32 from number\/queryPage page 1: API Key lacks permission/m,
       );
       expect(stdout).toMatch(/^optout\s+numbers skipped/m);
       expect(numbersSim.numbersRequestCount('optOut01')).toBe(0);
