@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type SimulatedNumber, type Simulator } from '../../src/simulator/simulator';
 import { ACCOUNT_A, ACCOUNT_B, loadRunConfig } from '../support/exporter-harness';
 import { eventually } from '../support/exporter-process';
+import { PROMTOOL, testWithBinaries } from '../support/binaries';
 import { fetchUrl } from '../support/https-request';
 
 /**
@@ -146,6 +148,14 @@ describe('the numbers poll in a running exporter', () => {
       '<strong>Numbers:</strong> 108 in use · next due <time datetime="2026-12-31T16:00:00.000Z">2027-01-01</time>',
     );
     expect(page).toContain('data-field="currency">EUR</abbr>');
+  });
+
+  testWithBinaries([PROMTOOL], 'promtool check metrics accepts the numbers series (HELP, TYPE, names)', async () => {
+    const text = await metrics();
+    expect(text).toContain('# TYPE itniotech_numbers_api_errors_total counter');
+    const result = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
+    expect(result.status).toBe(0);
   });
 
   test('the opted-out account is never asked for numbers and has no numbers series', async () => {
