@@ -7,7 +7,7 @@
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 /** --poll.max-age (its default): the exporter drops an account's series this long after its last success. */
-export const MAX_AGE_MS = HOUR_MS;
+export const MAX_AGE_MS = 60 * MINUTE_MS;
 
 /** One successful poll: the balance the exporter got at `atMs` (ms from the scenario's start). */
 export interface Poll {
@@ -69,7 +69,7 @@ function idle(untilMs: number): ScenarioAccount {
 }
 
 /** The scenario, 26 hours long: the rules need 24 hourly samples before they state a normal hour. */
-export const SCENARIO_MS = 26 * HOUR_MS;
+const SCENARIO_MS = 26 * HOUR_MS;
 export const scenario = (): ScenarioAccount[] => [busy(SCENARIO_MS), quiet(SCENARIO_MS), idle(SCENARIO_MS)];
 
 /**

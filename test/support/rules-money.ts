@@ -67,7 +67,7 @@ function durationMs(text: string): number {
 }
 
 /** Reads `expr: "X", time: T,` followed by `got: {labels} value, {labels} value`. */
-export function parseGot(output: string): RuleValues {
+function parseGot(output: string): RuleValues {
   const values: RuleValues = new Map();
   let current: Map<string, number> | undefined;
   for (const line of output.split('\n')) {
