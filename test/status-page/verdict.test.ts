@@ -1,5 +1,5 @@
 import { accountState, type AccountState } from '../../src/status-page/verdict';
-import type { AccountStatus } from '../../src/accounts/store';
+import type { AccountStatus } from '../../src/store/account-store';
 
 const NOW = Date.UTC(2025, 0, 1, 12);
 const MAX_AGE = 60 * 60 * 1000;

@@ -4,7 +4,7 @@
  * page and GET /api/v1/status show. The only file of the test that imports src/: if the history or
  * the report move, mend the imports and `pageFigures` here.
  */
-import { BalanceHistory } from '../../src/accounts/history';
+import { BalanceHistory } from '../../src/store/balance-history';
 import { buildStatusReport } from '../../src/status-page/report';
 import { MAX_AGE_MS, type ScenarioAccount } from './money-scenario';
 
@@ -27,10 +27,10 @@ const RULES_LOOKBACK_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** The status page's figures for `account` at `nowMs`, from its polls up to then. */
 export function pageFigures(account: ScenarioAccount, nowMs: number): MoneyFigures {
+  // The account's history, as the store keeps one per account.
   const history = new BalanceHistory({ maxGapMs: MAX_AGE_MS, spanMs: RULES_LOOKBACK_MS, now: () => nowMs });
-  history.setAccounts([account.name]);
   const polls = account.polls.filter((p) => p.atMs <= nowMs);
-  for (const poll of polls) history.add(account.name, poll.atMs, poll.balance);
+  for (const poll of polls) history.add(poll.atMs, poll.balance);
   const last = polls[polls.length - 1];
   const report = buildStatusReport({
     name: 'itniotech-exporter',
@@ -38,7 +38,7 @@ export function pageFigures(account: ScenarioAccount, nowMs: number): MoneyFigur
     pollDescription: 'every 10 minutes',
     maxAgeMs: MAX_AGE_MS,
     nowMs,
-    history,
+    history: { points: () => history.points(), spendPerDay: (_name, windowMs) => history.spendPerDay(windowMs) },
     accounts: [
       {
         name: account.name,
