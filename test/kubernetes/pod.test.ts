@@ -85,7 +85,8 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
   /** GET url from inside the pod's network namespace (the simulator's container), as a probe: its status, or 0. */
   function httpGet(url: string): { status: number; body: string } {
     const script = `fetch(${JSON.stringify(url)}).then(async (r) => console.log(r.status + '\\n' + (await r.text())), () => console.log(0))`;
-    const out = podmanOk(['exec', simulator, 'node', '-e', script], 20_000);
+    // A podman exec can take seconds on a busy machine: a generous limit, not a speed target.
+    const out = podmanOk(['exec', simulator, 'node', '-e', script], 60_000);
     const [status, ...body] = out.split('\n');
     return { status: Number(status), body: body.join('\n') };
   }
@@ -169,6 +170,9 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
     }
     const { options, args } = podmanRunArgs(pod, container, new Map([[secret.metadata.name, secret]]), volumeDirs);
     const name = `itnio-k8s-${label}-${process.pid}`;
+    // The pod of a test that failed before its end would still hold the port: one pod at a time.
+    const earlier = containers.filter((c) => c !== simulator);
+    if (earlier.length > 0) podman(['rm', '-f', '-t', '0', ...earlier]);
     podmanOk([
       'run',
       '-d',
