@@ -12,10 +12,11 @@ const LAYERS = {
   polling: ['clock', 'itnio', 'config', 'log'],
   accounts: ['clock', 'polling', 'itnio', 'config'],
   web: ['config'],
+  'config-watch': ['config', 'log'],
   metrics: ['accounts', 'clock', 'polling', 'itnio', 'config', 'web'],
   'status-page': ['accounts', 'clock', 'polling', 'itnio', 'config', 'web'],
   app: ['metrics', 'status-page', 'web', 'accounts', 'clock', 'polling', 'itnio', 'config', 'log'],
-  cli: ['app', 'simulator', 'polling', 'itnio', 'config', 'log'],
+  cli: ['app', 'config-watch', 'simulator', 'polling', 'itnio', 'config', 'log'],
 };
 
 const folders = Object.keys(LAYERS);

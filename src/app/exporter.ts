@@ -25,7 +25,7 @@ export interface ExporterDeps {
   scheduler?: Scheduler;
   now?: () => number;
   /** Reads the configuration again for SIGHUP and /-/reload; throws ConfigError. */
-  reloadConfig?: () => ExporterConfig;
+  reloadConfig?: () => ExporterConfig | Promise<ExporterConfig>;
 }
 
 export interface RunningExporter {

@@ -17,7 +17,7 @@ export interface ConfigReloaderOptions {
   /** The configuration the exporter started with. */
   initial: ExporterConfig;
   /** Reads the configuration again from the original flags and environment; throws ConfigError. */
-  load: () => ExporterConfig;
+  load: () => ExporterConfig | Promise<ExporterConfig>;
   targets: ReloadTargets;
   logger: Logger;
   registry: Registry;
@@ -92,11 +92,11 @@ export class ConfigReloader {
     return run;
   }
 
-  private reloadNow(trigger: string): ReloadResult {
+  private async reloadNow(trigger: string): Promise<ReloadResult> {
     const { logger, targets } = this.options;
     let next: ExporterConfig;
     try {
-      next = this.options.load();
+      next = await this.options.load();
       const newNames = new Set(next.accounts.map((a) => a.name));
       const removed = targets
         .accounts()

@@ -8,7 +8,7 @@ import {
   parseBaseUrl,
   parseCaFile,
   parseConcurrency,
-  parseLifecycle,
+  parseBoolean,
   parseListen,
   parseLogLevel,
   parseMaxAge,
@@ -49,6 +49,8 @@ export interface ExporterConfig {
   web?: WebConfig;
   /** POST /-/reload re-reads the configuration. */
   webEnableLifecycle: boolean;
+  /** Reload when a file read for this configuration changes (--config.watch). */
+  configWatch: boolean;
   /** Valid but worth a log line at start-up and on reload (never a secret). */
   warnings: string[];
 }
@@ -79,7 +81,8 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), gap, problems);
   const pollConcurrency = parseConcurrency(args.setting('poll.concurrency'), problems);
   const logLevel = parseLogLevel(args.setting('log.level'), problems);
-  const webEnableLifecycle = parseLifecycle(args.setting('web.enable-lifecycle'), problems);
+  const webEnableLifecycle = parseBoolean(args.setting('web.enable-lifecycle'), problems);
+  const configWatch = parseBoolean(args.setting('config.watch'), problems);
   const web = parseWebConfigFile(args.optional('web.config.file'), sources.readFile, problems);
   const configFile = args.optional('config.file');
   // '' only for a base URL refused above, and then the accounts go unused.
@@ -107,6 +110,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       accounts,
       ...(web ? { web } : {}),
       webEnableLifecycle: webEnableLifecycle!,
+      configWatch: configWatch!,
       warnings: [...warnings, ...plainHttpWarnings(accounts)],
     },
   };

@@ -164,7 +164,7 @@ export function parseLogLevel(setting: Setting, problems: Problems): LogLevel | 
   return level ?? refuse(setting, problems);
 }
 
-export function parseLifecycle(setting: Setting, problems: Problems): boolean | undefined {
+export function parseBoolean(setting: Setting, problems: Problems): boolean | undefined {
   if (setting.value === 'true') return true;
   if (setting.value === 'false') return false;
   return refuse(setting, problems);
