@@ -344,7 +344,9 @@ describeUnlessMissing(kustomizeMissing(), 'deploy/kubernetes', () => {
     const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'k8s-generate.mjs'), '--check'], {
       encoding: 'utf8',
     });
-    expect(`${run.stdout}${run.stderr}`.trim()).toBe('deploy/kubernetes/base is up to date');
+    expect(`${run.stdout}${run.stderr}`.trim()).toBe(
+      'deploy/kubernetes/base and deploy/helm/itniotech-exporter are up to date',
+    );
     expect(run.status).toBe(0);
   });
 
@@ -356,6 +358,7 @@ describeUnlessMissing(kustomizeMissing(), 'deploy/kubernetes', () => {
         'prometheus/rules',
         'grafana/dashboards',
         'deploy/kubernetes/base',
+        'deploy/helm/itniotech-exporter',
         'package.json',
         '.prettierrc.json',
       ]) {
@@ -377,7 +380,8 @@ describeUnlessMissing(kustomizeMissing(), 'deploy/kubernetes', () => {
       expect(check()).toEqual({
         status: 1,
         output: expect.stringContaining(
-          'deploy/kubernetes/base/prometheusrule.yaml, deploy/kubernetes/base/dashboard-configmap.yaml, deploy/kubernetes/base/kustomization.yaml',
+          'deploy/kubernetes/base/prometheusrule.yaml, deploy/kubernetes/base/dashboard-configmap.yaml, deploy/kubernetes/base/kustomization.yaml, ' +
+            'deploy/helm/itniotech-exporter/files/itniotech.rules.yml, deploy/helm/itniotech-exporter/files/itniotech.json, deploy/helm/itniotech-exporter/Chart.yaml',
         ),
       });
     } finally {
