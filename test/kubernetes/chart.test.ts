@@ -11,6 +11,7 @@ import { ROOT } from '../support/exporter-process';
 import {
   CHART,
   deploymentSpec,
+  expectRestrictedContainer,
   helm,
   helmMissing,
   helmTemplate,
@@ -47,15 +48,7 @@ function expectRestricted(pod: PodSpec): void {
   expect(pod.automountServiceAccountToken).toBe(false);
   for (const field of ['hostNetwork', 'hostPID', 'hostIPC', 'hostUsers', 'shareProcessNamespace', 'initContainers'])
     expect(pod[field]).toBeUndefined();
-  for (const container of pod.containers) {
-    expect(container.securityContext).toEqual({
-      runAsNonRoot: true,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-    });
-    expect(container.ports?.filter((p) => p.hostPort !== undefined) ?? []).toEqual([]);
-  }
+  for (const container of pod.containers) expectRestrictedContainer(container);
   expect((pod.volumes ?? []).map((v) => Object.keys(v).sort())).toEqual(
     (pod.volumes ?? []).map(() => ['name', 'secret']),
   );

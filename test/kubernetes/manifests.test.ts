@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describeUnlessMissing } from '../support/binaries';
 import { ROOT } from '../support/exporter-process';
-import { deploymentSpec, KUBERNETES, kustomizeMissing, only, render, validate, type K8sObject } from './render';
+import {
+  deploymentSpec,
+  expectRestrictedContainer,
+  KUBERNETES,
+  kustomizeMissing,
+  only,
+  render,
+  validate,
+  type K8sObject,
+} from './render';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const RULES_FILE = join(ROOT, 'prometheus', 'rules', 'itniotech.rules.yml');
@@ -133,15 +142,7 @@ describeUnlessMissing(kustomizeMissing(), 'deploy/kubernetes', () => {
       expect(pod[field]).toBeUndefined();
     expect(pod.initContainers).toBeUndefined();
     expect(pod.containers).toHaveLength(1);
-    for (const container of pod.containers) {
-      expect(container.securityContext).toEqual({
-        runAsNonRoot: true,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ['ALL'] },
-      });
-      expect(container.ports?.filter((p) => p.hostPort !== undefined)).toEqual([]);
-    }
+    for (const container of pod.containers) expectRestrictedContainer(container);
     // Restricted allows these volume types only; this pod needs a Secret and nothing else.
     expect(pod.volumes?.map((v) => Object.keys(v).sort())).toEqual([['name', 'secret']]);
   });

@@ -81,6 +81,30 @@ function docSecret(command: string[], contents: Record<string, string>, dir: str
   return JSON.parse(run.stdout) as SecretObject;
 }
 
+/** The one-account Secret of the docs, for the demo account `marketing`. */
+function docSingleSecret(commands: string[][], dir: string): SecretObject {
+  const marketing = demo('marketing');
+  return docSecret(
+    commands.find((c) => c.includes('--from-file=api-key=api-key')) ?? [],
+    { 'api-key': marketing.apiKey, 'api-secret': `${marketing.apiSecret}\n` },
+    dir,
+  );
+}
+
+/** The accounts-file Secret of the docs, with the demo accounts' secrets; and the accounts' names. */
+function docSeveralSecret(commands: string[][], dir: string): { secret: SecretObject; names: string[] } {
+  const accountsFile = docAccountsFile();
+  const names = (parse(accountsFile) as { accounts: Array<{ name: string }> }).accounts.map((a) => a.name);
+  const contents: Record<string, string> = { 'accounts.yml': accountsFile };
+  for (const account of names) contents[account] = demo(account).apiSecret;
+  const secret = docSecret(
+    commands.find((c) => c.some((w) => w.startsWith('--from-file=accounts.yml'))) ?? [],
+    contents,
+    dir,
+  );
+  return { secret, names };
+}
+
 const missing = [...kustomizeMissing(), ...helmMissing()];
 // The chart's `helm test` hook probes the Service by its cluster name; here, cluster DNS is a hosts file naming loopback.
 const SERVICE_HOST = 'itniotech-exporter.monitoring.svc';
@@ -257,26 +281,13 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
   }
 
   test('one account: the base, with the Secret of the docs', async () => {
-    const marketing = demo('marketing');
-    const secret = docSecret(
-      secretCommands.find((c) => c.includes('--from-file=api-key=api-key')) ?? [],
-      { 'api-key': marketing.apiKey, 'api-secret': `${marketing.apiSecret}\n` },
-      join(dir, 'secret-single'),
-    );
+    const secret = docSingleSecret(secretCommands, join(dir, 'secret-single'));
     const { name, pod } = await runPod('single', render(KUBERNETES), secret, ['default']);
     await stopsGracefully(name, pod);
   }, 90_000);
 
   test('several accounts: examples/accounts-file, with the accounts file and Secret of the docs', async () => {
-    const accountsFile = docAccountsFile();
-    const names = (parse(accountsFile) as { accounts: Array<{ name: string }> }).accounts.map((a) => a.name);
-    const contents: Record<string, string> = { 'accounts.yml': accountsFile };
-    for (const account of names) contents[account] = demo(account).apiSecret;
-    const secret = docSecret(
-      secretCommands.find((c) => c.some((w) => w.startsWith('--from-file=accounts.yml'))) ?? [],
-      contents,
-      join(dir, 'secret-several'),
-    );
+    const { secret, names } = docSeveralSecret(secretCommands, join(dir, 'secret-several'));
     const { name, pod } = await runPod('several', render(join(KUBERNETES, 'examples', 'accounts-file')), secret, names);
     await stopsGracefully(name, pod);
   }, 90_000);
@@ -337,12 +348,7 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
   }
 
   test('the chart, one account: the Secret of the docs (api-key and api-secret entries); helm test passes', async () => {
-    const marketing = demo('marketing');
-    const secret = docSecret(
-      secretCommands.find((c) => c.includes('--from-file=api-key=api-key')) ?? [],
-      { 'api-key': marketing.apiKey, 'api-secret': `${marketing.apiSecret}\n` },
-      join(dir, 'secret-chart-single'),
-    );
+    const secret = docSingleSecret(secretCommands, join(dir, 'secret-chart-single'));
     const objects = helmTemplate();
     const { name, pod } = await runPod('chart-single', objects, secret, ['default']);
     expect(helmTestHook(objects, 'chart-single')).toBe(0);
@@ -352,15 +358,7 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
   }, 120_000);
 
   test('the chart, several accounts: accountsFile.enabled, with the accounts file and Secret of the docs', async () => {
-    const accountsFile = docAccountsFile();
-    const names = (parse(accountsFile) as { accounts: Array<{ name: string }> }).accounts.map((a) => a.name);
-    const contents: Record<string, string> = { 'accounts.yml': accountsFile };
-    for (const account of names) contents[account] = demo(account).apiSecret;
-    const secret = docSecret(
-      secretCommands.find((c) => c.some((w) => w.startsWith('--from-file=accounts.yml'))) ?? [],
-      contents,
-      join(dir, 'secret-chart-several'),
-    );
+    const { secret, names } = docSeveralSecret(secretCommands, join(dir, 'secret-chart-several'));
     const { name, pod } = await runPod(
       'chart-several',
       helmTemplate(['--set', 'accountsFile.enabled=true']),

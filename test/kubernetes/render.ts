@@ -7,7 +7,7 @@ import { ROOT } from '../support/exporter-process';
 export const KUBERNETES = join(ROOT, 'deploy', 'kubernetes');
 export const CHART = join(ROOT, 'deploy', 'helm', 'itniotech-exporter');
 /** CI's Helm 4 (.ci/helm), or `helm` on PATH. */
-export const HELM = process.env.ITNIO_TEST_HELM || 'helm';
+const HELM = process.env.ITNIO_TEST_HELM || 'helm';
 const VALIDATOR = join(__dirname, 'validate-objects.mjs');
 
 /** A rendered object: only the fields the tests read are typed; the rest is there as rendered. */
@@ -154,4 +154,15 @@ export interface DeploymentSpec {
 
 export function deploymentSpec(objects: K8sObject[]): DeploymentSpec {
   return only(objects, 'Deployment').spec as DeploymentSpec;
+}
+
+/** A container as the restricted Pod Security profile wants it (and the manifests give it): no privileges, no host port. */
+export function expectRestrictedContainer(container: Container): void {
+  expect(container.securityContext).toEqual({
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  });
+  expect(container.ports?.filter((p) => p.hostPort !== undefined) ?? []).toEqual([]);
 }
