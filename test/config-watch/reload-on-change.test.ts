@@ -152,6 +152,8 @@ describe('reloading on file changes (node dist/main.js)', () => {
       }
     })();
     const hangups = setInterval(() => exporter.child.kill('SIGHUP'), 50);
+    const started = Date.now();
+    let wroteMs = 0;
     try {
       // As `cat > file` or a script writing line by line would: truncated first, then a line at a time.
       const fd = openSync(file, 'w');
@@ -160,6 +162,7 @@ describe('reloading on file changes (node dist/main.js)', () => {
         await sleep(1);
       }
       closeSync(fd);
+      wroteMs = Date.now() - started;
       await sleep(1500);
     } finally {
       clearInterval(hangups);
@@ -174,7 +177,10 @@ describe('reloading on file changes (node dist/main.js)', () => {
     );
     scraping = false;
     await scraper;
-    console.log(`${scrapes} scrapes during the rewrite; ${misses.length} missed kept accounts`);
+    const reloads = exporter.logs().filter((l) => l.msg === 'configuration reloaded').length;
+    console.log(
+      `rewrite ${wroteMs} ms, new accounts served ${Date.now() - started} ms after it began; ${reloads} reloads, ${scrapes} scrapes, ${misses.length} missed kept accounts`,
+    );
     expect(misses).toEqual([]);
     expect(scrapes).toBeGreaterThan(5);
     expect([...final.keys()].filter((k) => k.startsWith('itniotech_up{')).length).toBe(200);
