@@ -43,6 +43,7 @@ const RESTART_ONLY: readonly RestartOnly[] = [
   { setting: 'tls_server_config.client_auth_type', value: (c) => c.web?.tls?.clientAuthType ?? 'NoClientCert' },
   { setting: '--api.timeout', value: (c) => c.apiTimeoutMs },
   { setting: '--api.ca-file', value: (c) => c.caFile },
+  { setting: '--api.ca-file (its certificates changed)', value: (c) => c.caFilePem },
   { setting: '--api.proxy-url', value: (c) => c.apiProxyUrl },
   { setting: '--poll.interval / --poll.schedule', value: (c) => c.pollSchedule },
   { setting: '--poll.max-age', value: (c) => c.pollMaxAgeMs },

@@ -33,6 +33,8 @@ export interface ExporterConfig {
   configFile?: string;
   apiTimeoutMs: number;
   caFile?: string;
+  /** What --api.ca-file held when read (public certificates), to tell a changed file on reload. */
+  caFilePem?: string;
   /** --api.proxy-url; may hold proxy credentials: never log it whole. */
   apiProxyUrl?: string;
   /** Six-field node-cron expression the poller runs on. */
@@ -72,7 +74,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const baseUrl = parseBaseUrl(args.setting('api.base-url'), problems);
   const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
   const warnings: string[] = [];
-  const caFile = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
+  const ca = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
   const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems);
   const schedule = args.optional('poll.schedule');
   const interval = args.setting('poll.interval');
@@ -98,7 +100,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       telemetryPath: telemetryPath!,
       ...(configFile ? { configFile: configFile.value } : {}),
       apiTimeoutMs: apiTimeoutMs!,
-      ...(caFile !== undefined ? { caFile } : {}),
+      ...(ca !== undefined ? { caFile: ca.path, caFilePem: ca.pem } : {}),
       ...(apiProxyUrl !== undefined ? { apiProxyUrl } : {}),
       pollSchedule: poll!.expression,
       pollDescription: poll!.description,
