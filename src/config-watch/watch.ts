@@ -110,6 +110,12 @@ export class ConfigWatcher {
     try {
       this.options.logger.info('a configuration file changed; reloading');
       await this.options.reload(FILE_CHANGE_TRIGGER);
+    } catch (error) {
+      // The reload reports its own failures; this is a last guard, as nothing awaits this promise.
+      this.options.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'reload on file change failed',
+      );
     } finally {
       this.running = false;
     }
