@@ -151,6 +151,10 @@ describeUnlessMissing(missing, 'deploy/helm/itniotech-exporter', () => {
     expect(deploymentSpec(full).template.spec.containers[0]?.image).toMatch(
       /^registry\.example\.com\/mirror\/itniotech-exporter@sha256:[0-9a-f]{64}$/,
     );
+    expect(
+      deploymentSpec(helmTemplate(['--set', 'global.imageRegistry=mirror.example.com'])).template.spec.containers[0]
+        ?.image,
+    ).toBe(`mirror.example.com/itniotech/itniotech-exporter:${VERSION}`);
     const chart = parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as Record<string, string>;
     expect({ apiVersion: chart.apiVersion, appVersion: chart.appVersion }).toEqual({
       apiVersion: 'v2',

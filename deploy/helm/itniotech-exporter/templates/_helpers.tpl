@@ -46,12 +46,14 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (include "itniotech-exporter.fullname" .) .Values.existingSecret }}
 {{- end }}
 
-{{/* repository:tag, or repository@digest when a digest is given. */}}
+{{/* registry/repository:tag, or @digest when a digest is given; global.imageRegistry wins over image.registry. */}}
 {{- define "itniotech-exporter.image" -}}
+{{- $registry := default .Values.image.registry ((.Values.global).imageRegistry) }}
+{{- $repository := ternary (printf "%s/%s" $registry .Values.image.repository) .Values.image.repository (ne $registry "") }}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 {{- end }}
 
