@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, readConfigFile, type ExporterConfig } from '../../src/config/config';
-import { settingsNeedingRestart } from '../../src/app/reload';
+import { settingsNeedingRestart } from '../../src/reload/config-reloader';
 import { createTestPki, type TestPki } from '../support/certs';
 
 const account = { ITNIO_API_KEY: 'bDqJFiq9', ITNIO_API_SECRET: 'zz-secret-7bz1lzh9' };

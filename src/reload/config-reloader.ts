@@ -67,6 +67,7 @@ export class ConfigReloader {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly successful: Gauge;
   private readonly successTime: Gauge;
+  private attempted = 0;
 
   constructor(private readonly options: ConfigReloaderOptions) {
     this.initial = options.initial;
@@ -84,6 +85,11 @@ export class ConfigReloader {
     });
     this.successful.set(1);
     this.successTime.set((options.now ?? Date.now)() / 1000);
+  }
+
+  /** Reloads attempted so far (each one sets the reload gauges), so the exposition can tell they changed. */
+  get attempts(): number {
+    return this.attempted;
   }
 
   /** One reload at a time: a SIGHUP during a /-/reload waits for it. */
@@ -111,6 +117,8 @@ export class ConfigReloader {
 
       this.successful.set(1);
       this.successTime.set((this.options.now ?? Date.now)() / 1000);
+      // Counted once the gauges are set: the load may wait (a settling file), and a render meanwhile must not count it.
+      this.attempted++;
       for (const warning of [...next.warnings, ...(next.web?.warnings ?? [])]) logger.warn({ trigger }, warning);
       if (this.authUsers > 0 && (next.web?.users.size ?? 0) === 0) {
         logger.warn({ trigger }, 'basic auth is now off: the reloaded web config has no basic_auth_users');
@@ -138,6 +146,7 @@ export class ConfigReloader {
       const problems =
         error instanceof ConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
       this.successful.set(0);
+      this.attempted++;
       logger.error({ trigger, problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };
     }
