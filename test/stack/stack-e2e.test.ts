@@ -169,7 +169,7 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
       '--config.file',
       config,
       '--poll.interval=1s',
-      '--api.timeout=800ms',
+      '--api.timeout=5s',
       '--collector.numbers',
       '--numbers.interval=1m',
     ]);
