@@ -7,66 +7,91 @@ import {
   requestSamples,
   stateSamples,
   upSamples,
+  type NumbersSample,
   type NumbersSampleOptions,
 } from '../numbers/numbers-samples';
+import type { AccountView } from '../store/account-store';
 import { storeCounter, storeGauge, type StoreReader } from './store-metric';
 
-/** The numbers poll's series (docs/metrics.md#rented-numbers), computed from the store when read. */
+type Samples = (accounts: readonly AccountView[], now: number, options: NumbersSampleOptions) => NumbersSample[];
+
+/** The numbers poll's series (docs/metrics.md#rented-numbers): one row each. */
+const NUMBERS_METRICS: ReadonlyArray<{
+  type: 'gauge' | 'counter';
+  name: string;
+  help: string;
+  labelNames: readonly string[];
+  samples: Samples;
+}> = [
+  {
+    type: 'gauge',
+    name: 'itniotech_number_due_timestamp_seconds',
+    help: 'Due moment of each rented number in use (00:00 of its due date at the configured UTC offset), Unix time.',
+    labelNames: ['account', 'number', 'country', 'type'],
+    samples: dueSamples,
+  },
+  {
+    type: 'gauge',
+    name: 'itniotech_numbers',
+    help: 'Rented numbers of the account by state (in_use, expired, disabled, other), from the last successful numbers poll.',
+    labelNames: ['account', 'state'],
+    samples: stateSamples,
+  },
+  {
+    type: 'gauge',
+    name: 'itniotech_numbers_up',
+    help: '1 if the last numbers poll (number/queryPage) of the account succeeded, else 0.',
+    labelNames: ['account'],
+    samples: (accounts, _, options) => upSamples(accounts, options),
+  },
+  {
+    type: 'gauge',
+    name: 'itniotech_numbers_last_success_timestamp_seconds',
+    help: 'Unix time of the last successful numbers poll.',
+    labelNames: ['account'],
+    samples: (accounts, _, options) => lastSuccessSamples(accounts, options),
+  },
+  {
+    type: 'counter',
+    name: 'itniotech_numbers_api_errors_total',
+    help: 'number/queryPage answers with a non-zero status, by status code.',
+    labelNames: ['account', 'status'],
+    samples: (accounts, _, options) => apiErrorSamples(accounts, options),
+  },
+  {
+    type: 'counter',
+    name: 'itniotech_numbers_request_failures_total',
+    help: 'Numbers polls that got no usable answer, by reason.',
+    labelNames: ['account', 'reason'],
+    samples: (accounts, _, options) => failureSamples(accounts, options),
+  },
+  {
+    type: 'counter',
+    name: 'itniotech_numbers_requests_total',
+    help: 'number/queryPage requests sent to the ITNIO API (one per page).',
+    labelNames: ['account'],
+    samples: (accounts, _, options) => requestSamples(accounts, options),
+  },
+];
+
+/** Registers the numbers series, computed from the store when read. */
 export function registerNumbersMetrics(
   registry: Registry,
   reader: StoreReader,
   options: NumbersSampleOptions & { onError?: (name: string, error: unknown) => void },
 ): void {
-  const common = { registry, reader, ...(options.onError ? { onError: options.onError } : {}) };
-  storeGauge({
-    ...common,
-    name: 'itniotech_number_due_timestamp_seconds',
-    help: 'Due moment of each rented number in use (00:00 of its due date at the configured UTC offset), Unix time.',
-    labelNames: ['account', 'number', 'country', 'type'],
-    samples: (accounts, now) => dueSamples(accounts, now, options),
-  });
-  storeGauge({
-    ...common,
-    name: 'itniotech_numbers',
-    help: 'Rented numbers of the account by state (in_use, expired, disabled, other), from the last successful numbers poll.',
-    labelNames: ['account', 'state'],
-    samples: (accounts, now) => stateSamples(accounts, now, options),
-  });
-  storeGauge({
-    ...common,
-    name: 'itniotech_numbers_up',
-    help: '1 if the last numbers poll (number/queryPage) of the account succeeded, else 0.',
-    labelNames: ['account'],
-    samples: (accounts) => upSamples(accounts, options),
-  });
-  storeGauge({
-    ...common,
-    name: 'itniotech_numbers_last_success_timestamp_seconds',
-    help: 'Unix time of the last successful numbers poll.',
-    labelNames: ['account'],
-    samples: (accounts) => lastSuccessSamples(accounts, options),
-  });
-  storeCounter({
-    ...common,
-    name: 'itniotech_numbers_api_errors_total',
-    help: 'number/queryPage answers with a non-zero status, by status code.',
-    labelNames: ['account', 'status'],
-    samples: (accounts) => apiErrorSamples(accounts, options),
-  });
-  storeCounter({
-    ...common,
-    name: 'itniotech_numbers_request_failures_total',
-    help: 'Numbers polls that got no usable answer, by reason.',
-    labelNames: ['account', 'reason'],
-    samples: (accounts) => failureSamples(accounts, options),
-  });
-  storeCounter({
-    ...common,
-    name: 'itniotech_numbers_requests_total',
-    help: 'number/queryPage requests sent to the ITNIO API (one per page).',
-    labelNames: ['account'],
-    samples: (accounts) => requestSamples(accounts, options),
-  });
+  for (const metric of NUMBERS_METRICS) {
+    const make = metric.type === 'gauge' ? storeGauge : storeCounter;
+    make({
+      registry,
+      reader,
+      name: metric.name,
+      help: metric.help,
+      labelNames: metric.labelNames,
+      samples: (accounts, now) => metric.samples(accounts, now, options),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+  }
 }
 
 /**

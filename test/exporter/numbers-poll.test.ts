@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startExporter, type RunningExporter } from '../../src/exporter/start-exporter';
 import { createLogger } from '../../src/log/logger';
-import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type SimulatedNumber, type Simulator } from '../../src/simulator/simulator';
 import { ACCOUNT_A, ACCOUNT_B, loadRunConfig } from '../support/exporter-harness';
 import { eventually } from '../support/exporter-process';
+import { handTicked } from '../support/hand-ticked';
 import { PROMTOOL, testWithBinaries } from '../support/binaries';
 import { fetchUrl } from '../support/https-request';
 
@@ -29,11 +29,6 @@ function rented(count: number): SimulatedNumber[] {
     state: STATES[i % STATES.length] as number | null,
     dueDate: new Date(Date.UTC(2027, 0, 1 + i)).toISOString().slice(0, 10),
   }));
-}
-
-function handTicked(): Scheduler & { tick(): void } {
-  let tick: () => void = () => undefined;
-  return { start: (t) => void (tick = t), stop: async () => undefined, tick: () => tick() };
 }
 
 describe('the numbers poll in a running exporter', () => {
