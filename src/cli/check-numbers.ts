@@ -4,7 +4,7 @@ import type { NumbersClient, NumbersOutcome } from '../itnio/numbers-client';
 import { NUMBER_DUE_SOON_DAYS } from '../numbers/numbers-samples';
 
 /** One --check line for an account's rented numbers (with --collector.numbers). */
-export function numbersCheckLine(
+function numbersCheckLine(
   outcome: NumbersOutcome,
   durationSeconds: number,
   nowMs: number,

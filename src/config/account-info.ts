@@ -6,7 +6,7 @@ import type { Problems } from './problems';
  */
 
 /** Label names the exporter sets itself, or that Prometheus reserves, or that it sets on every target. */
-export const RESERVED_LABEL_NAMES = [
+const RESERVED_LABEL_NAMES = [
   'account',
   'number',
   'status',

@@ -43,7 +43,7 @@ function parseNumbersInterval(setting: Setting, problems: Problems): { ms: numbe
 }
 
 /** `+08:00` style, from -12:00 to +14:00, to minutes east of UTC. */
-export function parseUtcOffset(setting: Setting, problems: Problems): number | undefined {
+function parseUtcOffset(setting: Setting, problems: Problems): number | undefined {
   const match = OFFSET_RE.exec(setting.value.trim());
   const minutes = match ? Number(match[2]) * 60 + Number(match[3]) : NaN;
   const signed = match?.[1] === '-' ? -minutes : minutes;

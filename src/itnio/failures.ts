@@ -96,7 +96,7 @@ export const API_STATUSES = {
 export type KnownApiStatus = keyof typeof API_STATUSES;
 
 /** Documented only for the number endpoints: getBalance's counters do not present them. */
-export const NUMBERS_ONLY_STATUSES: readonly KnownApiStatus[] = ['-20', '-22', '-24'];
+const NUMBERS_ONLY_STATUSES: readonly KnownApiStatus[] = ['-20', '-22', '-24'];
 
 /** Every status the table documents, in table order. */
 export const ALL_API_STATUSES = Object.keys(API_STATUSES) as KnownApiStatus[];

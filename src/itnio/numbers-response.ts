@@ -18,7 +18,7 @@ export interface RentedNumber {
   dueAt?: number;
 }
 
-export interface NumbersPage {
+interface NumbersPage {
   total: number;
   pages: number;
   current: number;

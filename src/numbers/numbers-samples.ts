@@ -32,7 +32,7 @@ export interface NumbersSampleOptions {
   maxAgeMs: number;
 }
 
-export const numbersSlot = (view: NumbersAccountView): NumbersSlot | undefined =>
+const numbersSlot = (view: NumbersAccountView): NumbersSlot | undefined =>
   view.slots.get(NUMBERS_POLL) as NumbersSlot | undefined;
 
 /** Whether the numbers poll runs for this account: the collector is on and the account did not opt out. */
@@ -62,11 +62,6 @@ export function dueSamples(
         n.dueAt as number,
       ]),
   );
-}
-
-/** How many due series an account would have without the cap (for the once-logged warning). */
-export function dueSeriesWanted(slot: NumbersSlot): number {
-  return (slot.numbers ?? []).filter((n) => n.state === 'in_use' && n.dueAt !== undefined).length;
 }
 
 /** itniotech_numbers: all four states from the first success. */

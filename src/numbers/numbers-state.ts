@@ -7,7 +7,7 @@ import { NUMBER_STATES, type NumberState, type RentedNumber } from '../itnio/num
 /** Distinct undocumented status codes kept as labels per account; later ones count as "other". */
 const MAX_UNKNOWN_STATUSES = 20;
 
-export interface NumbersError {
+interface NumbersError {
   /** An API status code, or a failure reason (timeout, network…). */
   code: string;
   kind: 'api_error' | 'failure';
@@ -43,14 +43,14 @@ export interface NumbersResult {
   finishedSteadyMs: number;
 }
 
-export const EMPTY_NUMBERS_SLOT: NumbersSlot = {
+const EMPTY_NUMBERS_SLOT: NumbersSlot = {
   lastOk: false,
   requests: 0,
   apiErrors: new Map(),
   failures: new Map(),
 };
 
-export function countByState(numbers: readonly RentedNumber[]): Record<NumberState, number> {
+function countByState(numbers: readonly RentedNumber[]): Record<NumberState, number> {
   const counts = Object.fromEntries(NUMBER_STATES.map((s) => [s, 0])) as Record<NumberState, number>;
   for (const n of numbers) counts[n.state]++;
   return counts;

@@ -32,7 +32,7 @@ export function readQueryPageBody(text: string): QueryPageBody | undefined {
 }
 
 /** yyyy-MM-dd of the day `days` from now, on ITNIO's UTC+8 calendar. */
-export function dueDateIn(days: number, nowMs: number): string {
+function dueDateIn(days: number, nowMs: number): string {
   return new Date(nowMs + UTC8_MS + days * 86_400_000).toISOString().slice(0, 10);
 }
 
@@ -54,7 +54,7 @@ function record(n: SimulatedNumber, nowMs: number): Record<string, unknown> {
 }
 
 /** One page of the account's numbers, as ITNIO answers it. */
-export function queryPageAnswer(numbers: readonly SimulatedNumber[], body: QueryPageBody, nowMs: number): unknown {
+function queryPageAnswer(numbers: readonly SimulatedNumber[], body: QueryPageBody, nowMs: number): unknown {
   const listed = body.appId === undefined ? numbers : numbers.filter((n) => (n.appId ?? 'simApp01') === body.appId);
   const start = (body.current - 1) * body.size;
   const records = listed.slice(start, start + body.size).map((n) => record(n, nowMs));

@@ -13,7 +13,7 @@ import {
   type SimulatedAccount,
 } from './state';
 
-export type { AccountPatch, Fault, LoggedRequest, NumbersFault, SimulatedAccount, SimulatedNumber } from './state';
+export type { AccountPatch, Fault, SimulatedAccount, SimulatedNumber } from './state';
 
 export interface SimulatorOptions {
   accounts: readonly SimulatedAccount[];
