@@ -11,8 +11,8 @@ import { createProcessRegistry, MetricsRenderer } from '../metrics/exposition';
 import { logPollResult } from '../polling/poll-log';
 import { Poller } from '../polling/poller';
 import { createCronScheduler, type Scheduler } from '../polling/scheduler';
-import { BasicAuth } from '../web/basic-auth';
-import { closeServer, listen, serverUrl } from '../web/listen';
+import { WebFront } from '../web/front';
+import { closeServer, listenAll, serverUrl, systemdListenFds } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
 import { clientFor } from './client';
 import { ConfigReloader, type ReloadResult } from './reload';
@@ -29,7 +29,10 @@ export interface ExporterDeps {
 }
 
 export interface RunningExporter {
+  /** The first listener. */
   server: Server;
+  /** Every listener: one per --web.listen-address, or per socket systemd passed. */
+  servers: Server[];
   /** Base URL the exporter answers on, e.g. http://127.0.0.1:10042 */
   url: string;
   poller: Poller;
@@ -90,11 +93,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   });
 
   // Probes stay open so an orchestrator needs no password.
-  const auth = new BasicAuth({
-    users: config.web?.users ?? new Map(),
-    openPaths: ['/healthz', '/readyz'],
-    realm: EXPORTER_NAME,
-  });
+  const front = new WebFront(config.web, EXPORTER_NAME);
   for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) logger.warn(warning);
   const reloader = new ConfigReloader({
     initial: config,
@@ -103,8 +102,8 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       accounts: () => accounts.configured(),
       setAccounts: (next) => accounts.setAccounts(next),
       setWebConfig: (web, applyTls) => {
-        auth.setUsers(web?.users ?? new Map());
-        if (applyTls && web?.tls) updateTlsServer(server as HttpsServer, web.tls);
+        front.setWebConfig(web);
+        if (applyTls && web?.tls) for (const s of servers) updateTlsServer(s as HttpsServer, web.tls);
       },
     },
     logger,
@@ -130,19 +129,28 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       wallOffsetMs,
     },
     logger,
-    auth: auth.middleware(),
+    auth: front.middleware(),
     ...(config.webEnableLifecycle ? { reload } : {}),
   });
 
-  const server = await listen(app, config.listen, config.web?.tls);
-  const url = serverUrl(server, config.web?.tls !== undefined);
+  const targets = config.systemdSocket ? systemdListenFds() : (config.listenAddresses ?? [config.listen]);
+  const servers = await listenAll(app, targets, config.web?.tls);
+  const server = servers[0] as Server;
+  const urls = servers.map((s) => serverUrl(s, config.web?.tls !== undefined));
+  const url = urls[0] as string;
 
   const scheduler = deps.scheduler ?? createCronScheduler(config.pollSchedule, logger);
   const stopExpirySweep = collector.startExpirySweep();
   void poller.pollAll();
   scheduler.start(() => void poller.pollAll());
   logger.info(
-    { version: EXPORTER_VERSION, url, accounts: config.accounts.map((a) => a.name), schedule: config.pollSchedule },
+    {
+      version: EXPORTER_VERSION,
+      url,
+      ...(urls.length > 1 ? { urls } : {}),
+      accounts: config.accounts.map((a) => a.name),
+      schedule: config.pollSchedule,
+    },
     `${EXPORTER_NAME} listening; polling ${config.accounts.length} account(s) ${config.pollDescription}`,
   );
 
@@ -153,9 +161,9 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       renderer.close();
       await scheduler.stop();
       poller.stop();
-      await closeServer(server);
+      await Promise.all(servers.map((s) => closeServer(s)));
     })();
     return closing;
   };
-  return { server, url, poller, collector, accounts, reload, close };
+  return { server, servers, url, poller, collector, accounts, reload, close };
 }
