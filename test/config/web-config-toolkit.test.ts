@@ -3,10 +3,11 @@
  * here from its documented schema with this repository's certificates), each accepted and turned
  * into the right settings, or refused with an error naming the key.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadWebConfig } from '../../src/config/web-config';
 import { createTestPki, HTPASSWD_HASH, issueCert, type TestPki } from '../support/certs';
+import { runCli } from '../support/run-cli';
 
 let pki: TestPki;
 let rsa: { cert: string; key: string };
@@ -310,5 +311,23 @@ describe('shapes exporter-toolkit refuses', () => {
     const result = load(`tls_server_config:\n  cert_file: server.crt\n  key: |\n${indent(key)}\n`);
     expect(result.problems).toEqual([expect.stringMatching(/cert_file and key do not match/)]);
     expect(result.problems.join('\n')).not.toContain(key.split('\n')[1]);
+  });
+});
+
+describe('a certificate/key type mismatch in the built exporter', () => {
+  it.each([
+    ['--config.check', ['--config.check']],
+    ['start-up', []],
+  ])('is refused by %s, exit 1', async (_name, mode) => {
+    const file = join(pki.dir, 'mismatch.yml');
+    writeFileSync(file, 'tls_server_config:\n  cert_file: rsa-server.crt\n  key_file: server.key\n');
+    const run = await runCli([...mode, `--web.config.file=${file}`, '--web.listen-address=127.0.0.1:0'], {
+      ITNIO_API_KEY: 'key',
+      ITNIO_API_SECRET: 'secret',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /cert_file and key_file do not match: the certificate holds an RSA public key but the key is an EC private key/,
+    );
   });
 });
