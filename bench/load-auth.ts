@@ -139,7 +139,6 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   const exporter = await spawnExporter([`--web.config.file=${webConfig}`, `--api.base-url=${simulator.baseUrl}`], {
     ITNIO_API_KEY: KEY,
     ITNIO_API_SECRET: SECRET,
-    ITNIO_LOG_LEVEL: 'warn',
   });
   try {
     const url = new URL(exporter.url);

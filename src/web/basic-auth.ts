@@ -14,8 +14,10 @@ export interface BasicAuthOptions {
   verify?: PasswordVerifier;
   /** bcrypt checks handed to `verify` at once; default 1 (one worker thread). */
   maxConcurrentChecks?: number;
-  /** Checks waiting per client address; past that a login is refused at once. Default 16. */
+  /** Checks waiting per client address, for first attempts and for retries each; past that a login is refused at once. Default 16. */
   maxWaiting?: number;
+  /** A refusal on a connection that had already been refused waits this long (a tarpit); default 1000 ms. */
+  retryDelayMs?: number;
 }
 
 /** How many recently refused credentials are remembered, and for how long. */
@@ -53,7 +55,9 @@ export function parseBasicAuthorization(header: string | undefined): Credentials
  * - checks wait in bounded queues, one per client address, served in turn, so a flood from one
  *   address gets one check in turn with each other address; within an address a connection that
  *   has already sent a wrong password waits behind those that have not; the same wrong
- *   credentials are refused from memory.
+ *   credentials are refused from memory;
+ * - a connection refused before gets its next refusal after a second (a tarpit), which slows a
+ *   kept-alive flood to about one attempt per connection per second.
  */
 export class BasicAuth {
   private users: ReadonlyMap<string, string>;
@@ -72,6 +76,7 @@ export class BasicAuth {
   private typicalCheckMs = 100;
   private readonly maxConcurrentChecks: number;
   private readonly maxWaiting: number;
+  private readonly retryDelayMs: number;
   private readonly cacheKey = randomBytes(32);
   private readonly openPaths: ReadonlySet<string>;
   private readonly challenge: string;
@@ -84,6 +89,7 @@ export class BasicAuth {
     this.verify = options.verify ?? workerVerifier();
     this.maxConcurrentChecks = options.maxConcurrentChecks ?? 1;
     this.maxWaiting = options.maxWaiting ?? 16;
+    this.retryDelayMs = options.retryDelayMs ?? 1000;
   }
 
   get enabled(): boolean {
@@ -163,8 +169,8 @@ export class BasicAuth {
       lines = { first: [], retry: [] };
       this.waiting.set(client.address, lines);
     }
-    if (lines.first.length + lines.retry.length >= this.maxWaiting) return Promise.resolve(false);
     const line = retry ? lines.retry : lines.first;
+    if (line.length >= this.maxWaiting) return Promise.resolve(false);
     return new Promise((resolve) => line.push(() => resolve(true)));
   }
 
@@ -201,7 +207,14 @@ export class BasicAuth {
     return (req, res, next) => {
       if (!this.enabled || this.openPaths.has(req.path)) return next();
       const client = { connection: req.socket, address: req.socket.remoteAddress ?? '' };
-      this.check(req.headers.authorization, client).then((ok) => (ok ? next() : this.deny(res)), next);
+      // A connection refused before waits a while for its next refusal: a kept-alive flood then
+      // sends about one attempt a second per connection instead of as fast as it is answered.
+      const delay = this.failedConnections.has(req.socket) ? this.retryDelayMs : 0;
+      this.check(req.headers.authorization, client).then((ok) => {
+        if (ok) next();
+        else if (delay > 0) setTimeout(() => this.deny(res), delay).unref();
+        else this.deny(res);
+      }, next);
     };
   }
 

@@ -1,4 +1,7 @@
 import bcrypt from 'bcryptjs';
+import express from 'express';
+import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BasicAuth, parseBasicAuthorization } from '../../src/web/basic-auth';
 import { HTPASSWD_HASH, HTPASSWD_PASSWORD } from '../support/certs';
 
@@ -218,5 +221,54 @@ describe('BasicAuth.check', () => {
     const auth = new BasicAuth({ users: new Map(), openPaths: [], realm: 'test' });
     expect(auth.enabled).toBe(false);
     expect(await auth.check(basic('alice:x'))).toBe(false);
+  });
+});
+
+describe('BasicAuth.middleware', () => {
+  it('answers a connection’s repeated wrong passwords only after the retry delay (a tarpit), a first one at once', async () => {
+    const counter = countingVerifier();
+    const auth = new BasicAuth({
+      users: new Map([['alice', HTPASSWD_HASH]]),
+      openPaths: [],
+      realm: 'test',
+      verify: counter.verify,
+      retryDelayMs: 400,
+    });
+    const app = express();
+    app.use(auth.middleware());
+    app.get('/', (_req, res) => res.send('ok'));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (password: string): Promise<{ status: number; ms: number }> =>
+      new Promise((resolve, reject) => {
+        const started = performance.now();
+        const req = request(
+          {
+            agent,
+            port: (server.address() as AddressInfo).port,
+            host: '127.0.0.1',
+            headers: { authorization: basic(`alice:${password}`) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      const first = await get('wrong-1');
+      const second = await get('wrong-2');
+      expect([first.status, second.status]).toEqual([401, 401]);
+      expect(second.ms).toBeGreaterThanOrEqual(400);
+      // A good password on the same connection is not held back.
+      expect((await get(HTPASSWD_PASSWORD)).status).toBe(200);
+    } finally {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
