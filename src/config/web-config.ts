@@ -48,7 +48,7 @@ const BCRYPT_HINT = `make one with: htpasswd -nBC 10 "" | tr -d ':\\n'`;
  * The headers exporter-toolkit lets a web config set (its handler.go), with the only values it
  * allows where it restricts them; an empty list means any value.
  */
-export const CONFIGURABLE_HEADERS: Readonly<Record<string, readonly string[]>> = {
+const CONFIGURABLE_HEADERS: Readonly<Record<string, readonly string[]>> = {
   'Strict-Transport-Security': [],
   'X-Content-Type-Options': ['nosniff'],
   'X-Frame-Options': ['deny', 'sameorigin'],
@@ -148,7 +148,7 @@ const GO_DURATION_UNIT_MS: Readonly<Record<string, number>> = {
 const GO_DURATION_RE = /^([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/;
 
 /** Go's time.ParseDuration, without a sign, in milliseconds; undefined when malformed. */
-export function parseGoDuration(text: string): number | undefined {
+function parseGoDuration(text: string): number | undefined {
   if (text === '0') return 0;
   let rest = text;
   let total = 0;

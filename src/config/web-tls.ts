@@ -35,7 +35,7 @@ const VERSION_ORDER: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 
  * suites cannot be configured in Go, which always offers all three; they are accepted and change
  * nothing here either.
  */
-export const GO_CIPHER_SUITES: Readonly<Record<string, string>> = {
+const GO_CIPHER_SUITES: Readonly<Record<string, string>> = {
   TLS_AES_128_GCM_SHA256: 'TLS_AES_128_GCM_SHA256',
   TLS_AES_256_GCM_SHA384: 'TLS_AES_256_GCM_SHA384',
   TLS_CHACHA20_POLY1305_SHA256: 'TLS_CHACHA20_POLY1305_SHA256',
@@ -99,7 +99,7 @@ export interface TlsSettings {
   clientAllowedSans?: readonly string[];
 }
 
-export const TLS_KEYS = [
+const TLS_KEYS = [
   'cert',
   'key',
   'client_ca',
@@ -154,7 +154,7 @@ function readPem(
 }
 
 /** Why a certificate and key cannot serve together, or undefined; never quotes key material. */
-export function keyPairProblem(cert: string, key: string): string | undefined {
+function keyPairProblem(cert: string, key: string): string | undefined {
   let certKey;
   let privateKey;
   try {

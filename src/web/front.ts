@@ -7,7 +7,7 @@ import { HttpPolicy } from './http-policy';
  * Paths served without credentials and never rate-limited, matched exactly: orchestrator probes.
  * /-/healthy and /-/ready are the names Prometheus itself and blackbox use.
  */
-export const OPEN_PATHS = ['/healthz', '/readyz', '/-/healthy', '/-/ready'] as const;
+const OPEN_PATHS = ['/healthz', '/readyz', '/-/healthy', '/-/ready'] as const;
 
 /** Everything the web config asks of a request before any route: headers, rate limit, basic auth. */
 export class WebFront {

@@ -58,7 +58,7 @@ const SAN_RE = /(DNS|IP Address|email|URI):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g;
  * The DNS, IP, e-mail and URI subject alternative names of a certificate, each as Go prints it
  * (an IPv6 address in its short form), from Node's `subjectaltname` text.
  */
-export function subjectAltNames(text: string | undefined): string[] {
+function subjectAltNames(text: string | undefined): string[] {
   const names: string[] = [];
   for (const match of (text ?? '').matchAll(SAN_RE)) {
     const raw = match[2] as string;
@@ -73,7 +73,7 @@ export function subjectAltNames(text: string | undefined): string[] {
  * client_allowed_sans as exporter-toolkit applies it: when a certificate is asked for, the client's
  * must carry one of the listed SANs exactly; a client without one is refused.
  */
-export function sansAcceptable(
+function sansAcceptable(
   allowed: readonly string[] | undefined,
   socket: Pick<TLSSocket, 'getPeerCertificate'>,
 ): boolean {
