@@ -67,6 +67,14 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'YAML file listing the accounts to poll.',
   },
   {
+    flag: 'config.watch',
+    env: 'ITNIO_CONFIG_WATCH',
+    default: 'true',
+    form: 'true or false',
+    help: 'Reload by itself when a file the configuration was read from changes (accounts, secrets, web config).',
+    boolean: true,
+  },
+  {
     flag: 'api.base-url',
     env: 'ITNIO_BASE_URL',
     default: 'https://api.itniotech.com/sms',
