@@ -1,6 +1,9 @@
 import { ACCOUNT_A, startHarness, type Harness } from '../support/exporter-harness';
+import { eventually, startExporterProcess } from '../support/exporter-process';
 import { fetchUrl } from '../support/https-request';
 import { freePort } from '../support/ports';
+import { runCli } from '../support/run-cli';
+import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy';
 
 const PASSWORD = 'pr0xy-s3cret';
 
@@ -40,5 +43,35 @@ describe('a proxy that is down, named by --api.proxy-url', () => {
     const page = (await fetchUrl(`${h.exporter.url}/`)).body;
     for (const text of [metrics, JSON.stringify(status), page]) expect(text).not.toContain(PASSWORD);
     expect(h.simulator.requestCount()).toBe(0);
+  });
+});
+
+describe('a proxy that accepts and never answers CONNECT (the built exporter)', () => {
+  let proxy: StallingProxy;
+  const env = (): Record<string, string> => ({
+    ITNIO_API_KEY: ACCOUNT_A.apiKey,
+    ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+    ITNIO_ACCOUNT: 'alpha',
+    // Never reached: the proxy never opens the tunnel.
+    ITNIO_BASE_URL: 'https://127.0.0.1:9/sms',
+    HTTPS_PROXY: proxy.url,
+  });
+  beforeEach(async () => {
+    proxy = await startStallingProxy();
+  });
+  afterEach(() => proxy.close());
+
+  test('--check prints the timeout and exits', async () => {
+    const run = await runCli(['--check', '--api.timeout=500ms'], env());
+    expect(run).toMatchObject({ status: 1, stdout: expect.stringMatching(/alpha\s+FAILED\s+timeout/) });
+    expect(proxy.accepted()).toBe(1);
+  });
+
+  test('SIGTERM during a pending CONNECT stops the process', async () => {
+    const exporter = await startExporterProcess(['--api.timeout=60s'], env());
+    await eventually(() => (proxy.openConnections() === 1 ? true : undefined), 'the CONNECT to arrive');
+    const { code } = await exporter.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(exporter.logs().map((l) => l.msg)).toContain('stopped');
   });
 });

@@ -7,7 +7,9 @@ import { failureReasonWords } from '../../src/itnio/failures';
 import { bypassesProxy, proxyFor, proxyForDisplay } from '../../src/itnio/proxy';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { describeUnlessMissing, hasBinary } from '../support/binaries';
+import { eventually } from '../support/exporter-process';
 import { freePort } from '../support/ports';
+import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy';
 import { makeSelfSignedCert, startTlsFront, type TlsFront } from '../support/tls-fixture';
 import { startTinyproxy, type Tinyproxy } from '../support/tinyproxy';
 
@@ -161,3 +163,74 @@ describeUnlessMissing(missing, 'polls through a real tinyproxy on loopback', () 
     },
   );
 });
+
+describeUnlessMissing(
+  hasBinary('openssl') ? [] : ['openssl not installed'],
+  'a proxy that accepts and never answers CONNECT',
+  () => {
+    let dir: string;
+    let simulator: Simulator;
+    let front: TlsFront;
+    let caFile: string;
+    let proxy: StallingProxy;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'itniotech-stall-'));
+      simulator = await startSimulator({
+        accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 12.5, gift: 1, credit: 0, spendPerHour: 0 }],
+      });
+      const cert = makeSelfSignedCert(dir);
+      caFile = cert.certFile;
+      front = await startTlsFront(cert, simulator.url);
+    });
+    beforeEach(async () => {
+      proxy = await startStallingProxy();
+    });
+    afterEach(() => proxy.close());
+    afterAll(async () => {
+      await front?.close();
+      await simulator?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const account = (): Account => ({ name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl: `${front.url}/sms` });
+
+    test('each poll ends within the timeout, frees its socket, and polling recovers with the proxy', async () => {
+      const client = createBalanceClient({ timeoutMs: 300, caFile, proxy: { env: { HTTPS_PROXY: proxy.url } } });
+      // Three poll cycles of 30 (--poll.concurrency is at most 64): before the fix each pending
+      // CONNECT kept its socket, and after 64 of them the agent had no slot left for any request.
+      for (let cycle = 0; cycle < 3; cycle++) {
+        const outcomes = await Promise.all(Array.from({ length: 30 }, () => client.fetchBalance(account())));
+        for (const outcome of outcomes) expect(outcome).toMatchObject({ kind: 'failure', reason: 'timeout' });
+      }
+      await eventually(() => (proxy.openConnections() === 0 ? true : undefined), 'the proxy sockets to close');
+      proxy.recover();
+      await expect(client.fetchBalance(account())).resolves.toEqual({
+        kind: 'success',
+        balance: 12.5,
+        gift: 1,
+        credit: 0,
+      });
+    });
+
+    test('a shutdown abort frees the pending CONNECT at once', async () => {
+      const client = createBalanceClient({ timeoutMs: 60_000, caFile, proxy: { proxyUrl: proxy.url } });
+      const shutdown = new AbortController();
+      const pending = client.fetchBalance(account(), shutdown.signal);
+      await eventually(() => (proxy.openConnections() === 1 ? true : undefined), 'the CONNECT to arrive');
+      shutdown.abort();
+      await expect(pending).resolves.toEqual({ kind: 'aborted' });
+      await eventually(() => (proxy.openConnections() === 0 ? true : undefined), 'the proxy socket to close');
+    });
+
+    test('a proxy hanging up during CONNECT is a proxy failure', async () => {
+      proxy.closeDuringConnect();
+      const client = createBalanceClient({ timeoutMs: 5000, caFile, proxy: { proxyUrl: proxy.url } });
+      await expect(client.fetchBalance(account())).resolves.toMatchObject({
+        kind: 'failure',
+        reason: 'proxy',
+        detail: expect.stringContaining(`proxy ${proxy.url}`),
+      });
+    });
+  },
+);
