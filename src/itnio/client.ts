@@ -3,7 +3,6 @@ import { proxyForDisplay } from './proxy';
 import { parseBalanceResponse, type BalanceValues } from './response';
 import { createSignedTransport, type ItnioCredentials, type TransportOptions, type TransportResult } from './transport';
 
-
 /** What one getBalance request ended as. `detail` is safe to log: it never holds a secret. */
 export type BalanceOutcome =
   | ({ kind: 'success' } & BalanceValues)
