@@ -142,7 +142,13 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   void poller.pollAll();
   scheduler.start(() => void poller.pollAll());
   logger.info(
-    { version: EXPORTER_VERSION, url, accounts: config.accounts.map((a) => a.name), schedule: config.pollSchedule },
+    {
+      version: EXPORTER_VERSION,
+      url,
+      accounts: config.accounts.map((a) => a.name),
+      schedule: config.pollSchedule,
+      proxy: config.proxyDescription,
+    },
     `${EXPORTER_NAME} listening; polling ${config.accounts.length} account(s) ${config.pollDescription}`,
   );
 

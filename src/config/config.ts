@@ -3,6 +3,7 @@ import { parseAccounts, plainHttpWarnings } from './accounts';
 import { readCommandLine } from './flags';
 import type { ListenAddress } from './listen-address';
 import { Problems } from './problems';
+import { parseProxyUrl, parseProxyVariables, proxyInUse, type ProxyVariables } from './proxy-settings';
 import {
   parseApiTimeout,
   parseBaseUrl,
@@ -12,7 +13,6 @@ import {
   parseListen,
   parseLogLevel,
   parseMaxAge,
-  parseProxyUrl,
   parsePollSchedule,
   parseTelemetryPath,
   parseWebConfigFile,
@@ -33,8 +33,12 @@ export interface ExporterConfig {
   configFile?: string;
   apiTimeoutMs: number;
   caFile?: string;
-  /** --api.proxy-url; may hold proxy credentials: never log it whole. */
+  /** --api.proxy-url, with a scheme; may hold proxy credentials: never log it whole. */
   apiProxyUrl?: string;
+  /** HTTPS_PROXY, HTTP_PROXY (with a scheme) and NO_PROXY as the client uses them; may hold credentials. */
+  proxyVariables: ProxyVariables;
+  /** The proxy in use for the start-up log, without credentials ("none" when direct). */
+  proxyDescription: string;
   /** Six-field node-cron expression the poller runs on. */
   pollSchedule: string;
   /** Human words for the schedule, used in HELP strings and logs ("every 60s"). */
@@ -58,6 +62,13 @@ export type CliCommand =
   | { kind: 'version' }
   | { kind: 'run'; config: ExporterConfig; mode: 'serve' | 'check' | 'config-check' };
 
+/** Which proxy variables the accounts' base URLs can use. */
+function proxyUses(accounts: readonly Account[], apiProxyUrl: string | undefined) {
+  // A base URL refused above is '' here, and uses neither.
+  const uses = (scheme: RegExp): boolean => accounts.some((a) => scheme.test(a.baseUrl));
+  return { https: uses(/^https:/i), http: uses(/^http:/i), proxyUrlGiven: apiProxyUrl !== undefined };
+}
+
 /** Reads flags, environment and files; throws a ConfigError naming every problem at once. */
 export function loadConfig(sources: ConfigSources): CliCommand {
   const problems = new Problems();
@@ -71,7 +82,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
   const warnings: string[] = [];
   const caFile = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
-  const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems);
+  const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems, warnings);
   const schedule = args.optional('poll.schedule');
   const interval = args.setting('poll.interval');
   const poll = parsePollSchedule(schedule, interval, problems);
@@ -84,6 +95,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const configFile = args.optional('config.file');
   // '' only for a base URL refused above, and then the accounts go unused.
   const accounts = parseAccounts(configFile, baseUrl ?? '', sources, problems);
+  const proxyVariables = parseProxyVariables(sources.env, proxyUses(accounts, apiProxyUrl), problems);
   problems.throwIfAny();
 
   // No problem: every parser above returned its value.
@@ -97,6 +109,8 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       apiTimeoutMs: apiTimeoutMs!,
       ...(caFile !== undefined ? { caFile } : {}),
       ...(apiProxyUrl !== undefined ? { apiProxyUrl } : {}),
+      proxyVariables,
+      proxyDescription: proxyInUse(apiProxyUrl, proxyVariables),
       pollSchedule: poll!.expression,
       pollDescription: poll!.description,
       pollMaxAgeMs: pollMaxAgeMs!,

@@ -3,6 +3,7 @@ import { ACCOUNT_ENV } from './accounts';
 import { DURATION_FORM } from './duration';
 import { BASE_URL_FORM } from './http-url';
 import type { Problems } from './problems';
+import { PROXY_URL_FORM } from './proxy-settings';
 import { EVEN_INTERVALS_HELP } from './schedule';
 import type { ConfigSources, Setting } from './sources';
 import { LOG_LEVELS } from '../log/levels';
@@ -78,7 +79,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     flag: 'api.proxy-url',
     env: 'ITNIO_API_PROXY_URL',
-    form: 'an http(s) URL of a forward proxy, e.g. http://user:password@proxy.example:3128',
+    form: PROXY_URL_FORM,
     help: 'Egress proxy for the API; overrides HTTPS_PROXY/HTTP_PROXY (NO_PROXY still applies). HTTPS goes through a CONNECT tunnel.',
   },
   {

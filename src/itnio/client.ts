@@ -27,7 +27,7 @@ function parseDateHeader(value: unknown): Date | undefined {
  * and a status in the body; 407 (and tinyproxy's 401) through a proxy are the proxy refusing
  * its credentials. Shared by every endpoint's client.
  */
-export function httpStatusFailure(
+function httpStatusFailure(
   answer: Extract<TransportResult, { kind: 'answer' }>,
 ): Extract<BalanceOutcome, { kind: 'failure' }> | undefined {
   if (answer.proxyUrl && (answer.status === 407 || answer.status === 401)) {
@@ -40,7 +40,7 @@ export function httpStatusFailure(
 }
 
 /** A getBalance answer as the poller sees it. */
-export function balanceOutcome(result: TransportResult): BalanceOutcome {
+function balanceOutcome(result: TransportResult): BalanceOutcome {
   if (result.kind !== 'answer') return result;
   const failure = httpStatusFailure(result);
   if (failure) return failure;

@@ -5,7 +5,7 @@ import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 
 /** Anything that went wrong between the exporter and the proxy itself: counted as `proxy`. */
-export class ProxyError extends Error {
+class ProxyError extends Error {
   override readonly name = 'ProxyError';
 }
 
@@ -61,7 +61,7 @@ function asProxyError(error: unknown): ProxyError {
   if (error instanceof ProxyError) return error;
   const code = (error as NodeJS.ErrnoException).code;
   const message = error instanceof Error ? error.message : String(error);
-  return new ProxyError(code && !message.includes(code) ? `${code}: ${message}` : message, { cause: error });
+  return new ProxyError(code ? `${code}: ${message}` : message, { cause: error });
 }
 
 const STATUS_WORDS: Record<number, string> = { 401: 'proxy authentication failed', 407: 'proxy authentication failed' };

@@ -73,5 +73,34 @@ describe('a proxy that accepts and never answers CONNECT (the built exporter)', 
     const { code } = await exporter.stop('SIGTERM');
     expect(code).toBe(0);
     expect(exporter.logs().map((l) => l.msg)).toContain('stopped');
+    expect(exporter.logs()[0]).toMatchObject({ proxy: `${proxy.url} for https (HTTPS_PROXY)` });
+  });
+});
+
+describe('proxy URLs in the forms curl and Go accept, and the ones that cannot work', () => {
+  const env = { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret, ITNIO_ACCOUNT: 'alpha' };
+
+  test('a scheme-less HTTPS_PROXY with a password is http://, and --check never shows the password', async () => {
+    const port = await freePort();
+    const run = await runCli(['--check', '--api.base-url=https://127.0.0.1:9/sms'], {
+      ...env,
+      https_proxy: '',
+      HTTPS_PROXY: `exporter:${PASSWORD}@127.0.0.1:${port}`,
+    });
+    expect(run).toMatchObject({ status: 1 });
+    expect(run.stdout).toMatch(new RegExp(`alpha\\s+FAILED\\s+proxy.*http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+    expect(run.stdout + run.stderr).not.toContain(PASSWORD);
+  });
+
+  test('--config.check refuses a socks5:// HTTPS_PROXY, naming the variable and not the password', async () => {
+    const run = await runCli(['--config.check'], {
+      ...env,
+      HTTPS_PROXY: `socks5://exporter:${PASSWORD}@127.0.0.1:1080`,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /HTTPS_PROXY: "socks5:\/\/\*\*\*@127\.0\.0\.1:1080" is not valid: socks5:\/\/ proxies are not supported/,
+    );
+    expect(run.stdout + run.stderr).not.toContain(PASSWORD);
   });
 });

@@ -34,6 +34,17 @@ describe('which proxy a request takes', () => {
     ['NO_PROXY with the port', { https_proxy: 'http://p:3128', no_proxy: 'api.itniotech.com:443' }, undefined],
     ['NO_PROXY *', { https_proxy: 'http://p:3128', no_proxy: '*' }, undefined],
     ['NO_PROXY of another host', { https_proxy: 'http://p:3128', no_proxy: 'itniotech.com.evil' }, 'http://p:3128'],
+    [
+      'an empty lower-case variable does not hide the upper-case one',
+      { https_proxy: '', HTTPS_PROXY: 'http://u:1' },
+      'http://u:1',
+    ],
+    [
+      'an empty lower-case no_proxy does not hide NO_PROXY',
+      { HTTPS_PROXY: 'http://p:1', no_proxy: '', NO_PROXY: '*' },
+      undefined,
+    ],
+    ['a scheme-less value is http://, as in curl and Go', { HTTPS_PROXY: 'u:pw@p:3128' }, 'http://u:pw@p:3128'],
   ])('%s', (_, env, expected) => {
     expect(proxyFor(api, { env })).toBe(expected);
   });
@@ -48,6 +59,8 @@ describe('which proxy a request takes', () => {
 
   test('a proxy URL is shown without its credentials', () => {
     expect(proxyForDisplay(`http://user:${PROXY_PASSWORD}@proxy.example:3128`)).toBe('http://proxy.example:3128');
+    for (const url of [`user:${PROXY_PASSWORD}@proxy.example:3128`, `socks5://user:${PROXY_PASSWORD}@proxy:1080`])
+      expect(proxyForDisplay(url)).not.toContain(PROXY_PASSWORD);
   });
 });
 
@@ -230,6 +243,17 @@ describeUnlessMissing(
         kind: 'failure',
         reason: 'proxy',
         detail: expect.stringContaining(`proxy ${proxy.url}`),
+      });
+    });
+
+    test('a proxy whose own TLS fails (an https:// URL for a plain-text proxy) is a proxy failure', async () => {
+      proxy.answerPlainText();
+      const proxyUrl = proxy.url.replace('http:', 'https:');
+      const client = createBalanceClient({ timeoutMs: 5000, caFile, proxy: { proxyUrl } });
+      await expect(client.fetchBalance(account())).resolves.toMatchObject({
+        kind: 'failure',
+        reason: 'proxy',
+        detail: expect.stringContaining(`proxy ${proxyUrl}`),
       });
     });
   },

@@ -3,7 +3,8 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 /**
  * A forward proxy on 127.0.0.1 that first accepts connections and never answers (a hung proxy),
  * and after `recover()` answers CONNECT like a real one: "200" and a tunnel to the target.
- * `closeDuringConnect()` makes it hang up on each CONNECT instead.
+ * `closeDuringConnect()` makes it hang up on each CONNECT instead, and `answerPlainText()` answers
+ * "400" in plain text to whatever arrives first (a TLS handshake, for an https:// proxy URL).
  */
 export interface StallingProxy {
   url: string;
@@ -14,11 +15,12 @@ export interface StallingProxy {
   accepted(): number;
   recover(): void;
   closeDuringConnect(): void;
+  answerPlainText(): void;
   close(): Promise<void>;
 }
 
 export async function startStallingProxy(): Promise<StallingProxy> {
-  let mode: 'stall' | 'answer' | 'hang-up' = 'stall';
+  let mode: 'stall' | 'answer' | 'hang-up' | 'plain-text' = 'stall';
   let accepted = 0;
   const open = new Set<Socket>();
   const tunnel = (client: Socket, head: string, rest: Buffer): void => {
@@ -40,6 +42,7 @@ export async function startStallingProxy(): Promise<StallingProxy> {
     let buffered = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       buffered = Buffer.concat([buffered, chunk]);
+      if (mode === 'plain-text') return void client.end('HTTP/1.1 400 Bad Request\r\n\r\n');
       const end = buffered.indexOf('\r\n\r\n');
       if (end < 0 || mode === 'stall') return;
       client.off('data', onData);
@@ -57,6 +60,7 @@ export async function startStallingProxy(): Promise<StallingProxy> {
     accepted: () => accepted,
     recover: () => void (mode = 'answer'),
     closeDuringConnect: () => void (mode = 'hang-up'),
+    answerPlainText: () => void (mode = 'plain-text'),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) socket.destroy();
