@@ -44,6 +44,11 @@ function proxyErrorIn(error: unknown): Error | undefined {
   return undefined;
 }
 
+function isChunked(error: AxiosError): boolean {
+  const answer = (error.request as { res?: { headers?: Record<string, unknown> } } | undefined)?.res;
+  return /chunked/i.test(String(answer?.headers?.['transfer-encoding'] ?? ''));
+}
+
 /** A body that came but cannot be read: invalid, not a network fault (with a DNS hint). */
 function unreadableBody(error: AxiosError): string | undefined {
   const code = errorCode(error) ?? '';
@@ -52,6 +57,11 @@ function unreadableBody(error: AxiosError): string | undefined {
     return `body cannot be decoded as its Content-Encoding says (${networkDetail(error)})`;
   }
   if (PARSER_CODE_RE.test(code)) return `malformed HTTP answer (${networkDetail(error)})`;
+  // A chunked body that stops before its last chunk: the answer broke its own framing. (A body
+  // cut short of its Content-Length stays a network fault, like the simulator's "reset".)
+  if (error.code === AxiosError.ERR_BAD_RESPONSE && isChunked(error)) {
+    return `chunked body cut off before its last chunk (${networkDetail(error)})`;
+  }
   return undefined;
 }
 
