@@ -199,6 +199,43 @@ extra: 1
     for (const problem of list) expect(problem).not.toContain(SECRET);
   });
 
+  test('a mapping or list where a value belongs is named as such, never "[object Object]"', () => {
+    const file = `accounts:\n  - name: a\n    api_key: k\n    api_secret: "${SECRET}"\n    base_url: {x: 1}\n    low_balance_threshold: [1, 2]\n`;
+    const list = problems(['--config.file', '/c.yml'], {}, { '/c.yml': file });
+    expect(list).toEqual([
+      '/c.yml: accounts[0].base_url: a mapping is not valid; expected an http(s) URL without credentials, query or fragment',
+      '/c.yml: accounts[0].low_balance_threshold: a list is not valid; expected a decimal number such as 100 or 12.5',
+    ]);
+  });
+
+  test('a second YAML document is explained in words for the file author, without the library advice', () => {
+    const list = problems(['--config.file', '/c.yml'], {}, { '/c.yml': 'accounts: []\n---\nx: 1\n' });
+    expect(list).toEqual([
+      '/c.yml: malformed YAML at line 2, column 1: the file holds more than one YAML document (a second "---"); expected one',
+    ]);
+    expect(list.join()).not.toMatch(/please|parseAllDocuments/);
+  });
+
+  test.each(['.', '..', '-', '_', '-.-'])('the account name "%s" is refused (no letter or digit)', (name) => {
+    const file = `accounts:\n  - name: "${name}"\n    api_key: k\n    api_secret: "${SECRET}"\n`;
+    expect(problems(['--config.file', '/c.yml'], {}, { '/c.yml': file })).toEqual([
+      expect.stringMatching(/^\/c\.yml: accounts\[0\]\.name: expected a unique name of .*at least one letter or digit/),
+    ]);
+    expect(problems([], { ...oneAccountEnv, ITNIO_ACCOUNT: name })).toEqual([
+      expect.stringMatching(/^ITNIO_ACCOUNT: ".*" is not valid; expected .*at least one letter or digit/),
+    ]);
+  });
+
+  test('names that differ only in case are refused as one name', () => {
+    const entry = (name: string): string => `  - name: ${name}\n    api_key: k\n    api_secret: "${SECRET}"\n`;
+    const file = `accounts:\n${entry('Shop')}${entry('shop')}`;
+    expect(problems(['--config.file', '/c.yml'], {}, { '/c.yml': file })).toEqual([
+      expect.stringMatching(
+        /^\/c\.yml: accounts\[1\]\.name: "shop" is used by an earlier account \(names are compared ignoring case\)/,
+      ),
+    ]);
+  });
+
   test('an unreadable secret file or config file is named', () => {
     expect(problems(['--config.file', '/nope.yml'])).toEqual([
       expect.stringContaining('cannot read "/nope.yml" (ENOENT)'),
