@@ -140,7 +140,7 @@ class TunnelAgent extends HttpsProxyAgent<string> {
 /**
  * The agent for requests through an egress proxy: HTTPS goes through a CONNECT tunnel (above);
  * plain HTTP is sent to the proxy as absolute-form requests, on a socket the request owns, so
- * an abort closes it. Loaded only when a proxy is in use (src/itnio/client.ts).
+ * an abort closes it. An https:// proxy's own certificate is checked against `ca` as well. Loaded only when a proxy is in use (src/itnio/client.ts).
  */
 export function createProxyAgent(
   proxyUrl: string,
@@ -150,5 +150,5 @@ export function createProxyAgent(
 ): http.Agent {
   return secure
     ? new TunnelAgent(proxyUrl, ca, timeoutMs)
-    : new HttpProxyAgent(proxyUrl, { keepAlive: true, maxSockets: 64 });
+    : new HttpProxyAgent(proxyUrl, { keepAlive: true, maxSockets: 64, ...(ca ? { ca } : {}) });
 }
