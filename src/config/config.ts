@@ -47,6 +47,8 @@ export interface ExporterConfig {
   /** The normal gap between polls (the interval, or the schedule's longest gap): the unit of back-off on -15. */
   pollGapMs: number;
   pollConcurrency: number;
+  /** --poll.spread: each account polls at its own offset within the interval (src/polling/spread.ts). */
+  pollSpread: boolean;
   logLevel: LogLevel;
   accounts: Account[];
   /** TLS and basic auth for the exporter's own endpoints, from --web.config.file. */
@@ -89,6 +91,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const gap = pollGap(schedule, interval);
   const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), gap, problems);
   const pollConcurrency = parseConcurrency(args.setting('poll.concurrency'), problems);
+  const pollSpread = parseLifecycle(args.setting('poll.spread'), problems);
   const logLevel = parseLogLevel(args.setting('log.level'), problems);
   const webEnableLifecycle = parseLifecycle(args.setting('web.enable-lifecycle'), problems);
   const web = parseWebConfigFile(args.optional('web.config.file'), sources.readFile, problems);
@@ -117,6 +120,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       // Known whenever the schedule parsed.
       pollGapMs: gap!.ms,
       pollConcurrency: pollConcurrency!,
+      pollSpread: pollSpread!,
       logLevel: logLevel!,
       accounts,
       ...(web ? { web } : {}),

@@ -103,6 +103,14 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'After failed polls, keep the last good balance this long, then drop its series.',
   },
   {
+    flag: 'poll.spread',
+    env: 'ITNIO_POLL_SPREAD',
+    default: 'true',
+    form: 'true or false',
+    help: 'Spread each scheduled round over the interval (at most 1m): each account polls at its own stable offset after the slot, from a hash of its name and the host name. false polls every account at the slot.',
+    boolean: true,
+  },
+  {
     flag: 'poll.concurrency',
     env: 'ITNIO_POLL_CONCURRENCY',
     default: '4',

@@ -553,3 +553,14 @@ describe('HTTPS_PROXY, HTTP_PROXY and NO_PROXY', () => {
     );
   });
 });
+
+describe('--poll.spread (issue 20 item 10)', () => {
+  test('on by default; false or ITNIO_POLL_SPREAD=false turns it off; anything else is refused', () => {
+    expect(run(loadConfig(sources([], oneAccountEnv))).pollSpread).toBe(true);
+    expect(run(loadConfig(sources(['--poll.spread=false'], oneAccountEnv))).pollSpread).toBe(false);
+    expect(run(loadConfig(sources([], { ...oneAccountEnv, ITNIO_POLL_SPREAD: 'false' }))).pollSpread).toBe(false);
+    expect(problems(['--poll.spread=maybe'], oneAccountEnv)).toEqual([
+      '--poll.spread: "maybe" is not valid; expected true or false',
+    ]);
+  });
+});

@@ -207,3 +207,35 @@ describe('a malformed HTTP answer is invalid_response, not a network fault', () 
     }
   });
 });
+
+describe('HTTP 429 and its Retry-After (issue 20 item 10)', () => {
+  test.each([
+    ['seconds', '120', 120_000],
+    ['an HTTP date', 'Thu, 03 Dec 2026 12:02:00 GMT', 120_000],
+    ['nothing', undefined, undefined],
+    ['garbage', 'soon', undefined],
+  ])('Retry-After as %s', async (_, header, expected) => {
+    const server = createServer((_req, res) => {
+      res.writeHead(429, header === undefined ? {} : { 'Retry-After': header }).end('slow down');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sms`;
+      const now = () => Date.parse('2026-12-03T12:00:00Z');
+      const outcome = await createBalanceClient({ timeoutMs: 5000, now }).fetchBalance({
+        apiKey: KEY,
+        apiSecret: SECRET,
+        baseUrl,
+      });
+      expect(outcome).toEqual({
+        kind: 'failure',
+        reason: 'http_status',
+        detail: expected === undefined ? 'HTTP 429' : 'HTTP 429 (Retry-After 120 s)',
+        rateLimited: true,
+        ...(expected === undefined ? {} : { retryAfterMs: expected }),
+      });
+    } finally {
+      server.close();
+    }
+  });
+});
