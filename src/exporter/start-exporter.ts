@@ -36,6 +36,8 @@ export interface ExporterDeps {
   now?: () => number;
   /** Reads the configuration again for SIGHUP and /-/reload; throws ConfigError. */
   reloadConfig?: () => ExporterConfig;
+  /** Salts the spread offsets (default: the host name); the spread benchmark runs two replicas in one process. */
+  spreadSalt?: string;
 }
 
 /** The polls of a running exporter, for tests and tools that want a round now. */
@@ -187,7 +189,7 @@ function startPolling(config: ExporterConfig, deps: ExporterDeps, core: Core, cl
         targets.filter((t) => core.store.isCurrent(t)),
       );
     // An injected scheduler is the whole policy (tests tick it); the cron one spreads its rounds.
-    const spread = !injected && config.pollSpread ? spreadFor(plugin, config) : undefined;
+    const spread = !injected && config.pollSpread ? spreadFor(plugin, config, deps.spreadSalt) : undefined;
     if (spread) spreads.push(spread);
     poll(core.store.due(clocks.steady()));
     scheduler.start(() => {
@@ -206,9 +208,9 @@ function startPolling(config: ExporterConfig, deps: ExporterDeps, core: Core, cl
 }
 
 /** Offsets within the kind's gap between polls (at most a minute), salted with the host name. */
-function spreadFor(plugin: PollPlugin, config: ExporterConfig): SpreadRounds {
+function spreadFor(plugin: PollPlugin, config: ExporterConfig, salt = hostname()): SpreadRounds {
   const gapMs = plugin.kind.name === BALANCE_POLL ? config.pollGapMs : longestGapMs(plugin.schedule);
-  return new SpreadRounds({ windowMs: spreadWindowMs(gapMs), salt: hostname() });
+  return new SpreadRounds({ windowMs: spreadWindowMs(gapMs), salt });
 }
 
 /** Basic auth, configuration reload, the exposition and the Express app. */
