@@ -64,10 +64,26 @@ describe('which proxy a request takes', () => {
   });
 });
 
+/** The simulator behind a TLS front whose self-signed certificate for 127.0.0.1 is trusted through `caFile`. */
+async function startTlsApi(prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const simulator = await startSimulator({
+    accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 12.5, gift: 1, credit: 0, spendPerHour: 0 }],
+  });
+  const cert = makeSelfSignedCert(dir);
+  const front = await startTlsFront(cert, simulator.url);
+  const close = async (): Promise<void> => {
+    await front.close();
+    await simulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, simulator, front, caFile: cert.certFile, close };
+}
+
 const missing = hasBinary('tinyproxy') && hasBinary('openssl') ? [] : ['tinyproxy or openssl not installed'];
 
 describeUnlessMissing(missing, 'polls through a real tinyproxy on loopback', () => {
-  let dir: string;
+  let api: Awaited<ReturnType<typeof startTlsApi>> | undefined;
   let simulator: Simulator;
   let front: TlsFront;
   let caFile: string;
@@ -75,22 +91,16 @@ describeUnlessMissing(missing, 'polls through a real tinyproxy on loopback', () 
   let authed: Tinyproxy;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'itniotech-proxy-'));
-    simulator = await startSimulator({
-      accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 12.5, gift: 1, credit: 0, spendPerHour: 0 }],
-    });
-    const cert = makeSelfSignedCert(dir);
-    caFile = cert.certFile;
-    front = await startTlsFront(cert, simulator.url);
+    api = await startTlsApi('itniotech-proxy-');
+    ({ simulator, front, caFile } = api);
+    const { dir } = api;
     open = await startTinyproxy(dir);
     authed = await startTinyproxy(dir, { user: 'exporter', password: PROXY_PASSWORD });
   });
   afterAll(async () => {
     await open?.close();
     await authed?.close();
-    await front?.close();
-    await simulator?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await api?.close();
   });
 
   const account = (baseUrl: string): Account => ({ name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl });
@@ -181,30 +191,20 @@ describeUnlessMissing(
   hasBinary('openssl') ? [] : ['openssl not installed'],
   'a proxy that accepts and never answers CONNECT',
   () => {
-    let dir: string;
-    let simulator: Simulator;
+    let api: Awaited<ReturnType<typeof startTlsApi>> | undefined;
     let front: TlsFront;
     let caFile: string;
     let proxy: StallingProxy;
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'itniotech-stall-'));
-      simulator = await startSimulator({
-        accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 12.5, gift: 1, credit: 0, spendPerHour: 0 }],
-      });
-      const cert = makeSelfSignedCert(dir);
-      caFile = cert.certFile;
-      front = await startTlsFront(cert, simulator.url);
+      api = await startTlsApi('itniotech-stall-');
+      ({ front, caFile } = api);
     });
     beforeEach(async () => {
       proxy = await startStallingProxy();
     });
     afterEach(() => proxy.close());
-    afterAll(async () => {
-      await front?.close();
-      await simulator?.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => api?.close());
 
     const account = (): Account => ({ name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl: `${front.url}/sms` });
 
