@@ -9,7 +9,7 @@ import {
   parseBaseUrl,
   parseCaFile,
   parseConcurrency,
-  parseLifecycle,
+  parseBoolean,
   parseListen,
   parseLogLevel,
   parseMaxAge,
@@ -28,11 +28,18 @@ export { helpText } from './flags';
 export { readConfigFile } from './read-file';
 
 export interface ExporterConfig {
+  /** The first --web.listen-address. */
   listen: ListenAddress;
+  /** Every --web.listen-address (absent: just `listen`). */
+  listenAddresses?: ListenAddress[];
+  /** --web.systemd-socket: serve on the sockets systemd passes instead. */
+  systemdSocket?: boolean;
   telemetryPath: string;
   configFile?: string;
   apiTimeoutMs: number;
   caFile?: string;
+  /** What --api.ca-file held when read (public certificates), to tell a changed file on reload. */
+  caFilePem?: string;
   /** --api.proxy-url, with a scheme; may hold proxy credentials: never log it whole. */
   apiProxyUrl?: string;
   /** HTTPS_PROXY, HTTP_PROXY (with a scheme) and NO_PROXY as the client uses them; may hold credentials. */
@@ -55,6 +62,8 @@ export interface ExporterConfig {
   web?: WebConfig;
   /** POST /-/reload re-reads the configuration. */
   webEnableLifecycle: boolean;
+  /** Reload when a file read for this configuration changes (--config.watch). */
+  configWatch: boolean;
   /** Valid but worth a log line at start-up and on reload (never a secret). */
   warnings: string[];
 }
@@ -78,12 +87,14 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   if (args.mode === 'help' || args.mode === 'version') return { kind: args.mode };
 
   // Problems are reported in this order.
-  const listen = parseListen(args.setting('web.listen-address'), problems);
+  const listenAddresses = args.all('web.listen-address').map((setting) => parseListen(setting, problems));
+  const listen = listenAddresses[0];
+  const systemdSocket = parseBoolean(args.setting('web.systemd-socket'), problems);
   const telemetryPath = parseTelemetryPath(args.setting('web.telemetry-path'), problems);
   const baseUrl = parseBaseUrl(args.setting('api.base-url'), problems);
   const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
   const warnings: string[] = [];
-  const caFile = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
+  const ca = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
   const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems, warnings);
   const schedule = args.optional('poll.schedule');
   const interval = args.setting('poll.interval');
@@ -91,9 +102,10 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const gap = pollGap(schedule, interval);
   const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), gap, problems);
   const pollConcurrency = parseConcurrency(args.setting('poll.concurrency'), problems);
-  const pollSpread = parseLifecycle(args.setting('poll.spread'), problems);
+  const pollSpread = parseBoolean(args.setting('poll.spread'), problems);
   const logLevel = parseLogLevel(args.setting('log.level'), problems);
-  const webEnableLifecycle = parseLifecycle(args.setting('web.enable-lifecycle'), problems);
+  const webEnableLifecycle = parseBoolean(args.setting('web.enable-lifecycle'), problems);
+  const configWatch = parseBoolean(args.setting('config.watch'), problems);
   const web = parseWebConfigFile(args.optional('web.config.file'), sources.readFile, problems);
   const configFile = args.optional('config.file');
   // '' only for a base URL refused above, and then the accounts go unused.
@@ -107,10 +119,12 @@ export function loadConfig(sources: ConfigSources): CliCommand {
     mode: args.mode,
     config: {
       listen: listen!,
+      listenAddresses: listenAddresses as ListenAddress[],
+      ...(systemdSocket ? { systemdSocket } : {}),
       telemetryPath: telemetryPath!,
       ...(configFile ? { configFile: configFile.value } : {}),
       apiTimeoutMs: apiTimeoutMs!,
-      ...(caFile !== undefined ? { caFile } : {}),
+      ...(ca !== undefined ? { caFile: ca.path, caFilePem: ca.pem } : {}),
       ...(apiProxyUrl !== undefined ? { apiProxyUrl } : {}),
       proxyVariables,
       proxyDescription: proxyInUse(apiProxyUrl, proxyVariables),
@@ -125,6 +139,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       accounts,
       ...(web ? { web } : {}),
       webEnableLifecycle: webEnableLifecycle!,
+      configWatch: configWatch!,
       warnings: [...warnings, ...plainHttpWarnings(accounts)],
     },
   };

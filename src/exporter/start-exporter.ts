@@ -15,8 +15,8 @@ import type { PollTarget } from '../polling/kind';
 import { Poller } from '../polling/poller';
 import { createCronScheduler, type Scheduler } from '../polling/scheduler';
 import { SpreadRounds, spreadWindowMs } from '../polling/spread';
-import { BasicAuth } from '../web/basic-auth';
-import { closeServer, listen, serverUrl } from '../web/listen';
+import { WebFront } from '../web/front';
+import { closeServer, listenAll, serverUrl, systemdListenFds } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
 import { clientFor } from './itnio-client';
 import { pollPlugins, type PollPlugin } from './poll-kinds';
@@ -35,7 +35,7 @@ export interface ExporterDeps {
   extraPolls?: readonly PollPlugin[];
   now?: () => number;
   /** Reads the configuration again for SIGHUP and /-/reload; throws ConfigError. */
-  reloadConfig?: () => ExporterConfig;
+  reloadConfig?: () => ExporterConfig | Promise<ExporterConfig>;
   /** Salts the spread offsets (default: the host name); the spread benchmark runs two replicas in one process. */
   spreadSalt?: string;
 }
@@ -49,7 +49,10 @@ interface ExporterPolls {
 }
 
 export interface RunningExporter {
+  /** The first listener. */
   server: Server;
+  /** Every listener: one per --web.listen-address, or per socket systemd passed. */
+  servers: Server[];
   /** Base URL the exporter answers on, e.g. http://127.0.0.1:10042 */
   url: string;
   poller: ExporterPolls;
@@ -92,14 +95,18 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   const core = buildCore(config, deps, clocks, [...pollPlugins(config, client), ...(deps.extraPolls ?? [])]);
   for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) deps.logger.warn(warning);
   const web = buildWeb(config, deps, core, clocks);
-  const server = await listen(web.app, config.listen, config.web?.tls);
-  web.serverReady(server);
-  const url = serverUrl(server, config.web?.tls !== undefined);
+  const targets = config.systemdSocket ? systemdListenFds() : (config.listenAddresses ?? [config.listen]);
+  const servers = await listenAll(web.app, targets, config.web?.tls);
+  web.serversReady(servers);
+  const server = servers[0] as Server;
+  const urls = servers.map((s) => serverUrl(s, config.web?.tls !== undefined));
+  const url = urls[0] as string;
   const stopPolling = startPolling(config, deps, core, clocks);
   deps.logger.info(
     {
       version: EXPORTER_VERSION,
       url,
+      ...(urls.length > 1 ? { urls } : {}),
       accounts: config.accounts.map((a) => a.name),
       schedule: config.pollSchedule,
       proxy: config.proxyDescription,
@@ -111,7 +118,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     closing ??= (async () => {
       web.renderer.close();
       await stopPolling();
-      await closeServer(server);
+      await Promise.all(servers.map((s) => closeServer(s)));
     })();
     return closing;
   };
@@ -121,7 +128,16 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       return core.poller.busy;
     },
   };
-  return { server, url, poller: polls, collector: core.collector, accounts: core.store, reload: web.reload, close };
+  return {
+    server,
+    servers,
+    url,
+    poller: polls,
+    collector: core.collector,
+    accounts: core.store,
+    reload: web.reload,
+    close,
+  };
 }
 
 function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, plugins: PollPlugin[]): Core {
@@ -222,13 +238,9 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
     // The reload gauges live with the process metrics, which are otherwise reused for a second.
     processChangeCount: () => reloader.attempts,
   });
-  // Probes stay open so an orchestrator needs no password.
-  const auth = new BasicAuth({
-    users: config.web?.users ?? new Map(),
-    openPaths: ['/healthz', '/readyz'],
-    realm: EXPORTER_NAME,
-  });
-  let server: Server | undefined;
+  // Headers, rate limit and basic auth; probes stay open so an orchestrator needs no password.
+  const front = new WebFront(config.web, EXPORTER_NAME);
+  let servers: Server[] = [];
   const reloader = new ConfigReloader({
     initial: config,
     load: deps.reloadConfig ?? noReloadSource,
@@ -236,8 +248,8 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
       accounts: () => core.store.configured(),
       setAccounts: (next) => core.store.setAccounts(next),
       setWebConfig: (web, applyTls) => {
-        auth.setUsers(web?.users ?? new Map());
-        if (applyTls && web?.tls && server) updateTlsServer(server as HttpsServer, web.tls);
+        front.setWebConfig(web);
+        if (applyTls && web?.tls) for (const s of servers) updateTlsServer(s as HttpsServer, web.tls);
       },
     },
     logger: deps.logger,
@@ -258,8 +270,8 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
       wallOffsetMs: clocks.wallOffsetMs,
     },
     logger: deps.logger,
-    auth: auth.middleware(),
+    auth: front.middleware(),
     ...(config.webEnableLifecycle ? { reload } : {}),
   });
-  return { app, renderer, reload, serverReady: (s: Server) => void (server = s) };
+  return { app, renderer, reload, serversReady: (s: Server[]) => void (servers = s) };
 }
