@@ -3,23 +3,17 @@ import { createBalanceClient, type BalanceClient, type BalanceClientOptions } fr
 import { createNumbersClient, type NumbersClient } from '../itnio/numbers-client';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
 
+type ClientConfig = Pick<ExporterConfig, 'apiTimeoutMs' | 'caFile' | 'apiProxyUrl' | 'proxyVariables'>;
+
 /** The ITNIO client as the configuration asks for it, for the exporter and for --check alike. */
-export function clientFor(
-  config: Pick<ExporterConfig, 'apiTimeoutMs' | 'caFile' | 'apiProxyUrl'>,
-  now?: () => number,
-  env: NodeJS.ProcessEnv = process.env,
-): BalanceClient {
-  return createBalanceClient(clientOptions(config, now, env));
+export function clientFor(config: ClientConfig, now?: () => number): BalanceClient {
+  return createBalanceClient(clientOptions(config, now));
 }
 
-function clientOptions(
-  config: Pick<ExporterConfig, 'apiTimeoutMs' | 'caFile' | 'apiProxyUrl'>,
-  now: (() => number) | undefined,
-  env: NodeJS.ProcessEnv,
-): BalanceClientOptions {
+function clientOptions(config: ClientConfig, now: (() => number) | undefined): BalanceClientOptions {
   return {
-    // HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read where the process starts, like other clients do.
-    proxy: { env, ...(config.apiProxyUrl ? { proxyUrl: config.apiProxyUrl } : {}) },
+    // HTTPS_PROXY, HTTP_PROXY and NO_PROXY as read and checked at start-up (src/config/proxy-settings.ts).
+    proxy: { env: { ...config.proxyVariables }, ...(config.apiProxyUrl ? { proxyUrl: config.apiProxyUrl } : {}) },
     timeoutMs: config.apiTimeoutMs,
     userAgent: `${EXPORTER_NAME}/${EXPORTER_VERSION}`,
     ...(config.caFile ? { caFile: config.caFile } : {}),
@@ -29,12 +23,11 @@ function clientOptions(
 
 /** The number/queryPage client, with the same timeouts, TLS, proxy and redirect rules as getBalance's. */
 export function numbersClientFor(
-  config: Pick<ExporterConfig, 'apiTimeoutMs' | 'caFile' | 'apiProxyUrl' | 'numbers'>,
+  config: ClientConfig & Pick<ExporterConfig, 'numbers'>,
   now?: () => number,
-  env: NodeJS.ProcessEnv = process.env,
 ): NumbersClient {
   return createNumbersClient({
-    ...clientOptions(config, now, env),
+    ...clientOptions(config, now),
     dueDateUtcOffsetMinutes: config.numbers.dueDateUtcOffsetMinutes,
   });
 }

@@ -1,17 +1,6 @@
-import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import { rootCertificates } from 'node:tls';
-import axios, { AxiosError, type AxiosInstance } from 'axios';
-import {
-  CONNECT_ERROR_CODES,
-  networkDetail,
-  parseDateHeader,
-  undecodableBody,
-  type BalanceClientOptions,
-  type ItnioCredentials,
-} from './client';
+import { httpStatusFailure, parseDateHeader, type BalanceClientOptions } from './client';
 import type { FailureReason } from './failures';
+import { scanTopLevel } from './json-text';
 import {
   parseJsonBody,
   parseNumbersResponse,
@@ -19,8 +8,7 @@ import {
   type ParsedNumbersResponse,
   type RentedNumber,
 } from './numbers-response';
-import { proxyFor, proxyForDisplay } from './proxy';
-import { buildSignedHeaders, joinUrl } from './signing';
+import { createSignedTransport, type ItnioCredentials, type TransportResult } from './transport';
 
 /**
  * ITNIO's rented numbers: `POST {root}/number/queryPage`, signed like getBalance, paged until
@@ -31,7 +19,15 @@ import { buildSignedHeaders, joinUrl } from './signing';
 export type NumbersOutcome =
   | { kind: 'success'; numbers: RentedNumber[]; total: number; skipped: string[]; requests: number }
   | { kind: 'api_error'; status: string; reason: string; serverDate?: Date; page: number; requests: number }
-  | { kind: 'failure'; reason: FailureReason; detail: string; requests: number }
+  | {
+      kind: 'failure';
+      reason: FailureReason;
+      detail: string;
+      requests: number;
+      /** HTTP 429: the key backs off as on -15, at least `retryAfterMs` when given. */
+      rateLimited?: true;
+      retryAfterMs?: number;
+    }
   | { kind: 'aborted'; requests: number };
 
 export interface NumbersClient {
@@ -61,133 +57,40 @@ export function numbersRootUrl(baseUrl: string): string {
 
 type PageAnswer =
   | { kind: 'answer'; parsed: ParsedNumbersResponse; serverDate?: Date }
-  | { kind: 'failure'; reason: FailureReason; detail: string }
+  | Exclude<NumbersOutcome, { kind: 'success' | 'api_error' }>
+  | { kind: 'failure'; reason: FailureReason; detail: string; rateLimited?: true; retryAfterMs?: number }
   | { kind: 'aborted' };
 
-function createAxios(options: BalanceClientOptions, maxBytes: number, ca: string[] | undefined): AxiosInstance {
-  const lookup = options.lookup ? { lookup: options.lookup } : {};
-  return axios.create({
-    timeout: options.timeoutMs,
-    // The signed headers are valid for the whole timestamp window: never replay them elsewhere.
-    maxRedirects: 0,
-    maxContentLength: maxBytes,
-    maxBodyLength: maxBytes,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    validateStatus: () => true,
-    proxy: false,
-    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64, ...lookup }),
-    httpsAgent: new https.Agent({
-      keepAlive: true,
-      maxSockets: 64,
-      ...lookup,
-      rejectUnauthorized: true,
-      ...(ca ? { ca } : {}),
-    }),
-  });
-}
+/** Keys whose second appearance makes a body ambiguous rather than merely odd. */
+const FIELDS = ['status', 'data'];
 
-/** An error of one POST as a failure reason; the detail never carries the request's headers. */
-function classifyError(error: unknown, proxyUrl: string | undefined, maxBytes: number): PageAnswer {
-  if (error instanceof AxiosError) {
-    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') {
-      return { kind: 'failure', reason: 'timeout', detail: networkDetail(error) };
-    }
-    if (error.code === AxiosError.ERR_BAD_RESPONSE && /maxContentLength/.test(error.message)) {
-      return { kind: 'failure', reason: 'invalid_response', detail: `body larger than ${maxBytes} bytes` };
-    }
-    const undecodable = undecodableBody(error);
-    if (undecodable) return { kind: 'failure', reason: 'invalid_response', detail: undecodable };
-    const code = error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code ?? '';
-    if (proxyUrl && !error.response && CONNECT_ERROR_CODES.has(code)) {
-      return {
-        kind: 'failure',
-        reason: 'proxy',
-        detail: `proxy ${proxyForDisplay(proxyUrl)}: ${networkDetail(error)}`,
-      };
-    }
-    return { kind: 'failure', reason: 'network', detail: networkDetail(error) };
-  }
-  const detail = error instanceof Error ? error.message : String(error);
-  if (!proxyUrl) return { kind: 'failure', reason: 'network', detail };
-  const shown = detail.split(proxyUrl).join(proxyForDisplay(proxyUrl));
-  return { kind: 'failure', reason: 'proxy', detail: `proxy ${proxyForDisplay(proxyUrl)}: ${shown}` };
-}
-
-function answerOf(
-  status: number,
-  data: unknown,
-  date: unknown,
-  proxyUrl: string | undefined,
-  options: NumbersClientOptions,
-): PageAnswer {
-  if (proxyUrl && (status === 407 || status === 401)) {
-    const detail = `proxy ${proxyForDisplay(proxyUrl)} answered HTTP ${status} (proxy authentication failed)`;
-    return { kind: 'failure', reason: 'proxy', detail };
-  }
-  if (status !== 200) return { kind: 'failure', reason: 'http_status', detail: `HTTP ${status}` };
-  const body = parseJsonBody(typeof data === 'string' ? data : '');
+/** One page's answer as the paging loop sees it: parsed, or the failure its HTTP status or body means. */
+function pageAnswer(result: TransportResult, nowMs: number, options: NumbersParseOptions): PageAnswer {
+  if (result.kind !== 'answer') return result;
+  const failure = httpStatusFailure(result, nowMs);
+  if (failure) return failure;
+  const body = parseJsonBody(result.body);
   if (!body.ok) return { kind: 'failure', reason: 'invalid_response', detail: body.problem };
-  const serverDate = parseDateHeader(date);
+  const duplicate = scanTopLevel(result.body).duplicateKey;
+  if (duplicate !== undefined && FIELDS.includes(duplicate)) {
+    return { kind: 'failure', reason: 'invalid_response', detail: `field "${duplicate}" appears twice (ambiguous)` };
+  }
+  const serverDate = parseDateHeader(result.headers.date);
   return { kind: 'answer', parsed: parseNumbersResponse(body.json, options), ...(serverDate ? { serverDate } : {}) };
 }
 
 export function createNumbersClient(options: NumbersClientOptions): NumbersClient {
   const now = options.now ?? Date.now;
-  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const ca = options.caFile ? [...rootCertificates, readFileSync(options.caFile, 'utf8')] : undefined;
-  const instance = createAxios(options, maxBytes, ca);
-  const proxyAgents = new Map<string, http.Agent>();
-  const proxyAgent = async (proxyUrl: string, secure: boolean): Promise<http.Agent> => {
-    const key = `${secure ? 'https' : 'http'} ${proxyUrl}`;
-    let agent = proxyAgents.get(key);
-    if (!agent) {
-      const { createProxyAgent } = await import('./proxy-agents');
-      agent = createProxyAgent(proxyUrl, secure, ca);
-      proxyAgents.set(key, agent);
-    }
-    return agent;
+  const transport = createSignedTransport({
+    ...options,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+  });
+  const postPage: PostPage = async (account, current, signal) => {
+    const credentials = { ...account, baseUrl: numbersRootUrl(account.baseUrl) };
+    const body = { current, size: options.pageSize ?? 100, params: {} };
+    const result = await transport.send({ credentials, path: 'number/queryPage', method: 'POST', body }, signal);
+    return pageAnswer(result, now(), options);
   };
-
-  async function postPage(account: ItnioCredentials, current: number, signal?: AbortSignal): Promise<PageAnswer> {
-    // As in the balance client: the timer bounds a slow drip too, and the link to the shutdown
-    // signal is made by hand.
-    let timedOut = false;
-    const request = new AbortController();
-    const timer = setTimeout(() => {
-      timedOut = true;
-      request.abort();
-    }, options.timeoutMs);
-    const onShutdown = (): void => request.abort();
-    if (signal?.aborted) request.abort();
-    else signal?.addEventListener('abort', onShutdown, { once: true });
-    const url = joinUrl(numbersRootUrl(account.baseUrl), 'number/queryPage');
-    const proxyUrl = options.proxy ? proxyFor(new URL(url), options.proxy) : undefined;
-    const secure = url.startsWith('https:');
-    try {
-      const via = proxyUrl ? { [secure ? 'httpsAgent' : 'httpAgent']: await proxyAgent(proxyUrl, secure) } : {};
-      const body = JSON.stringify({ current, size: options.pageSize ?? 100, params: {} });
-      const response = await instance.post<string>(url, body, {
-        ...via,
-        headers: {
-          ...buildSignedHeaders(account.apiKey, account.apiSecret, now()),
-          Accept: 'application/json',
-          ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}),
-        },
-        signal: request.signal,
-      });
-      return answerOf(response.status, response.data, response.headers.date, proxyUrl, options);
-    } catch (error) {
-      if (signal?.aborted && !timedOut) return { kind: 'aborted' };
-      if (timedOut)
-        return { kind: 'failure', reason: 'timeout', detail: `no complete answer within ${options.timeoutMs} ms` };
-      return classifyError(error, proxyUrl, maxBytes);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onShutdown);
-    }
-  }
-
   return { fetchNumbers: (account, signal) => fetchAllPages(postPage, account, options, signal) };
 }
 

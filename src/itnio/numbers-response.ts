@@ -1,4 +1,4 @@
-import { cleanReason, isRecord, toStatus } from './response';
+import { cleanReason, isRecord } from './response';
 
 /** ITNIO's number states: 3 in use, 4 expired, 5 disabled; anything else is `other`. */
 export const NUMBER_STATES = ['in_use', 'expired', 'disabled', 'other'] as const;
@@ -35,6 +35,15 @@ export type ParsedNumbersResponse =
 export interface NumbersParseOptions {
   /** Minutes east of UTC that a due date's 00:00 is read in; ITNIO writes its times in UTC+8 (480). */
   dueDateUtcOffsetMinutes: number;
+}
+
+const STATUS_RE = /^-?\d{1,6}$/;
+
+/** The status as a string ("0", "-32"), sent as a string or a whole JSON number; spellings such as "-01" normalised. */
+function toStatus(value: unknown): string | undefined {
+  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
+  if (typeof text !== 'string' || !STATUS_RE.test(text.trim())) return undefined;
+  return String(Number(text.trim()));
 }
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
