@@ -223,6 +223,9 @@ function accountFromEntry(
     problems.add(`${at}.api_key: expected the API key as a string (quote it if it is all digits)`);
   } else checkApiKey(apiKey, `${at}.api_key`, problems);
 
+  // Problems are reported in this order: secret, base URL, threshold, then the keys issue 18 added.
+  const secret = secretOfEntry(item, context);
+  const baseUrl = baseUrlOfEntry(item, context);
   const threshold = parseThreshold(item.low_balance_threshold ?? undefined, `${at}.low_balance_threshold`, problems);
   const numbers = parseNumbersSwitch(item.numbers, `${at}.numbers`, problems);
   const currency = parseCurrency(item.currency, `${at}.currency`, problems);
@@ -230,8 +233,8 @@ function accountFromEntry(
   return {
     name: typeof name === 'string' ? name : `#${index}`,
     apiKey: typeof apiKey === 'string' ? apiKey : '',
-    apiSecret: secretOfEntry(item, context) ?? '',
-    baseUrl: baseUrlOfEntry(item, context),
+    apiSecret: secret ?? '',
+    baseUrl,
     ...(threshold !== undefined ? { lowBalanceThreshold: threshold } : {}),
     ...(numbers !== undefined ? { numbers } : {}),
     ...(currency !== undefined ? { currency } : {}),
