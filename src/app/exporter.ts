@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { Registry } from 'prom-client';
 import { AccountStore } from '../accounts/store';
 import { steadyNow, steadyToWallOffsetMs } from '../clock/steady';
-import { ConfigError, type ExporterConfig } from '../config/config';
+import { ConfigError, configWarnings, type ExporterConfig } from '../config/config';
 import type { BalanceClient } from '../itnio/client';
 import type { Logger } from '../log/logger';
 import { BalanceCollector } from '../metrics/collector';
@@ -95,7 +95,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     openPaths: ['/healthz', '/readyz'],
     realm: EXPORTER_NAME,
   });
-  for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) logger.warn(warning);
+  for (const warning of configWarnings(config)) logger.warn(warning);
   const reloader = new ConfigReloader({
     initial: config,
     load: deps.reloadConfig ?? noReloadSource,

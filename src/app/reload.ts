@@ -1,6 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Account } from '../config/account';
-import { ConfigError, type ExporterConfig } from '../config/config';
+import { ConfigError, configWarnings, type ExporterConfig } from '../config/config';
 import type { Logger } from '../log/logger';
 import type { WebConfig } from '../config/web-config';
 
@@ -110,7 +110,7 @@ export class ConfigReloader {
 
       this.successful.set(1);
       this.successTime.set((this.options.now ?? Date.now)() / 1000);
-      for (const warning of [...next.warnings, ...(next.web?.warnings ?? [])]) logger.warn({ trigger }, warning);
+      for (const warning of configWarnings(next)) logger.warn({ trigger }, warning);
       if (this.authUsers > 0 && (next.web?.users.size ?? 0) === 0) {
         logger.warn({ trigger }, 'basic auth is now off: the reloaded web config has no basic_auth_users');
       }

@@ -1,7 +1,10 @@
 import { dirname, resolve } from 'node:path';
 import type { Account } from './account';
 import { parseApiSecret, readSecretFile } from './api-secret';
-import { BASE_URL_FORM, baseUrlProblem, isPlainHttpToRemote, parseHttpUrl, withoutCredentials } from './http-url';
+import { parseDecimal } from '../input/decimal';
+import { isMapping } from '../input/mapping';
+import { withoutCredentials } from '../input/url-credentials';
+import { BASE_URL_FORM, baseUrlProblem, isPlainHttpToRemote, parseHttpUrl } from './http-url';
 import type { Problems } from './problems';
 import type { ConfigSources, Setting } from './sources';
 import { parseYamlFile } from './yaml-file';
@@ -19,7 +22,6 @@ export const ACCOUNT_ENV = {
 const ACCOUNT_KEYS = ['name', 'api_key', 'api_secret', 'api_secret_file', 'low_balance_threshold', 'base_url'] as const;
 const NAME_RE = /^[a-zA-Z0-9_.-]+$/;
 const HEADER_TOKEN_RE = /^[\x21-\x7e]+$/;
-const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 /**
  * The accounts of --config.file when it is given, else the one of the environment. Accounts
@@ -62,13 +64,8 @@ function checkApiKey(key: string, source: string, problems: Problems): void {
 
 function parseThreshold(value: unknown, source: string, problems: Problems): number | undefined {
   if (value === undefined) return undefined;
-  const parsed =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && DECIMAL_RE.test(value.trim())
-        ? Number(value)
-        : NaN;
-  if (!Number.isFinite(parsed)) {
+  const parsed = typeof value === 'number' ? value : typeof value === 'string' ? parseDecimal(value) : undefined;
+  if (parsed === undefined || !Number.isFinite(parsed)) {
     problems.invalid(source, showValue(value), 'a decimal number such as 100 or 12.5');
     return undefined;
   }
@@ -126,14 +123,14 @@ function accountsFromFile(
     return [];
   }
   const root = parsed.data;
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
+  if (!isMapping(root)) {
     problems.add(`${file}: expected a mapping with the key "accounts"`);
     return [];
   }
   for (const key of Object.keys(root)) {
     if (key !== 'accounts') problems.add(`${file}: unknown key "${key}"; expected only "accounts"`);
   }
-  const list = (root as Record<string, unknown>).accounts;
+  const list = root.accounts;
   if (!Array.isArray(list) || list.length === 0) {
     problems.add(`${file}: "accounts" must be a non-empty list of accounts`);
     return [];
@@ -142,7 +139,7 @@ function accountsFromFile(
   const seen = new Set<string>();
   list.forEach((entry: unknown, index) => {
     const at = `${file}: accounts[${index}]`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    if (!isMapping(entry)) {
       problems.add(`${at}: expected a mapping with keys ${ACCOUNT_KEYS.join(', ')}`);
       return;
     }

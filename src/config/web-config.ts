@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { createSecureContext, type SecureVersion } from 'node:tls';
+import { isMapping } from '../input/mapping';
 import { Problems } from './problems';
 import { parseYamlFile } from './yaml-file';
 
@@ -73,10 +74,6 @@ const BCRYPT_RE = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 const VERIFYING_AUTH_TYPES: readonly ClientAuthType[] = ['VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'];
 
 const BCRYPT_HINT = `make one with: htpasswd -nBC 10 "" | tr -d ':\\n'`;
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Reads and checks a web config file; `readFile` reads it and the certificate files it names. */
 export function loadWebConfig(file: string, readFile: (path: string) => string): WebConfigResult {

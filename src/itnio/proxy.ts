@@ -1,3 +1,5 @@
+import { withoutCredentials } from '../input/url-credentials';
+
 /** Which egress proxy a request to the API goes through: the standard variables, or an explicit URL. */
 
 export interface ProxySettings {
@@ -47,9 +49,7 @@ export function proxyFor(target: URL, settings: ProxySettings): string | undefin
 export function proxyForDisplay(proxyUrl: string): string {
   try {
     const url = new URL(proxyUrl);
-    url.username = '';
-    url.password = '';
-    return url.origin === 'null' ? url.href : `${url.protocol}//${url.host}`;
+    return url.origin === 'null' ? withoutCredentials(url.href) : `${url.protocol}//${url.host}`;
   } catch {
     return 'an unparsable proxy URL';
   }
