@@ -18,6 +18,8 @@ interface FlagSpec {
   help: string;
   /** Given bare (--flag) or as true/false. */
   boolean?: true;
+  /** Where docs/configuration.md says more: a link target such as "#accounts-file" or "metrics.md#series". */
+  docs?: string;
 }
 
 export const FLAGS: readonly FlagSpec[] = [
@@ -33,6 +35,7 @@ export const FLAGS: readonly FlagSpec[] = [
     env: 'ITNIO_WEB_CONFIG_FILE',
     form: 'a path to a Prometheus exporter-toolkit web config YAML file',
     help: 'Web config file enabling TLS and/or basic auth (Prometheus exporter-toolkit format).',
+    docs: '#web-configuration-file',
   },
   {
     flag: 'web.enable-lifecycle',
@@ -41,19 +44,21 @@ export const FLAGS: readonly FlagSpec[] = [
     form: 'true or false',
     help: 'Enable POST /-/reload to re-read the configuration (as SIGHUP does).',
     boolean: true,
+    docs: '#reloading-the-configuration',
   },
   {
     flag: 'web.telemetry-path',
     env: 'ITNIO_TELEMETRY_PATH',
     default: '/metrics',
     form: 'a path of /-separated segments of letters, digits, ".", "_", "~" or "-", such as /metrics',
-    help: 'Path under which to expose metrics.',
+    help: 'Path under which to expose metrics (not /healthz, /readyz, /api/v1/status or /-/reload).',
   },
   {
     flag: 'config.file',
     env: 'ITNIO_CONFIG_FILE',
     form: 'a path to a YAML file',
     help: 'YAML file listing the accounts to poll.',
+    docs: '#accounts-file',
   },
   {
     flag: 'api.base-url',
@@ -73,13 +78,14 @@ export const FLAGS: readonly FlagSpec[] = [
     flag: 'api.ca-file',
     env: 'ITNIO_API_CA_FILE',
     form: 'a path to a PEM file of CA certificates',
-    help: 'Extra CA certificates to trust for the API (TLS is always verified).',
+    help: "Extra CA certificates to trust for the API, besides Node.js' own list (TLS is always verified).",
   },
   {
     flag: 'api.proxy-url',
     env: 'ITNIO_API_PROXY_URL',
     form: 'an http(s) URL of a forward proxy, e.g. http://user:password@proxy.example:3128',
     help: 'Egress proxy for the API; overrides HTTPS_PROXY/HTTP_PROXY (NO_PROXY still applies). HTTPS goes through a CONNECT tunnel.',
+    docs: '#egress-proxy',
   },
   {
     flag: 'poll.interval',
@@ -87,12 +93,14 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '60s',
     form: `a duration from 1s to 24h that cron fires evenly: ${EVEN_INTERVALS_HELP}`,
     help: 'How often to poll every account.',
+    docs: '#durations-and-poll-intervals',
   },
   {
     flag: 'poll.schedule',
     env: 'ITNIO_POLL_SCHEDULE',
     form: 'a cron expression with 5 or 6 fields, e.g. "*/30 * * * * *"',
     help: 'Cron schedule for polls; overrides --poll.interval.',
+    docs: '#polling',
   },
   {
     flag: 'poll.max-age',
@@ -100,6 +108,7 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '1h',
     form: `${DURATION_FORM}, at least 1s and the poll interval`,
     help: 'After failed polls, keep the last good balance this long, then drop its series.',
+    docs: 'metrics.md#after-a-failed-poll',
   },
   {
     flag: 'poll.concurrency',
@@ -118,8 +127,12 @@ export const FLAGS: readonly FlagSpec[] = [
 ];
 
 export const MODE_FLAGS = [
-  { flag: 'check', help: 'Poll each account once, print the result, exit 0 if all succeeded, 1 otherwise.' },
-  { flag: 'config.check', help: 'Validate the configuration and exit.' },
+  {
+    flag: 'check',
+    help: 'Poll each account once, print the result, exit 0 if all succeeded, 1 otherwise.',
+    docs: '#checking-a-configuration',
+  },
+  { flag: 'config.check', help: 'Validate the configuration and exit.', docs: '#checking-a-configuration' },
   { flag: 'help', help: 'Show this help and exit.' },
   { flag: 'version', help: 'Show the version and exit.' },
 ] as const;

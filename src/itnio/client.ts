@@ -125,9 +125,8 @@ export function createBalanceClient(options: BalanceClientOptions): BalanceClien
   };
 
   async function fetchBalance(account: ItnioCredentials, signal?: AbortSignal): Promise<BalanceOutcome> {
-    // axios' own timeout is an idle-socket timeout; the signal also bounds a slow drip of bytes.
-    // Linked by hand, not with AbortSignal.any(): on Node 20 that leaves a reference per call on
-    // the long-lived shutdown signal (nodejs/node#55351), which bench/soak.ts measures.
+    // axios' own timeout is an idle-socket timeout; this abort also bounds a slow drip of bytes.
+    // `signal` is the poller's for this one poll: aborted on stop, or when a reload removes the account.
     let timedOut = false;
     const request = new AbortController();
     const timer = setTimeout(() => {

@@ -16,7 +16,8 @@ export interface FailureWords {
 
 /**
  * Statuses other than 0 (success): getBalance's own, -15 from a white-label twin of the API, and
- * the rest of ITNIO's global status table (../shared/docs/itnio-api.md).
+ * the rest of ITNIO's global status table, as its API documentation lists them
+ * (docs/metrics.md#status-codes-and-failure-reasons shows this table).
  */
 export const API_STATUSES = {
   '-1': {

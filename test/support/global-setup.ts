@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 /*
  * Jest's globalSetup: brings dist/ up to date before any test runs, because several tests run the
  * built exporter (node dist/main.js), not ts-jest's output. The build is `tsc -p tsconfig.build.json`
- * (as `npm run build`), incremental, and skipped when no input changed since the last clean build.
+ * and the page script's bundle (as `npm run build`), incremental, and skipped when no input changed since the last clean build.
  */
 const ROOT = join(__dirname, '..', '..');
 const SRC = join(ROOT, 'src');
@@ -14,7 +14,12 @@ const DIST = join(ROOT, 'dist');
 const BUILD_INFO = join(DIST, '.tsbuildinfo');
 /** Its mtime is the start of the last build that finished without errors. */
 const STAMP = join(DIST, '.build-stamp');
-const CONFIG_INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'node_modules/typescript/package.json'];
+const CONFIG_INPUTS = [
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'tsconfig.browser.json',
+  'node_modules/typescript/package.json',
+];
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -68,6 +73,11 @@ export default function globalSetup(): void {
   // tsc exits 2 when it reported errors but still wrote every output, 1 when it wrote none.
   if (run.status !== 0 && run.status !== 2) {
     throw new Error(`building dist/ (tsc -p tsconfig.build.json) failed: ${run.error?.message ?? output}`);
+  }
+  // The status page script: esbuild bundles it for the browser (npm run build does the same).
+  const bundle = spawnSync('npm', ['run', '--silent', 'build:page-script'], { cwd: ROOT, encoding: 'utf8' });
+  if (bundle.status !== 0) {
+    throw new Error(`bundling the page script failed: ${bundle.error?.message ?? `${bundle.stdout}${bundle.stderr}`}`);
   }
   pruneOrphans();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
