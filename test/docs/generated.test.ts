@@ -3,7 +3,7 @@
  * table says what `--help` says. Both read the built exporter (dist/, which jest's setup builds).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -60,5 +60,19 @@ describe('generated docs', () => {
       if (byDefault) expect(row).toContain(`\`${byDefault}\``);
     }
     expect(rows).toHaveLength(help.length);
+  });
+});
+
+describe('docs/architecture.md', () => {
+  test('names exactly the src/ folders that have no test/ folder of their own', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8').replace(/\s+/g, ' ');
+    const sentence = /has a folder of unit tests for each folder of `src\/`.*?except (.*?):/.exec(doc)?.[1];
+    expect(sentence).toBeDefined();
+    const named = [...(sentence ?? '').matchAll(/`src\/([\w-]+)\/`/g)].map((m) => m[1]).sort();
+    const untested = readdirSync(join(ROOT, 'src'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !existsSync(join(ROOT, 'test', entry.name)))
+      .map((entry) => entry.name)
+      .sort();
+    expect(named).toEqual(untested);
   });
 });
