@@ -4,7 +4,7 @@ import { ConfigError, configWarnings, type ExporterConfig } from '../config/conf
 import type { Logger } from '../log/logger';
 import type { WebConfig } from '../config/web-config';
 
-export interface ReloadTargets {
+interface ReloadTargets {
   /** The account set in force (the account store's). */
   accounts(): readonly Account[];
   /** Replaces the account set; returns the accounts that are new, or now another ITNIO account. */

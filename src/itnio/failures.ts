@@ -89,7 +89,7 @@ export const UNDOCUMENTED_STATUS: FailureWords = {
 };
 
 /** Why a request got no usable getBalance answer at all (the client's reasons). */
-export const FAILURE_REASON_WORDS = {
+const FAILURE_REASON_WORDS = {
   timeout: {
     meaning: 'no answer within the timeout',
     hint: 'check that this host reaches the API host, or raise --api.timeout if the API is just slow',
@@ -123,7 +123,7 @@ export const FAILURE_REASONS = Object.keys(FAILURE_REASON_WORDS) as FailureReaso
 const has = <T extends object>(table: T, key: string): key is Extract<keyof T, string> => Object.hasOwn(table, key);
 
 /** The words for an API status, or for an undocumented one. */
-export function apiStatusWords(status: string): FailureWords {
+function apiStatusWords(status: string): FailureWords {
   return has(API_STATUSES, status) ? API_STATUSES[status] : UNDOCUMENTED_STATUS;
 }
 

@@ -16,7 +16,7 @@ export function escapeText(text: string): string {
 // One formatter for every amount: toLocaleString builds one per call, most of a 1000-card page's render time.
 const AMOUNT_FORMAT = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-export function formatAmount(value: number | null): string {
+function formatAmount(value: number | null): string {
   return value === null ? '—' : AMOUNT_FORMAT.format(value);
 }
 
@@ -32,14 +32,14 @@ export function humanDuration(seconds: number): string {
   return small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
 }
 
-export function formatDaysLeft(days: number): string {
+function formatDaysLeft(days: number): string {
   if (days < 1) return `${(days * 24).toFixed(1)} hours`;
   if (days < 10) return `${days.toFixed(1)} days`;
   if (days < 1000) return `${Math.round(days)} days`;
   return 'over 1,000 days';
 }
 
-export interface ChartGeometry {
+interface ChartGeometry {
   /** SVG points of the balance line, in a 0..width × 0..height box. */
   line: string;
   /** The line closed down to the bottom edge, for the area under it. */
@@ -51,7 +51,7 @@ export interface ChartGeometry {
 }
 
 /** Scales the chart points ([seconds, balance]) into the chart box; y grows downwards as in SVG. */
-export function chartGeometry(
+function chartGeometry(
   points: readonly ChartPoint[],
   threshold: number | null,
   width: number,
@@ -95,7 +95,7 @@ export function chartGeometry(
   };
 }
 
-export function renderChart(account: AccountReport): string {
+function renderChart(account: AccountReport): string {
   const width = 300;
   const height = 64;
   const geometry = chartGeometry(account.chart, account.lowBalanceThreshold, width, height);
@@ -115,7 +115,7 @@ export function renderChart(account: AccountReport): string {
   );
 }
 
-export function stateLabel(state: string): { icon: string; text: string } {
+function stateLabel(state: string): { icon: string; text: string } {
   switch (state) {
     case 'ok':
       return { icon: '✓', text: 'OK' };
