@@ -75,7 +75,7 @@ export default function globalSetup(): void {
     throw new Error(`building dist/ (tsc -p tsconfig.build.json) failed: ${run.error?.message ?? output}`);
   }
   // The status page script: esbuild bundles it for the browser (npm run build does the same).
-  const bundle = spawnSync('npm', ['run', '--silent', 'build:page-script'], { cwd: ROOT, encoding: 'utf8' });
+  const bundle = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-page-script.mjs')], { encoding: 'utf8' });
   if (bundle.status !== 0) {
     throw new Error(`bundling the page script failed: ${bundle.error?.message ?? `${bundle.stdout}${bundle.stderr}`}`);
   }
