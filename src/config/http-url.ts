@@ -1,5 +1,8 @@
 /** The API base URLs: the --api.base-url default and each account's base_url. */
 
+// How a refused URL is quoted back in a problem (defined once, for the ITNIO client's proxy URLs too).
+export { withoutCredentials } from '../input/url-credentials';
+
 /** What a base URL must look like, for --help and problems. */
 export const BASE_URL_FORM = 'an http(s) URL without credentials, query or fragment';
 

@@ -1,8 +1,7 @@
 import cron from 'node-cron';
 import { checkCaBundle } from './ca-bundle';
 import { formatDuration, parseDuration } from './duration';
-import { withoutCredentials } from '../input/url-credentials';
-import { baseUrlProblem, parseHttpUrl } from './http-url';
+import { baseUrlProblem, parseHttpUrl, withoutCredentials } from './http-url';
 import { parseListenAddress, type ListenAddress } from './listen-address';
 import type { Problems } from './problems';
 import { intervalToCron, longestGapMs, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from './schedule';

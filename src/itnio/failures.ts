@@ -123,7 +123,7 @@ export const FAILURE_REASONS = Object.keys(FAILURE_REASON_WORDS) as FailureReaso
 const has = <T extends object>(table: T, key: string): key is Extract<keyof T, string> => Object.hasOwn(table, key);
 
 /** The words for an API status, or for an undocumented one. */
-function apiStatusWords(status: string): FailureWords {
+export function apiStatusWords(status: string): FailureWords {
   return has(API_STATUSES, status) ? API_STATUSES[status] : UNDOCUMENTED_STATUS;
 }
 

@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig } from '../../src/config/config';
-import { parseHttpUrl } from '../../src/config/http-url';
-import { withoutCredentials } from '../../src/input/url-credentials';
+import { parseHttpUrl, withoutCredentials } from '../../src/config/http-url';
 
 const PASSWORDS = ['P@ssw0rd', 'pa/ss', 'pa ss', 'pa?ss', 'pa#ss', 'p:w', 'p%40w', 'p\\w', '123/abc'];
 

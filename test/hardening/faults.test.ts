@@ -13,8 +13,7 @@ import { startSimulator, type Fault, type Simulator } from '../../src/simulator/
 import { eventually, startExporterProcess, type ExporterProcess } from '../support/exporter-process';
 import { runCli } from '../support/run-cli';
 import { scrapeSamples } from '../support/scrape';
-import { makeSelfSignedCert, type SelfSignedCert } from '../support/certs';
-import { startTlsFront, type TlsFront } from '../support/tls-fixture';
+import { makeSelfSignedCert, startTlsFront, type SelfSignedCert, type TlsFront } from '../support/tls-fixture';
 
 // Faults not already driven through the built process by test/integration/exporter-process.test.ts.
 

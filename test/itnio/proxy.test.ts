@@ -8,8 +8,7 @@ import { bypassesProxy, proxyFor, proxyForDisplay } from '../../src/itnio/proxy'
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { describeUnlessMissing, hasBinary } from '../support/binaries';
 import { freePort } from '../support/ports';
-import { makeSelfSignedCert } from '../support/certs';
-import { startTlsFront, type TlsFront } from '../support/tls-fixture';
+import { makeSelfSignedCert, startTlsFront, type TlsFront } from '../support/tls-fixture';
 import { startTinyproxy, type Tinyproxy } from '../support/tinyproxy';
 
 const KEY = 'proxyKey1';

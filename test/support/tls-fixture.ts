@@ -4,6 +4,9 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SelfSignedCert } from './certs';
 
+// The TLS front's certificate comes from the one certificate maker of the tests.
+export { makeSelfSignedCert, type SelfSignedCert } from './certs';
+
 export interface TlsFront {
   /** e.g. https://127.0.0.1:43121 */
   url: string;
