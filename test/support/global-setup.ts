@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import bundlePageScript from './bundle-page-script';
 
 /*
  * Jest's globalSetup: brings dist/ up to date before any test runs, because several tests run the
@@ -75,10 +76,7 @@ export default function globalSetup(): void {
     throw new Error(`building dist/ (tsc -p tsconfig.build.json) failed: ${run.error?.message ?? output}`);
   }
   // The status page script: esbuild bundles it for the browser (npm run build does the same).
-  const bundle = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-page-script.mjs')], { encoding: 'utf8' });
-  if (bundle.status !== 0) {
-    throw new Error(`bundling the page script failed: ${bundle.error?.message ?? `${bundle.stdout}${bundle.stderr}`}`);
-  }
+  bundlePageScript();
   pruneOrphans();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (run.status === 2) {
