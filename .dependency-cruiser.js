@@ -11,12 +11,13 @@ const LAYERS = {
   config: ['log', 'input'],
   simulator: ['itnio', 'config'],
   polling: ['clock', 'itnio', 'config', 'log'],
-  accounts: ['clock', 'polling', 'itnio', 'config'],
+  store: ['clock', 'polling', 'itnio', 'config'],
   web: ['config'],
-  metrics: ['accounts', 'clock', 'polling', 'itnio', 'config', 'web'],
-  'status-page': ['accounts', 'clock', 'polling', 'itnio', 'config', 'web'],
-  app: ['metrics', 'status-page', 'web', 'accounts', 'clock', 'polling', 'itnio', 'config', 'log'],
-  cli: ['app', 'simulator', 'polling', 'itnio', 'config', 'log'],
+  reload: ['config', 'log'],
+  metrics: ['store', 'clock', 'polling', 'itnio', 'config', 'web'],
+  'status-page': ['store', 'clock', 'polling', 'itnio', 'config', 'web'],
+  exporter: ['metrics', 'status-page', 'reload', 'web', 'store', 'clock', 'polling', 'itnio', 'config', 'log'],
+  cli: ['exporter', 'simulator', 'store', 'polling', 'itnio', 'config', 'log'],
 };
 
 const folders = Object.keys(LAYERS);

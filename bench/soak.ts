@@ -3,13 +3,14 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
 import type { Account } from '../src/config/account';
-import { AccountStore } from '../src/accounts/store';
+import { AccountStore } from '../src/store/account-store';
 import { BalanceCollector } from '../src/metrics/collector';
 import { createBalanceClient } from '../src/itnio/client';
 import { createLogger } from '../src/log/logger';
 import { createProcessRegistry, MetricsRenderer } from '../src/metrics/exposition';
 import { logPollResult } from '../src/polling/poll-log';
-import { Poller } from '../src/polling/poller';
+import { BALANCE_POLL, balancePollKind } from '../src/polling/balance-kind';
+import { Poller, type PollResult } from '../src/polling/poller';
 import { startSimulator, type AccountPatch } from '../src/simulator/simulator';
 import { MIB, readFlags } from './stats';
 
@@ -122,13 +123,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const renderer = new MetricsRenderer(collector, createProcessRegistry());
   let successes = 0;
   const poller = new Poller({
-    client: createBalanceClient({ timeoutMs: 5000 }),
-    accounts: [account],
+    kinds: [balancePollKind(createBalanceClient({ timeoutMs: 5000 }))],
     concurrency: 1,
     onResult: (result) => {
       if (result.outcome.kind === 'success') successes++;
       statuses.record(result);
-      logPollResult(logger, result);
+      logPollResult(logger, result as PollResult);
     },
   });
   const samples: HeapSample[] = [];
@@ -148,7 +148,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         if (poll === warmup) baseline = heapUsed;
         samples.push({ poll, heapUsed });
       }
-      await poller.pollAll();
+      await poller.poll(BALANCE_POLL, statuses.targets());
       // A scrape now and then, as Prometheus would do between polls.
       if (poll % 10 === 0) await renderer.render();
     }

@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError } from './config/config';
-import { startExporter } from './app/exporter';
+import { startExporter } from './exporter/start-exporter';
 import { createLogger } from './log/logger';
 import { DEMO_ACCOUNTS, demoConfigYaml } from './simulator/demo-accounts';
 import { startSimulator, type Simulator } from './simulator/simulator';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { clientFor } from './app/client';
-import { EXPORTER_NAME, EXPORTER_VERSION } from './app/version';
+import { clientFor } from './exporter/itnio-client';
+import { EXPORTER_NAME, EXPORTER_VERSION } from './exporter/version';
 import { runCheck } from './cli/check';
 import { configCheckLines } from './cli/config-check';
 import { serve } from './cli/serve';

@@ -1,5 +1,7 @@
+import { AccountStore } from '../store/account-store';
 import type { Account } from '../config/account';
 import type { BalanceClient } from '../itnio/client';
+import { BALANCE_POLL, balancePollKind } from '../polling/balance-kind';
 import { Poller, type PollResult } from '../polling/poller';
 import { RATE_LIMITED_STATUS } from '../polling/backoff';
 import { describeFailure } from '../polling/poll-log';
@@ -18,13 +20,17 @@ export async function runCheck(options: {
   write: (line: string) => void;
 }): Promise<boolean> {
   const results: PollResult[] = [];
+  // One poll each: nothing ages here, and no back-off (one request cannot be too many).
+  const store = new AccountStore({ accounts: options.accounts, maxAgeMs: Number.MAX_SAFE_INTEGER });
   const poller = new Poller({
-    client: options.client,
-    accounts: options.accounts,
+    kinds: [balancePollKind(options.client)],
     concurrency: options.concurrency,
-    onResult: (result) => results.push(result),
+    onResult: (result) => {
+      store.record(result);
+      results.push(result as PollResult);
+    },
   });
-  await poller.pollAll();
+  await poller.poll(BALANCE_POLL, store.targets());
   const width = Math.max(...options.accounts.map((a) => a.name.length));
   let allOk = true;
   for (const account of options.accounts) {

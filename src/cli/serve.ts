@@ -1,4 +1,4 @@
-import { startExporter } from '../app/exporter';
+import { startExporter } from '../exporter/start-exporter';
 import type { ExporterConfig } from '../config/config';
 import { createLogger } from '../log/logger';
 

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
 /**
  * prom-client's default metrics include gauges named *_total, which `promtool check metrics`
@@ -29,6 +29,12 @@ export interface MetricsSource {
   metricChangeCount?(name: string): number | undefined;
   /** Calls `listener` after each change, so a rebuild can be scheduled. */
   onChange?(listener: () => void): void;
+  /**
+   * Called as a rebuild starts, and `unpin` as it ends: the source's metrics read in between
+   * show one instant, so a text never shows half of a poll result.
+   */
+  pin?(): void;
+  unpin?(): void;
 }
 
 export interface RendererOptions {
@@ -44,6 +50,11 @@ export interface RendererOptions {
   maxStaleMs?: number;
   /** Whether polls are running; while they are, scrapes never wait for a rebuild. */
   pollsRunning?: () => boolean;
+  /**
+   * Grows when the process registry holds a change that must show soon (a reload sets its
+   * gauges there): the cached process metrics are dropped, as by processChanged().
+   */
+  processChangeCount?: () => number;
   now?: () => number;
 }
 
@@ -62,22 +73,6 @@ interface CachedMetric {
   metric: object;
   change: number;
   text: string;
-}
-
-type MetricSnapshot = Awaited<ReturnType<Metric['get']>>;
-
-/**
- * The method prom-client's Registry formats each metric with (`metrics()` and
- * `getSingleMetricAsString` call it, default labels included); it is in prom-client 15's
- * JavaScript but not in its type declarations. The constructor checks that it is there.
- */
-interface FormattingRegistry {
-  getMetricsAsString(metric: { get(): Promise<MetricSnapshot> }): Promise<string>;
-}
-
-/** Counters add to their values in place: a snapshot copies them. */
-function copyOf(snapshot: MetricSnapshot): MetricSnapshot {
-  return { ...snapshot, values: snapshot.values.map((v) => ({ ...v })) } as MetricSnapshot;
 }
 
 const gzipAsync = promisify(zlib.gzip);
@@ -107,7 +102,8 @@ export class MetricsRenderer {
   private readonly now: () => number;
   private readonly metricTexts = new Map<string, CachedMetric>();
   private processText: { text: string; readAt: number; generation: number } | undefined;
-  private processGeneration = 0;
+  private processChanges = 0;
+  private readonly processChangeCount: () => number;
   private body: Body | undefined;
   /** The rebuild running, with the change count and process generation it started from. */
   private running: { done: Promise<Body>; change: number; processGeneration: number } | undefined;
@@ -131,11 +127,7 @@ export class MetricsRenderer {
     this.maxStaleMs = options.maxStaleMs ?? 2000;
     this.pollsRunning = options.pollsRunning ?? (() => false);
     this.now = options.now ?? Date.now;
-    if (typeof (source.registry as unknown as Partial<FormattingRegistry>).getMetricsAsString !== 'function') {
-      throw new Error(
-        'MetricsRenderer: this prom-client Registry has no getMetricsAsString(); it needs prom-client 15',
-      );
-    }
+    this.processChangeCount = options.processChangeCount ?? (() => 0);
     source.onChange?.(() => this.sourceChanged());
   }
 
@@ -169,12 +161,16 @@ export class MetricsRenderer {
     this.renderTimer.unref();
   }
 
-  /** Drops the cached process metrics, for a change that must show soon (a reload): at the next scrape unless polls run. */
+  /** Drops the cached process metrics, for a change that must show soon: at the next scrape unless polls run. */
   processChanged(): void {
     // A rebuild already running read the old values: its bytes do not count as current.
-    this.processGeneration++;
-    this.processText = undefined;
+    this.processChanges++;
     this.sourceChanged();
+  }
+
+  /** Moves with processChanged() and with the processChangeCount option. */
+  private get processGeneration(): number {
+    return this.processChanges + this.processChangeCount();
   }
 
   /** Stops a pending background rebuild. */
@@ -249,15 +245,23 @@ export class MetricsRenderer {
 
   /**
    * The source registry's text, exactly as `registry.metrics()` prints it, one metric per turn
-   * of the event loop. The values of the source's changed metrics are copied first, all in one
-   * turn, so the text never shows half of a poll result (a failure counted, `up` not yet 0).
+   * of the event loop, through prom-client's own `getSingleMetricAsString`. The source is pinned
+   * for the whole rebuild, so its metrics show one instant (a failure counted, `up` at 0: both
+   * or neither).
    */
   private async renderRegistry(): Promise<string> {
     const { registry } = this.source;
-    // A turn of its own: no other code's microtasks are queued, so from here to the copies
-    // below nothing else runs, and the source's metrics (which read their values when get()
-    // is called and have no collect()) are all copied at one instant.
+    // A turn of its own, so the pin below takes the source as the last change left it.
     await nextTurn();
+    this.source.pin?.();
+    try {
+      return await this.formatEach(registry);
+    } finally {
+      this.source.unpin?.();
+    }
+  }
+
+  private async formatEach(registry: Registry): Promise<string> {
     const plan = registry.getMetricsAsArray().map((metric) => {
       const change = this.source.metricChangeCount?.(metric.name);
       const cached = this.metricTexts.get(metric.name);
@@ -265,21 +269,15 @@ export class MetricsRenderer {
         change !== undefined && cached?.metric === metric && cached.change === change ? cached.text : undefined;
       return { metric, change, reused };
     });
-    const owned = plan.filter((p) => p.reused === undefined && p.change !== undefined);
-    const values = await Promise.all(owned.map((p) => (registry.getSingleMetric(p.metric.name) as Metric).get()));
-    const snapshots = new Map(owned.map((p, i) => [p.metric, copyOf(values[i] as MetricSnapshot)]));
     const texts: string[] = [];
     for (const { metric, change, reused } of plan) {
       if (reused !== undefined) {
         texts.push(reused);
         continue;
       }
-      const snapshot = snapshots.get(metric);
       // Removed while this rebuild yielded: gone from the registry's own output too.
-      if (!snapshot && registry.getSingleMetric(metric.name) === undefined) continue;
-      const text = snapshot
-        ? await (registry as unknown as FormattingRegistry).getMetricsAsString({ get: async () => snapshot })
-        : await registry.getSingleMetricAsString(metric.name);
+      if (registry.getSingleMetric(metric.name) === undefined) continue;
+      const text = await registry.getSingleMetricAsString(metric.name);
       if (change !== undefined) this.metricTexts.set(metric.name, { metric, change, text });
       texts.push(text);
       await nextTurn();

@@ -1,4 +1,4 @@
-import type { BalanceOutcome } from '../itnio/client';
+import type { PollOutcome } from './kind';
 
 /** ITNIO's "frequent query": the account is polled too often (perhaps by another system too). */
 export const RATE_LIMITED_STATUS = '-15';
@@ -25,22 +25,23 @@ export interface BackoffOptions {
   maxAgeMs: number;
 }
 
-interface Streak {
-  count: number;
-  intervalMs: number;
-  nextPollSteadyMs: number;
+/** One account's run of -15 answers; the store keeps it on the account's entry. */
+export interface BackoffStreak {
+  readonly count: number;
+  readonly intervalMs: number;
+  readonly nextPollSteadyMs: number;
 }
 
 /**
- * Per-account back-off on "frequent query" (-15): each consecutive -15 doubles the account's
- * poll interval (2, 4, 8… gaps) up to the cap; scheduled polls before its next allowed time are
- * skipped. Any other answer (a success, another status, a request failure) ends it: only -15
- * says the account is polled too often. Other accounts are not affected.
+ * The back-off rule on "frequent query" (-15), shared by every kind of poll of an account (one
+ * API key): each consecutive -15 doubles the poll interval (2, 4, 8… gaps) up to the cap;
+ * scheduled polls before the next allowed time are skipped. Any other answer (a success,
+ * another status, a request failure) ends it: only -15 says the key is polled too often. Holds
+ * no state of its own: the streak lives on the account's entry in the store.
  */
 export class PollBackoff {
   readonly gapMs: number;
   readonly capMs: number;
-  private readonly streaks = new Map<string, Streak>();
 
   constructor(options: BackoffOptions) {
     this.gapMs = Math.max(1, options.gapMs);
@@ -48,41 +49,34 @@ export class PollBackoff {
   }
 
   /**
-   * Whether a scheduled poll of the account may go now. Half a gap of slack, so a tick that
-   * arrives a little before the allowed time (the poll itself took time) is not pushed a whole
-   * gap later.
+   * Whether a scheduled poll may go now. Half a gap of slack, so a tick that arrives a little
+   * before the allowed time (the poll itself took time) is not pushed a whole gap later.
    */
-  allows(name: string, nowSteadyMs: number): boolean {
-    const streak = this.streaks.get(name);
+  allows(streak: BackoffStreak | undefined, nowSteadyMs: number): boolean {
     return !streak || nowSteadyMs >= streak.nextPollSteadyMs - this.gapMs / 2;
   }
 
-  /** Takes a poll's outcome; `startedSteadyMs` is when it was sent. Returns the account's state after it. */
-  record(name: string, outcome: BalanceOutcome, startedSteadyMs: number): BackoffState {
-    const streak = this.streaks.get(name);
-    if (outcome.kind === 'aborted') return this.state(streak);
+  /** The streak after a poll's outcome (`startedSteadyMs`: when it was sent), and the state to report. */
+  next(
+    streak: BackoffStreak | undefined,
+    outcome: PollOutcome,
+    startedSteadyMs: number,
+  ): { streak: BackoffStreak | undefined; state: BackoffState } {
+    if (outcome.kind === 'aborted') return { streak, state: stateOf(streak) };
     if (outcome.kind !== 'api_error' || outcome.status !== RATE_LIMITED_STATUS) {
-      if (!streak) return { seconds: 0, streak: 0 };
-      this.streaks.delete(name);
-      return { seconds: 0, streak: 0, change: 'ended' };
+      return { streak: undefined, state: { seconds: 0, streak: 0, ...(streak ? { change: 'ended' as const } : {}) } };
     }
     const count = (streak?.count ?? 0) + 1;
     const intervalMs = Math.min(this.gapMs * 2 ** count, this.capMs);
     // With a cap of one gap (max-age of two gaps or less) there is nothing to widen.
-    if (intervalMs <= this.gapMs) return { seconds: 0, streak: 0 };
-    const next: Streak = { count, intervalMs, nextPollSteadyMs: startedSteadyMs + intervalMs };
-    this.streaks.set(name, next);
+    if (intervalMs <= this.gapMs) return { streak: undefined, state: { seconds: 0, streak: 0 } };
+    const next: BackoffStreak = { count, intervalMs, nextPollSteadyMs: startedSteadyMs + intervalMs };
     const change = !streak ? 'started' : intervalMs > streak.intervalMs ? 'widened' : undefined;
-    return { ...this.state(next), ...(change ? { change } : {}) };
+    return { streak: next, state: { ...stateOf(next), ...(change ? { change } : {}) } };
   }
+}
 
-  /** Forgets accounts not in `names` (removed by a reload), and those in `reset` (now another ITNIO account). */
-  keepOnly(names: ReadonlySet<string>, reset: ReadonlySet<string> = new Set()): void {
-    for (const name of this.streaks.keys()) if (!names.has(name) || reset.has(name)) this.streaks.delete(name);
-  }
-
-  private state(streak: Streak | undefined): BackoffState {
-    if (!streak) return { seconds: 0, streak: 0 };
-    return { seconds: streak.intervalMs / 1000, streak: streak.count, nextPollSteadyMs: streak.nextPollSteadyMs };
-  }
+function stateOf(streak: BackoffStreak | undefined): BackoffState {
+  if (!streak) return { seconds: 0, streak: 0 };
+  return { seconds: streak.intervalMs / 1000, streak: streak.count, nextPollSteadyMs: streak.nextPollSteadyMs };
 }

@@ -1,14 +1,22 @@
 import { steadyNow } from '../clock/steady';
-import { sameItnioAccount, type Account } from '../config/account';
-import type { BalanceClient, BalanceOutcome } from '../itnio/client';
-import { PollBackoff, type BackoffOptions, type BackoffState } from './backoff';
+import type { Account } from '../config/account';
+import type { BalanceOutcome } from '../itnio/client';
+import type { BackoffState } from './backoff';
+import type { PollKind, PollOutcome, PollTarget } from './kind';
 
-/** One finished poll of one account, as every consumer (metrics, status, logs) sees it. */
-export interface PollResult {
+/** One finished poll of one account, as every consumer (store, metrics, logs) sees it. */
+export interface PollResult<O extends PollOutcome = BalanceOutcome> {
+  /** The kind of poll (`balance` for getBalance); absent means `balance`. */
+  kind?: string;
+  /** The store's entry the poll was sent for (the store records nothing without it); a reload that removed or replaced it makes the result stale. */
+  target?: PollTarget;
+  /** The configuration the request was sent with. */
   account: Account;
-  outcome: BalanceOutcome;
+  outcome: O;
   /** Unix milliseconds when the request was sent. */
   startedAt: number;
+  /** The steady clock's time of the same moment; the back-off counts from it. */
+  startedSteadyMs?: number;
   /** Unix milliseconds when the answer (or the failure) arrived: startedAt + the duration. */
   finishedAt: number;
   /**
@@ -17,89 +25,61 @@ export interface PollResult {
    */
   finishedSteadyMs: number;
   durationSeconds: number;
-  /** The account's back-off on "frequent query" after this poll; absent when the poller has none (`--check`). */
+  /** The account's back-off on "frequent query" after this poll, set by the store that recorded it. */
   backoff?: BackoffState;
 }
 
-export type PollListener = (result: PollResult) => void;
+export type PollListener = (result: PollResult<PollOutcome>) => void;
 
 export interface PollerOptions {
-  client: BalanceClient;
-  accounts: readonly Account[];
+  /** Every kind of poll this poller sends, by name; they share its concurrency limit. */
+  kinds: readonly PollKind[];
   concurrency: number;
   /** The wall clock: startedAt, finishedAt. */
   now?: () => number;
-  /** The steady clock: finishedSteadyMs. */
+  /** The steady clock: startedSteadyMs, finishedSteadyMs. */
   steadyNow?: () => number;
   onResult: PollListener;
-  /** Back off an account ITNIO answers with -15 ("frequent query"); without it, every tick polls every account. */
-  backoff?: BackoffOptions;
   /** Called if a listener throws; the poll loop itself carries on. */
   onListenerError?: (error: unknown) => void;
 }
 
+interface Job {
+  kind: PollKind;
+  target: PollTarget;
+  done: Promise<void>;
+  settle: () => void;
+  controller?: AbortController;
+}
+
 /**
- * Polls accounts through a shared queue: at most `concurrency` requests in flight, and an
- * account that is queued or still being polled is never queued a second time.
+ * Polls through one shared queue for every kind: at most `concurrency` requests in flight, and
+ * a target that is queued or still being polled for a kind is never queued a second time for
+ * it. It keeps no account set of its own: callers pass the store's entries, and after a reload
+ * `retain` drops what the store no longer holds.
  */
 export class Poller {
-  private readonly client: BalanceClient;
+  private readonly kinds: ReadonlyMap<string, PollKind>;
   private readonly concurrency: number;
   private readonly now: () => number;
   private readonly steadyNow: () => number;
   private readonly onResult: PollListener;
   private readonly onListenerError: (error: unknown) => void;
-  private accounts: readonly Account[];
-  private readonly queue: Account[] = [];
-  /** Accounts queued or in flight, by name, with the promise their poll settles. */
-  private readonly pending = new Map<string, Promise<void>>();
-  private readonly settle = new Map<string, () => void>();
-  private readonly backoff: PollBackoff | undefined;
+  private readonly queue: Job[] = [];
+  /** Jobs queued or in flight, per kind and target. */
+  private readonly pending = new Map<PollKind, Map<PollTarget, Job>>();
   private running = 0;
   private stopped = false;
-  /** One controller per in-flight poll: stop() aborts them all, a reload those of removed accounts. */
-  private readonly inFlight = new Map<string, { account: Account; controller: AbortController }>();
 
   constructor(options: PollerOptions) {
-    this.client = options.client;
-    this.accounts = options.accounts;
+    this.kinds = new Map(options.kinds.map((k) => [k.name, k]));
+    if (this.kinds.size !== options.kinds.length) throw new Error('Poller: two kinds of poll share a name');
     this.concurrency = Math.max(1, options.concurrency);
     this.now = options.now ?? Date.now;
     this.steadyNow = options.steadyNow ?? steadyNow;
     this.onResult = options.onResult;
     this.onListenerError = options.onListenerError ?? (() => undefined);
-    this.backoff = options.backoff ? new PollBackoff(options.backoff) : undefined;
-  }
-
-  /**
-   * Replaces the account list. Queued polls of removed accounts are dropped and their in-flight
-   * requests aborted (their credentials are no longer configured), as are in-flight requests of
-   * accounts whose key, secret or base URL changed; queued polls of kept accounts use the new
-   * entry.
-   */
-  setAccounts(accounts: readonly Account[]): void {
-    const byName = new Map(accounts.map((a) => [a.name, a]));
-    // An account that is now another ITNIO account starts without the old one's back-off.
-    const replaced = this.accounts.filter(
-      (a) => byName.has(a.name) && !sameItnioAccount(a, byName.get(a.name) as Account),
-    );
-    this.backoff?.keepOnly(new Set(byName.keys()), new Set(replaced.map((a) => a.name)));
-    this.accounts = accounts;
-    const kept: Account[] = [];
-    for (const queued of this.queue.splice(0)) {
-      const current = byName.get(queued.name);
-      if (current) kept.push(current);
-      else this.finish(queued.name);
-    }
-    this.queue.push(...kept);
-    for (const [name, poll] of this.inFlight) {
-      const current = byName.get(name);
-      if (current && sameItnioAccount(current, poll.account)) continue;
-      // Removed, or now another ITNIO account under the same name: its answer would mislead.
-      poll.controller.abort();
-      // Settled now, so an account added back (or changed) is polled again at once.
-      this.finish(name);
-    }
+    for (const kind of options.kinds) this.pending.set(kind, new Map());
   }
 
   /** Whether any poll is queued or in flight. */
@@ -107,95 +87,102 @@ export class Poller {
     return this.running > 0 || this.queue.length > 0;
   }
 
-  /**
-   * Queues every configured account not already queued or in flight, except those backing off
-   * whose next allowed poll is still ahead; resolves when they are done.
-   */
-  pollAll(): Promise<void> {
-    const { backoff } = this;
-    if (!backoff) return this.pollSome(this.accounts);
-    const now = this.steadyNow();
-    return this.pollSome(this.accounts.filter((a) => backoff.allows(a.name, now)));
-  }
-
-  /** Queues the given accounts (such as ones a reload added) like pollAll does. */
-  pollSome(accounts: readonly Account[]): Promise<void> {
+  /** Queues a poll of the named kind for each target not already queued or in flight for it; resolves when they are done. */
+  poll(kindName: string, targets: readonly PollTarget[]): Promise<void> {
+    const kind = this.kinds.get(kindName);
+    if (!kind) throw new Error(`Poller: no kind of poll named "${kindName}"`);
     if (this.stopped) return Promise.resolve();
-    const waits = accounts.map((account) => this.enqueue(account));
+    const waits = targets.map((target) => this.enqueue(kind, target));
     this.drain();
     return Promise.all(waits).then(() => undefined);
   }
 
-  /** Aborts in-flight requests and drops the queue; later calls to pollAll do nothing. */
-  stop(): void {
-    this.stopped = true;
-    for (const poll of this.inFlight.values()) poll.controller.abort();
-    for (const account of this.queue.splice(0)) this.finish(account.name);
+  /**
+   * Keeps only the polls of targets `isCurrent` accepts (after a reload): the others are dropped
+   * from the queue, their in-flight requests aborted (their credentials are no longer the
+   * account's) and settled at once, so an account added back is polled again at once.
+   */
+  retain(isCurrent: (target: PollTarget) => boolean): void {
+    for (const job of this.queue.splice(0)) {
+      if (isCurrent(job.target)) this.queue.push(job);
+      else this.finish(job);
+    }
+    for (const jobs of this.pending.values()) {
+      for (const job of jobs.values()) {
+        if (isCurrent(job.target) || !job.controller) continue;
+        job.controller.abort();
+        this.finish(job);
+      }
+    }
   }
 
-  private enqueue(account: Account): Promise<void> {
-    const existing = this.pending.get(account.name);
-    if (existing) return existing;
-    const done = new Promise<void>((resolve) => this.settle.set(account.name, resolve));
-    this.pending.set(account.name, done);
-    this.queue.push(account);
+  /** Aborts in-flight requests and drops the queue; later calls to poll do nothing. */
+  stop(): void {
+    this.stopped = true;
+    for (const jobs of this.pending.values()) for (const job of jobs.values()) job.controller?.abort();
+    for (const job of this.queue.splice(0)) this.finish(job);
+  }
+
+  private enqueue(kind: PollKind, target: PollTarget): Promise<void> {
+    const jobs = this.pending.get(kind) as Map<PollTarget, Job>;
+    const existing = jobs.get(target);
+    if (existing) return existing.done;
+    let settle: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    const job: Job = { kind, target, done, settle };
+    jobs.set(target, job);
+    this.queue.push(job);
     return done;
   }
 
-  private finish(name: string): void {
-    this.pending.delete(name);
-    const resolve = this.settle.get(name);
-    this.settle.delete(name);
-    resolve?.();
+  /** Settles a job; only its own entry, as a reload may have settled it and a new one begun. */
+  private finish(job: Job): void {
+    const jobs = this.pending.get(job.kind);
+    if (jobs?.get(job.target) === job) jobs.delete(job.target);
+    job.settle();
   }
 
   private drain(): void {
     while (this.running < this.concurrency && this.queue.length > 0) {
-      const account = this.queue.shift() as Account;
-      const waiting = this.pending.get(account.name);
+      const job = this.queue.shift() as Job;
       this.running++;
-      void this.pollOne(account).finally(() => {
+      void this.pollOne(job).finally(() => {
         this.running--;
-        // Only this poll's own entry: setAccounts may have settled it and a new one begun.
-        if (this.pending.get(account.name) === waiting) this.finish(account.name);
+        this.finish(job);
         this.drain();
       });
     }
   }
 
-  private async pollOne(account: Account): Promise<void> {
+  private async pollOne(job: Job): Promise<void> {
+    const { kind, target } = job;
+    // The entry's configuration at the moment the request goes out.
+    const account = target.account;
     const startedAt = this.now();
     const startedSteadyMs = this.steadyNow();
     const started = process.hrtime.bigint();
     const controller = new AbortController();
-    const poll = { account, controller };
-    this.inFlight.set(account.name, poll);
-    let outcome: BalanceOutcome;
+    job.controller = controller;
+    let outcome: PollOutcome;
     try {
-      outcome = await this.client.fetchBalance(account, controller.signal);
+      outcome = await kind.poll(account, controller.signal);
     } catch (error) {
-      // The client reports failures as outcomes; this guards the scheduler against a bug there.
-      outcome = { kind: 'failure', reason: 'network', detail: error instanceof Error ? error.message : String(error) };
-    } finally {
-      if (this.inFlight.get(account.name) === poll) this.inFlight.delete(account.name);
+      // Kinds report failures as outcomes; this guards the poll loop against a bug in one.
+      const detail = error instanceof Error ? error.message : String(error);
+      outcome = { kind: 'failure', reason: 'network', detail } as PollOutcome;
     }
     const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const finishedAt = startedAt + durationSeconds * 1000;
-      // A poll that outlived its account (or its credentials) leaves no back-off behind.
-      const current = this.accounts.find((a) => a.name === account.name);
-      const backoff =
-        current && sameItnioAccount(current, account)
-          ? this.backoff?.record(account.name, outcome, startedSteadyMs)
-          : undefined;
       this.onResult({
+        kind: kind.name,
+        target,
         account,
         outcome,
         startedAt,
-        finishedAt,
+        startedSteadyMs,
+        finishedAt: startedAt + durationSeconds * 1000,
         finishedSteadyMs: this.steadyNow(),
         durationSeconds,
-        ...(backoff ? { backoff } : {}),
       });
     } catch (error) {
       this.onListenerError(error);

@@ -49,6 +49,15 @@ function slotFinder(expression: string): { next(fromMs: number): number; destroy
   };
 }
 
+function logClockStep(logger: Logger, skewMs: number): void {
+  const seconds = Math.round(skewMs / 1000);
+  logger.warn(
+    { component: 'scheduler', clock_step_seconds: seconds },
+    `the wall clock stepped ${skewMs > 0 ? 'forward' : 'back'} by ${Math.abs(seconds)}s; ` +
+      'polling keeps its pace (slots the step skipped are not replayed)',
+  );
+}
+
 /**
  * Polls on a cron schedule read in UTC, timed by the monotonic clock. node-cron's own runner
  * waits for the wall clock to reach each slot and replays every slot it missed, so a wall clock
@@ -84,11 +93,7 @@ export function createCronScheduler(
           const skew = wall - (seenWall + (mono - seenMono));
           if (Math.abs(skew) > CLOCK_STEP_TOLERANCE_MS) {
             stepped = true;
-            logger.warn(
-              { component: 'scheduler', clock_step_seconds: Math.round(skew / 1000) },
-              `the wall clock stepped ${skew > 0 ? 'forward' : 'back'} by ${Math.abs(Math.round(skew / 1000))}s; ` +
-                'polling keeps its pace (slots the step skipped are not replayed)',
-            );
+            logClockStep(logger, skew);
           }
           seenWall = wall;
           seenMono = mono;

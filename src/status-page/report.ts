@@ -1,8 +1,8 @@
 import { accountState, lowBalanceThreshold, type AccountState, type LowBalanceThreshold } from './verdict';
-import type { AccountStatus, LastError } from '../accounts/store';
-import { DAY_MS, daysLeft, HOUR_MS, SPEND_WINDOW_MS } from '../accounts/money';
-import type { HistoryPoint } from '../accounts/history';
-import type { AccountStore } from '../accounts/store';
+import type { AccountStatus, LastError } from '../store/account-store';
+import { DAY_MS, daysLeft, HOUR_MS, SPEND_WINDOW_MS } from '../store/money';
+import type { HistoryPoint } from '../store/balance-history';
+import type { AccountStore } from '../store/account-store';
 import { failureReasonWords, statusHint } from '../itnio/failures';
 import {
   PAGE_NORMAL_MIN_HOURS,

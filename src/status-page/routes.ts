@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { Express, Request, Response } from 'express';
-import type { AccountStore } from '../accounts/store';
+import type { AccountStore } from '../store/account-store';
 import { renderLandingPage, statusPageCsp } from './page';
 import { acceptsGzip } from '../web/compression';
 import { buildStatusReport, type StatusReport } from './report';

@@ -1,5 +1,5 @@
-import type { HistoryPoint } from '../accounts/history';
-import { hourlySpends, quantile } from '../accounts/money';
+import type { HistoryPoint } from '../store/balance-history';
+import { hourlySpends, quantile } from '../store/money';
 
 /*
  * The spend-surge mark of the status page: the tunables of ItniotechSpendSurge

@@ -1,4 +1,4 @@
-import type { AccountStatus } from '../accounts/store';
+import type { AccountStatus } from '../store/account-store';
 
 export const ACCOUNT_STATES = ['ok', 'low', 'failing', 'stale'] as const;
 export type AccountState = (typeof ACCOUNT_STATES)[number];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Account } from '../../src/config/account';
 import { loadConfig, type CliCommand, type ExporterConfig } from '../../src/config/config';
-import { startExporter } from '../../src/app/exporter';
+import { startExporter } from '../../src/exporter/start-exporter';
 import { createBalanceClient } from '../../src/itnio/client';
 import { createLogger } from '../../src/log/logger';
 import type { Scheduler } from '../../src/polling/scheduler';

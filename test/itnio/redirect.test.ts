@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startExporter, type RunningExporter } from '../../src/app/exporter';
+import { startExporter, type RunningExporter } from '../../src/exporter/start-exporter';
 import { createLogger } from '../../src/log/logger';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { ACCOUNT_A, idleScheduler, loadRunConfig } from '../support/exporter-harness';

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
-import { AccountStore } from '../../src/accounts/store';
+import { AccountStore } from '../../src/store/account-store';
 import { BalanceCollector, MAX_UNKNOWN_STATUSES } from '../../src/metrics/collector';
 import type { BalanceOutcome } from '../../src/itnio/client';
 
@@ -16,10 +16,16 @@ const otp: Account = { name: 'otp', apiKey: 'k-otp', apiSecret: 'secret-otp', ba
 function setup(accounts: Account[] = [shop, otp]) {
   let now = 1_700_000_000_000;
   const registry = new Registry();
-  const store = new AccountStore({ accounts, maxAgeMs: 3_600_000, now: () => now });
+  const store = new AccountStore({
+    accounts,
+    maxAgeMs: 3_600_000,
+    now: () => now,
+    backoff: { gapMs: 60_000, maxAgeMs: 3_600_000 },
+  });
   const collector = new BalanceCollector({ registry, store, maxAgeMs: 3_600_000, version: '9.9.9', now: () => now });
   const record = (account: Account, outcome: BalanceOutcome, durationSeconds = 0.25): void => {
     store.record({
+      target: store.target(account.name),
       account,
       outcome,
       startedAt: now,
@@ -181,30 +187,16 @@ describe('BalanceCollector', () => {
   test('the back-off gauge follows the poll results, per account, and survives a reload of its account', async () => {
     const t = setup();
     const limited: BalanceOutcome = { kind: 'api_error', status: '-15', reason: 'frequent query' };
+    // Two -15 answers in a row: the interval is four gaps.
+    t.record(shop, limited, 0);
+    t.record(shop, limited, 0);
     const at = t.now();
-    t.store.record({
-      account: shop,
-      outcome: limited,
-      startedAt: at,
-      finishedAt: at,
-      finishedSteadyMs: at,
-      durationSeconds: 0,
-      backoff: { seconds: 240, streak: 2, nextPollSteadyMs: at + 240_000 },
-    });
     expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(240);
     expect(await t.sample('itniotech_poll_backoff_seconds', 'account="otp"')).toBe(0);
     expect(t.store.get('shop')?.backoff).toEqual({ seconds: 240, streak: 2, nextPollMs: at + 240_000 });
     t.store.setAccounts([shop, otp]);
     expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(240);
-    t.store.record({
-      account: shop,
-      outcome: ok(1),
-      startedAt: at,
-      finishedAt: at,
-      finishedSteadyMs: at,
-      durationSeconds: 0,
-      backoff: { seconds: 0, streak: 0, change: 'ended' },
-    });
+    t.record(shop, ok(1), 0);
     expect(await t.sample('itniotech_poll_backoff_seconds', 'account="shop"')).toBe(0);
     expect(t.store.get('shop')?.backoff).toBeUndefined();
     t.store.setAccounts([otp]);
@@ -246,8 +238,17 @@ describe('BalanceCollector', () => {
 
 test('a poll that outlives its account (removed by a reload) does not bring its series back', async () => {
   const t = setup();
+  const late = t.store.target('otp');
   t.store.setAccounts([shop]);
-  t.record(otp, ok(5));
+  t.store.record({
+    target: late,
+    account: otp,
+    outcome: ok(5),
+    startedAt: 0,
+    finishedAt: 0,
+    finishedSteadyMs: 0,
+    durationSeconds: 0,
+  });
   const text = await t.registry.metrics();
   expect(text).not.toContain('account="otp"');
 });

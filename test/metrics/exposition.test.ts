@@ -1,7 +1,7 @@
 import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
-import { AccountStore } from '../../src/accounts/store';
+import { AccountStore } from '../../src/store/account-store';
 import { BalanceCollector } from '../../src/metrics/collector';
 import { MetricsRenderer, type MetricsSource, type RendererOptions } from '../../src/metrics/exposition';
 
@@ -79,19 +79,23 @@ function setup(options: RendererOptions = {}) {
   };
 }
 
-/** Resolves once `check` holds, checking after each turn of the event loop (at most about 2 s). */
+/** Resolves once `check` holds, checking every 10 ms (gives up after about 10 s, however busy the machine). */
 async function until(check: () => Promise<boolean> | boolean): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1000; i++) {
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error('condition not met in time');
 }
 
+/**
+ * Whether `promise` settles while something it must not wait for is held back: a generous
+ * limit, since the held-back work cannot finish on its own, so only a wrong answer waits this long.
+ */
 const settled = <T>(promise: Promise<T>): Promise<'settled' | 'pending'> =>
   Promise.race([
     promise.then(() => 'settled' as const),
-    new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 50)),
+    new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 10_000).unref()),
   ]);
 
 describe('MetricsRenderer', () => {
@@ -145,6 +149,7 @@ describe('MetricsRenderer', () => {
     try {
       await check();
       store.record({
+        target: store.target(shop.name),
         account: shop,
         outcome: { kind: 'success', balance: 99.99, gift: 50, credit: Infinity },
         startedAt: now,
@@ -154,6 +159,7 @@ describe('MetricsRenderer', () => {
       });
       await check();
       store.record({
+        target: store.target(otp.name),
         account: otp,
         outcome: { kind: 'api_error', status: '-77', reason: 'odd' },
         startedAt: now,
@@ -162,6 +168,7 @@ describe('MetricsRenderer', () => {
         durationSeconds: 0.1,
       });
       store.record({
+        target: store.target(otp.name),
         account: otp,
         outcome: { kind: 'failure', reason: 'timeout', detail: 'slow' },
         startedAt: now,
@@ -177,6 +184,7 @@ describe('MetricsRenderer', () => {
       await check();
       store.setAccounts(accounts);
       store.record({
+        target: store.target(shop.name),
         account: shop,
         outcome: { kind: 'success', balance: -5, gift: 1e-7, credit: NaN },
         startedAt: now,
@@ -237,13 +245,16 @@ describe('MetricsRenderer', () => {
     const source = new FakeSource();
     let release: () => void = () => undefined;
     let slow = false;
+    let stuck = false;
     const balance = source.own('itniotech_balance');
     new Gauge({
       name: 'slow_to_read',
       help: 'Takes its time when asked to.',
       registers: [source.registry],
       async collect() {
-        if (slow) await new Promise<void>((resolve) => (release = resolve));
+        if (!slow) return;
+        stuck = true;
+        await new Promise<void>((resolve) => (release = resolve));
       },
     });
     let polling = false;
@@ -259,8 +270,8 @@ describe('MetricsRenderer', () => {
     slow = true;
     balance.set({ account: 'shop' }, 2);
     source.changed('itniotech_balance');
-    // The change starts a rebuild, which is stuck reading slow_to_read.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The change starts a rebuild, which is stuck reading slow_to_read until released.
+    await until(() => stuck);
     const during = renderer.payload(true);
     expect(await settled(during)).toBe('settled');
     expect(gunzipSync(await during).toString()).toContain('itniotech_balance{account="shop"} 1\n');
@@ -311,6 +322,7 @@ test('a poll result recorded while a rebuild runs is in that text entirely or no
   await new Promise((resolve) => setImmediate(resolve));
   const at = Date.now();
   store.record({
+    target: store.target(shop.name),
     account: shop,
     outcome: { kind: 'failure', reason: 'network', detail: 'ECONNRESET' },
     startedAt: at,

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startExporter, type RunningExporter } from '../../src/app/exporter';
+import { startExporter, type RunningExporter } from '../../src/exporter/start-exporter';
 import { createLogger } from '../../src/log/logger';
 import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
-import { ACCOUNT_A, ACCOUNT_B, loadRunConfig } from '../support/exporter-harness';
+import { ACCOUNT_A, ACCOUNT_B, minuteConfigFor } from '../support/exporter-harness';
 import { fetchUrl } from '../support/https-request';
 
 const MINUTE = 60_000;
@@ -28,22 +28,9 @@ describe('back-off on -15 in a running exporter', () => {
 
   beforeAll(async () => {
     simulator = await startSimulator({ accounts: [{ ...ACCOUNT_A, failStatus: '-15' }, ACCOUNT_B], now: () => clock });
-    const accounts = [
+    const config = minuteConfigFor(dir, simulator, [
       ['alpha', ACCOUNT_A],
       ['bravo', ACCOUNT_B],
-    ] as const;
-    for (const [name, a] of accounts) writeFileSync(join(dir, name), `${a.apiSecret}\n`);
-    const yaml = accounts
-      .map(([name, a]) => `  - name: ${name}\n    api_key: ${a.apiKey}\n    api_secret_file: ${join(dir, name)}\n`)
-      .join('');
-    writeFileSync(join(dir, 'accounts.yml'), `accounts:\n${yaml}`);
-    const config = loadRunConfig([
-      '--web.listen-address=127.0.0.1:0',
-      '--log.level=silent',
-      '--poll.interval=1m',
-      '--poll.max-age=10m',
-      `--api.base-url=${simulator.baseUrl}`,
-      `--config.file=${join(dir, 'accounts.yml')}`,
     ]);
     exporter = await startExporter(config, { logger: createLogger('silent'), scheduler, now: () => clock });
     await idle();

@@ -1,6 +1,8 @@
 import type { Account } from '../../src/config/account';
 import type { BalanceClient, BalanceOutcome } from '../../src/itnio/client';
-import { PollBackoff } from '../../src/polling/backoff';
+import { AccountStore } from '../../src/store/account-store';
+import { PollBackoff, type BackoffStreak } from '../../src/polling/backoff';
+import { BALANCE_POLL, balancePollKind } from '../../src/polling/balance-kind';
 import { Poller, type PollResult } from '../../src/polling/poller';
 
 const MINUTE = 60_000;
@@ -13,11 +15,25 @@ const account = (name: string): Account => ({
   baseUrl: 'http://127.0.0.1:9',
 });
 
+/** Runs outcomes through the policy the way the store does, keeping the streak between them. */
+function streakOf(backoff: PollBackoff) {
+  let streak: BackoffStreak | undefined;
+  return {
+    record(outcome: BalanceOutcome, startedMs: number) {
+      const next = backoff.next(streak, outcome, startedMs);
+      streak = next.streak;
+      return next.state;
+    },
+    allows: (nowMs: number) => backoff.allows(streak, nowMs),
+  };
+}
+
 describe('PollBackoff', () => {
   test('each consecutive -15 doubles the interval up to max-age minus one gap', () => {
     const backoff = new PollBackoff({ gapMs: MINUTE, maxAgeMs: 10 * MINUTE });
     expect(backoff.capMs).toBe(9 * MINUTE);
-    const seen = [0, 1, 2, 3, 4].map((i) => backoff.record('a', RATE_LIMITED, i * MINUTE));
+    const a = streakOf(backoff);
+    const seen = [0, 1, 2, 3, 4].map((i) => a.record(RATE_LIMITED, i * MINUTE));
     expect(seen.map((s) => s.seconds)).toEqual([120, 240, 480, 540, 540]);
     expect(seen.map((s) => s.streak)).toEqual([1, 2, 3, 4, 5]);
     expect(seen.map((s) => s.change)).toEqual(['started', 'widened', 'widened', 'widened', undefined]);
@@ -29,23 +45,23 @@ describe('PollBackoff', () => {
     ['another status', { kind: 'api_error', status: '-1', reason: 'auth' }],
     ['a request failure', { kind: 'failure', reason: 'timeout', detail: 'no answer' }],
   ])('%s ends it; an aborted poll changes nothing', (_, outcome) => {
-    const backoff = new PollBackoff({ gapMs: MINUTE, maxAgeMs: 60 * MINUTE });
-    backoff.record('a', RATE_LIMITED, 0);
-    expect(backoff.record('a', { kind: 'aborted' }, MINUTE)).toEqual({
+    const a = streakOf(new PollBackoff({ gapMs: MINUTE, maxAgeMs: 60 * MINUTE }));
+    a.record(RATE_LIMITED, 0);
+    expect(a.record({ kind: 'aborted' }, MINUTE)).toEqual({
       seconds: 120,
       streak: 1,
       nextPollSteadyMs: 2 * MINUTE,
     });
-    expect(backoff.allows('a', MINUTE)).toBe(false);
-    expect(backoff.record('a', outcome, MINUTE)).toEqual({ seconds: 0, streak: 0, change: 'ended' });
-    expect(backoff.allows('a', MINUTE)).toBe(true);
-    expect(backoff.record('a', outcome, 2 * MINUTE)).toEqual({ seconds: 0, streak: 0 });
+    expect(a.allows(MINUTE)).toBe(false);
+    expect(a.record(outcome, MINUTE)).toEqual({ seconds: 0, streak: 0, change: 'ended' });
+    expect(a.allows(MINUTE)).toBe(true);
+    expect(a.record(outcome, 2 * MINUTE)).toEqual({ seconds: 0, streak: 0 });
   });
 
   test('a max-age of two gaps leaves nothing to widen: the account keeps its pace', () => {
-    const backoff = new PollBackoff({ gapMs: MINUTE, maxAgeMs: 2 * MINUTE });
-    expect(backoff.record('a', RATE_LIMITED, 0)).toEqual({ seconds: 0, streak: 0 });
-    expect(backoff.allows('a', MINUTE)).toBe(true);
+    const a = streakOf(new PollBackoff({ gapMs: MINUTE, maxAgeMs: 2 * MINUTE }));
+    expect(a.record(RATE_LIMITED, 0)).toEqual({ seconds: 0, streak: 0 });
+    expect(a.allows(MINUTE)).toBe(true);
   });
 });
 
@@ -62,19 +78,26 @@ describe('Poller back-off on -15', () => {
       },
     };
     const results: PollResult[] = [];
-    const poller = new Poller({
-      client,
+    const store = new AccountStore({
       accounts: [account('busy'), account('calm')],
+      maxAgeMs: 10 * MINUTE,
+      now: () => steady,
+      backoff: { gapMs: MINUTE, maxAgeMs: 10 * MINUTE },
+    });
+    const poller = new Poller({
+      kinds: [balancePollKind(client)],
       concurrency: 2,
       steadyNow: () => steady,
-      backoff: { gapMs: MINUTE, maxAgeMs: 10 * MINUTE },
-      onResult: (r) => results.push(r),
+      onResult: (r) => {
+        const backoff = store.record(r);
+        results.push({ ...(r as PollResult), ...(backoff ? { backoff } : {}) });
+      },
     });
     // One scheduled tick a minute for 40 minutes; from minute 30 ITNIO answers the busy account again.
     for (let minute = 0; minute <= 40; minute++) {
       steady = minute * MINUTE;
       if (minute === 30) answers.busy = OK;
-      await poller.pollAll();
+      await poller.poll(BALANCE_POLL, store.due(steady));
     }
     expect(polledAt.calm).toEqual(Array.from({ length: 41 }, (_, i) => i));
     // Gaps of 2, 4 and 8 minutes, then the cap of 9 (max-age 10m minus one interval); the poll

@@ -1,5 +1,7 @@
+import { AccountStore } from '../../src/store/account-store';
 import type { Account } from '../../src/config/account';
 import type { BalanceClient, BalanceOutcome } from '../../src/itnio/client';
+import { BALANCE_POLL, balancePollKind } from '../../src/polling/balance-kind';
 import { Poller, type PollResult } from '../../src/polling/poller';
 
 const account = (name: string): Account => ({
@@ -38,13 +40,54 @@ function heldClient() {
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+interface PollerSetup {
+  client: BalanceClient;
+  accounts: Account[];
+  concurrency: number;
+  onResult?: (r: PollResult) => void;
+  onListenerError?: (e: unknown) => void;
+}
+
+/** A store and a poller wired as the exporter wires them: the poller polls the store's entries, a reload retains the current ones. */
+function polling(options: PollerSetup) {
+  const store = new AccountStore({ accounts: options.accounts, maxAgeMs: 3_600_000 });
+  const poller = new Poller({
+    kinds: [balancePollKind(options.client)],
+    concurrency: options.concurrency,
+    onResult: (r) => {
+      store.record(r);
+      options.onResult?.(r as PollResult);
+    },
+    ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
+  });
+  return {
+    store,
+    poller,
+    pollAll: () => poller.poll(BALANCE_POLL, store.targets()),
+    pollSome: (names: string[]) =>
+      poller.poll(
+        BALANCE_POLL,
+        store.targets().filter((t) => names.includes(t.account.name)),
+      ),
+    setAccounts: (accounts: Account[]) => {
+      store.setAccounts(accounts);
+      poller.retain((t) => store.isCurrent(t));
+    },
+  };
+}
+
 describe('Poller', () => {
   test('never has more than `concurrency` requests in flight', async () => {
     const held = heldClient();
     const results: PollResult[] = [];
     const accounts = Array.from({ length: 10 }, (_, i) => account(`a${i}`));
-    const poller = new Poller({ client: held.client, accounts, concurrency: 3, onResult: (r) => results.push(r) });
-    const all = poller.pollAll();
+    const run = polling({
+      client: held.client,
+      accounts,
+      concurrency: 3,
+      onResult: (r) => results.push(r),
+    });
+    const all = run.pollAll();
     await tick();
     expect(held.stats().inFlight).toBe(3);
     for (let round = 0; round < 10; round++) {
@@ -59,18 +102,18 @@ describe('Poller', () => {
   test('a poll of an account never overlaps a still-running poll of the same account', async () => {
     const held = heldClient();
     const results: PollResult[] = [];
-    const poller = new Poller({
+    const run = polling({
       client: held.client,
       accounts: [account('slow'), account('fast')],
       concurrency: 4,
       onResult: (r) => results.push(r),
     });
-    void poller.pollAll();
+    void run.pollAll();
     await tick();
     held.release('fast');
     await tick();
     // Next tick while "slow" is still running: only "fast" gets a new request.
-    void poller.pollAll();
+    void run.pollAll();
     await tick();
     expect(held.open.get('slow')).toHaveLength(1);
     expect(held.open.get('fast')).toHaveLength(1);
@@ -83,27 +126,27 @@ describe('Poller', () => {
   test('stop() aborts in-flight polls and later ticks do nothing', async () => {
     const held = heldClient();
     const results: PollResult[] = [];
-    const poller = new Poller({
+    const run = polling({
       client: held.client,
       accounts: [account('a'), account('b')],
       concurrency: 1,
       onResult: (r) => results.push(r),
     });
-    const all = poller.pollAll();
+    const all = run.pollAll();
     await tick();
-    poller.stop();
+    run.poller.stop();
     await all;
     expect(results.map((r) => r.outcome.kind)).toEqual(['aborted']);
-    await poller.pollAll();
+    await run.pollAll();
     expect(held.stats().inFlight).toBe(0);
   });
 
   test('a throwing client or listener does not stop the loop', async () => {
     const errors: unknown[] = [];
     let calls = 0;
-    const poller = new Poller({
+    const run = polling({
       client: {
-        fetchBalance: async () => {
+        fetchBalance: async (): Promise<BalanceOutcome> => {
           calls++;
           throw new Error('bug');
         },
@@ -116,73 +159,78 @@ describe('Poller', () => {
       },
       onListenerError: (e) => errors.push(e),
     });
-    await poller.pollAll();
+    await run.pollAll();
     expect(calls).toBe(2);
     expect(errors).toHaveLength(1);
   });
 });
 
-describe('Poller.setAccounts', () => {
+describe('Poller after a reload of the store', () => {
   test('drops queued polls of removed accounts and aborts their in-flight requests', async () => {
     const held = heldClient();
     const results: PollResult[] = [];
     const accounts = [account('gone'), account('queued-gone'), account('kept')];
-    const poller = new Poller({ client: held.client, accounts, concurrency: 1, onResult: (r) => results.push(r) });
-    const all = poller.pollAll();
+    const run = polling({
+      client: held.client,
+      accounts,
+      concurrency: 1,
+      onResult: (r) => results.push(r),
+    });
+    const all = run.pollAll();
     await tick();
     expect(held.open.get('gone')).toHaveLength(1);
-    poller.setAccounts([{ ...account('kept'), apiKey: 'new-key' }]);
+    run.setAccounts([{ ...account('kept'), lowBalanceThreshold: 9 }]);
     await tick();
     await tick();
     // "gone" was aborted, "queued-gone" never sent, "kept" is polled with its new entry.
     expect(held.open.has('queued-gone')).toBe(false);
     held.release('kept');
     await all;
-    expect(results.map((r) => [r.account.name, r.outcome.kind, r.account.apiKey])).toEqual([
-      ['gone', 'aborted', 'key-gone'],
-      ['kept', 'success', 'new-key'],
+    expect(results.map((r) => [r.account.name, r.outcome.kind, r.account.lowBalanceThreshold])).toEqual([
+      ['gone', 'aborted', undefined],
+      ['kept', 'success', 9],
     ]);
   });
 });
 
 test('an account removed and added back while its aborted poll settles is polled again at once', async () => {
   const held = heldClient();
-  const poller = new Poller({
+  const run = polling({
     client: held.client,
     accounts: [account('a')],
     concurrency: 2,
     onResult: () => undefined,
   });
-  void poller.pollAll();
+  void run.pollAll();
   await tick();
   expect(held.open.get('a')).toHaveLength(1);
-  poller.setAccounts([]);
-  poller.setAccounts([account('a')]);
-  void poller.pollAll();
+  run.setAccounts([]);
+  run.setAccounts([account('a')]);
+  void run.pollAll();
   await tick();
   // The first request was aborted (resolved) and a second one is open.
   expect(held.open.get('a')).toHaveLength(2);
   expect(held.stats().inFlight).toBe(1);
   held.release('a');
   held.release('a');
-  poller.stop();
+  run.poller.stop();
 });
 
 test("a reload that changes an account's key aborts its in-flight poll and lets it be polled again at once", async () => {
   const held = heldClient();
   const results: PollResult[] = [];
-  const poller = new Poller({
+  const run = polling({
     client: held.client,
     accounts: [account('a')],
     concurrency: 2,
     onResult: (r) => results.push(r),
   });
-  void poller.pollAll();
+  void run.pollAll();
   await tick();
   expect(held.open.get('a')).toHaveLength(1);
   const changed = { ...account('a'), apiKey: 'rotated' };
-  poller.setAccounts([changed]);
-  const again = poller.pollSome([changed]);
+  run.setAccounts([changed]);
+  const again = run.pollSome(['a']);
   await tick();
   // The old request was aborted; a new one, with the new key, is in flight.
   expect(results.map((r) => [r.outcome.kind, r.account.apiKey])).toEqual([['aborted', 'key-a']]);
@@ -198,15 +246,15 @@ test("a reload that changes an account's key aborts its in-flight poll and lets 
 test('a reload that changes only the threshold keeps the in-flight poll', async () => {
   const held = heldClient();
   const results: PollResult[] = [];
-  const poller = new Poller({
+  const run = polling({
     client: held.client,
     accounts: [account('a')],
     concurrency: 2,
     onResult: (r) => results.push(r),
   });
-  const all = poller.pollAll();
+  const all = run.pollAll();
   await tick();
-  poller.setAccounts([{ ...account('a'), lowBalanceThreshold: 3 }]);
+  run.setAccounts([{ ...account('a'), lowBalanceThreshold: 3 }]);
   await tick();
   held.release('a');
   await all;

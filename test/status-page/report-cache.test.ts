@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
-import { AccountStore } from '../../src/accounts/store';
+import { AccountStore } from '../../src/store/account-store';
 import { createLogger } from '../../src/log/logger';
 import { createProcessRegistry, MetricsRenderer } from '../../src/metrics/exposition';
 import type { PollResult } from '../../src/polling/poller';
-import { createApp } from '../../src/app/server';
+import { createApp } from '../../src/exporter/http-app';
 import { listen } from '../../src/web/listen';
 import type { StatusReport } from '../../src/status-page/report';
 
@@ -107,7 +107,7 @@ describe('status report cache', () => {
 
   test('a poll result shows at once, within the same second', async () => {
     await report();
-    s.store.record(success(shop, s.clock.now, 321.5));
+    s.store.record({ ...success(shop, s.clock.now, 321.5), target: s.store.target(shop.name) });
     const after = await report();
     expect(after.accounts[0]?.balance).toBe(321.5);
     expect(after.accounts[0]?.chart).toHaveLength(1);
@@ -158,7 +158,7 @@ describe('status report at 1000 accounts with a full day of history', () => {
     // 24 h of 60 s polls, each spending 1.25.
     for (const account of accounts) {
       for (let t = START - 24 * HOUR, balance = 100_000; t <= START; t += MINUTE, balance -= 1.25)
-        s.store.record(success(account, t, balance));
+        s.store.record({ ...success(account, t, balance), target: s.store.target(account.name) });
     }
   }, 60_000);
   afterAll(() => close(s.server));

@@ -1,5 +1,5 @@
-import type { LastError } from '../../src/accounts/store';
-import type { HistoryPoint } from '../../src/accounts/history';
+import type { LastError } from '../../src/store/account-store';
+import type { HistoryPoint } from '../../src/store/balance-history';
 import { chartPoints, describeError } from '../../src/status-page/report';
 
 const AT = Date.UTC(2025, 0, 1, 12);

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { Account } from '../../src/config/account';
 import { ACCOUNT_STATES } from '../../src/status-page/verdict';
-import { AccountStore } from '../../src/accounts/store';
+import { AccountStore } from '../../src/store/account-store';
 import { createLogger } from '../../src/log/logger';
 import { createProcessRegistry, MetricsRenderer } from '../../src/metrics/exposition';
-import { createApp } from '../../src/app/server';
+import { createApp } from '../../src/exporter/http-app';
 import { listen } from '../../src/web/listen';
 import type { StatusReport } from '../../src/status-page/report';
 import {

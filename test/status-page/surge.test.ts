@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { BalanceHistory } from '../../src/accounts/history';
-import { DAY_MS, HOUR_MS } from '../../src/accounts/money';
+import { BalanceHistory } from '../../src/store/balance-history';
+import { DAY_MS, HOUR_MS } from '../../src/store/money';
 import {
   PAGE_NORMAL_MIN_HOURS,
   RULES_NORMAL_QUANTILE,
@@ -23,15 +23,14 @@ const START = Date.UTC(2025, 0, 1, 0);
 function verdictAfter(untilMs: number, perMinute: (t: number) => number): ReturnType<typeof spendSurge> {
   let now = START;
   const history = new BalanceHistory({ maxGapMs: HOUR_MS, now: () => now });
-  history.setAccounts(['a']);
   let balance = 1_000_000;
   for (let t = 0; t <= untilMs; t += MINUTE) {
     if (t > 0) balance -= perMinute(t);
     now = START + t;
-    history.add('a', now, balance);
+    history.add(now, balance);
   }
-  const perDay = history.spendPerDay('a', HOUR_MS);
-  return spendSurge(history.points('a'), perDay === undefined ? undefined : (perDay * HOUR_MS) / DAY_MS, now);
+  const perDay = history.spendPerDay(HOUR_MS);
+  return spendSurge(history.points(), perDay === undefined ? undefined : (perDay * HOUR_MS) / DAY_MS, now);
 }
 
 describe('spendSurge', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { accountState, RULES_DEFAULT_LOW_BALANCE_THRESHOLD, type AccountState } from '../../src/status-page/verdict';
-import type { AccountStatus } from '../../src/accounts/store';
+import type { AccountStatus } from '../../src/store/account-store';
 
 const NOW = Date.UTC(2025, 0, 1, 12);
 const MAX_AGE = 60 * 60 * 1000;

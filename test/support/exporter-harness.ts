@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig, type ExporterConfig } from '../../src/config/config';
-import { startExporter, type RunningExporter } from '../../src/app/exporter';
+import { startExporter, type RunningExporter } from '../../src/exporter/start-exporter';
 import { createLogger } from '../../src/log/logger';
 import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type SimulatedAccount, type Simulator } from '../../src/simulator/simulator';
@@ -71,4 +72,28 @@ export async function startHarness(
 export async function closeBoth(exporter: RunningExporter, simulator: Simulator): Promise<void> {
   await exporter.close();
   await simulator.close();
+}
+
+/**
+ * The configuration of an exporter polling `simulator` every minute (max age 10 minutes) for the
+ * named accounts, written as an accounts file with secret files in `dir`.
+ */
+export function minuteConfigFor(
+  dir: string,
+  simulator: Simulator,
+  accounts: ReadonlyArray<readonly [name: string, account: SimulatedAccount]>,
+): ExporterConfig {
+  for (const [name, a] of accounts) writeFileSync(join(dir, name), `${a.apiSecret}\n`);
+  const yaml = accounts
+    .map(([name, a]) => `  - name: ${name}\n    api_key: ${a.apiKey}\n    api_secret_file: ${join(dir, name)}\n`)
+    .join('');
+  writeFileSync(join(dir, 'accounts.yml'), `accounts:\n${yaml}`);
+  return loadRunConfig([
+    '--web.listen-address=127.0.0.1:0',
+    '--log.level=silent',
+    '--poll.interval=1m',
+    '--poll.max-age=10m',
+    `--api.base-url=${simulator.baseUrl}`,
+    `--config.file=${join(dir, 'accounts.yml')}`,
+  ]);
 }

@@ -1,4 +1,4 @@
-import { spentAcross, type SpendStep } from '../../src/accounts/money';
+import { spentAcross, type SpendStep } from '../../src/store/money';
 
 /*
  * The reference the balance history is checked against: spend computed from every raw sample,

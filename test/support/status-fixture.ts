@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { loadConfig, type ExporterConfig } from '../../src/config/config';
-import { startExporter, type RunningExporter } from '../../src/app/exporter';
+import { startExporter, type RunningExporter } from '../../src/exporter/start-exporter';
 import { createLogger } from '../../src/log/logger';
 import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type SimulatedAccount, type Simulator } from '../../src/simulator/simulator';

@@ -37,13 +37,14 @@ interface Series {
 }
 
 /**
- * The recent balances of each account, in memory and bounded: at most `maxPoints` per account
- * over the last `spanMs`. Points start one per poll; when there are too many, the bucket width
- * doubles and neighbours merge, keeping the later balance and the summed spend, so the spend
- * rate stays exact (to one bucket at the window's edge, where it errs low) however coarse the chart becomes.
+ * The recent balances of one account, in memory and bounded: at most `maxPoints` over the last
+ * `spanMs`. Points start one per poll; when there are too many, the bucket width doubles and
+ * neighbours merge, keeping the later balance and the summed spend, so the spend rate stays
+ * exact (to one bucket at the window's edge, where it errs low) however coarse the chart
+ * becomes. The store's entry of the account owns it: a removed account takes it along.
  */
 export class BalanceHistory {
-  private readonly series = new Map<string, Series>();
+  private series: Series = { points: [], bucketMs: FIRST_BUCKET_MS, samples: 0 };
   private readonly maxPoints: number;
   private readonly spanMs: number;
   private readonly maxGapMs: number;
@@ -60,17 +61,9 @@ export class BalanceHistory {
     if (!(this.spanMs > 0)) throw new RangeError(`balance history span must be positive, got ${this.spanMs} ms`);
   }
 
-  /** Keeps the series of these accounts (new ones start empty) and drops every other. */
-  setAccounts(accountNames: readonly string[]): void {
-    const names = new Set(accountNames);
-    for (const name of this.series.keys()) if (!names.has(name)) this.series.delete(name);
-    for (const name of names)
-      if (!this.series.has(name)) this.series.set(name, { points: [], bucketMs: FIRST_BUCKET_MS, samples: 0 });
-  }
-
-  add(name: string, atMs: number, balance: number): void {
-    const series = this.series.get(name);
-    if (!series || !Number.isFinite(balance)) return;
+  add(atMs: number, balance: number): void {
+    const { series } = this;
+    if (!Number.isFinite(balance)) return;
     const spent =
       series.lastBalance === undefined || series.lastAtMs === undefined
         ? 0
@@ -86,19 +79,17 @@ export class BalanceHistory {
     } else {
       series.points.push({ atMs, firstAtMs: atMs, balance, spent });
     }
-    this.prune(series, atMs);
+    this.prune(atMs);
     while (series.points.length > this.maxPoints) {
       series.bucketMs *= 2;
       series.points = mergeBuckets(series.points, series.bucketMs);
     }
   }
 
-  /** The kept points of an account within the span, oldest first (copies). */
-  points(name: string): HistoryPoint[] {
-    const series = this.series.get(name);
-    if (!series) return [];
+  /** The kept points within the span, oldest first (copies). */
+  points(): HistoryPoint[] {
     const from = this.now() - this.spanMs;
-    return series.points.filter((p) => p.atMs > from).map((p) => ({ ...p }));
+    return this.series.points.filter((p) => p.atMs > from).map((p) => ({ ...p }));
   }
 
   /**
@@ -106,15 +97,16 @@ export class BalanceHistory {
    * polls. Only points whose every step lies inside the window count, so a merged point at the
    * window's start makes the rate lower, never higher, than the rule's.
    */
-  spendPerDay(name: string, windowMs: number = SPEND_WINDOW_MS): number | undefined {
-    const series = this.series.get(name);
-    if (!series || series.samples < 2) return undefined;
+  spendPerDay(windowMs: number = SPEND_WINDOW_MS): number | undefined {
+    const { series } = this;
+    if (series.samples < 2) return undefined;
     const nowMs = this.now();
     const steps = series.points.filter((p) => p.atMs <= nowMs).map((p) => ({ atMs: p.firstAtMs, spent: p.spent }));
     return spendPerDay(steps, nowMs, windowMs);
   }
 
-  private prune(series: Series, newestMs: number): void {
+  private prune(newestMs: number): void {
+    const { series } = this;
     const from = newestMs - this.spanMs;
     let drop = 0;
     while (drop < series.points.length && (series.points[drop] as HistoryPoint).atMs <= from) drop++;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { createTestPki, HTPASSWD_HASH, HTPASSWD_PASSWORD, type TestPki } from '../support/certs';
-import { settingsNeedingRestart } from '../../src/app/reload';
+import { settingsNeedingRestart } from '../../src/reload/config-reloader';
 import {
   ACCOUNT_A,
   ACCOUNT_B,

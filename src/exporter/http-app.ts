@@ -1,11 +1,11 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { AccountStore } from '../accounts/store';
+import type { AccountStore } from '../store/account-store';
 import type { Logger } from '../log/logger';
 import { createMetricsHandler } from '../metrics/route';
 import type { MetricsRenderer } from '../metrics/exposition';
 import { addStatusRoutes, type StatusPageSource } from '../status-page/routes';
-import type { ReloadResult } from './reload';
-import { reloadHandler } from './reload-route';
+import type { ReloadResult } from '../reload/config-reloader';
+import { reloadHandler } from '../reload/reload-route';
 
 export interface AppOptions {
   telemetryPath: string;

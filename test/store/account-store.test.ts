@@ -1,4 +1,4 @@
-import { AccountStore, type AccountStatus } from '../../src/accounts/store';
+import { AccountStore, type AccountStatus } from '../../src/store/account-store';
 import type { Account } from '../../src/config/account';
 import type { BalanceOutcome } from '../../src/itnio/client';
 import type { PollResult } from '../../src/polling/poller';
@@ -11,7 +11,9 @@ const account = (name: string, extra: Partial<Account> = {}): Account => ({
   baseUrl: 'http://127.0.0.1:9/sms',
   ...extra,
 });
-const poll = (name: string, finishedAt: number, outcome: BalanceOutcome): PollResult => ({
+/** A result as the poller hands it over: for the account's entry in the store at the time. */
+const poll = (store: AccountStore, name: string, finishedAt: number, outcome: BalanceOutcome): PollResult => ({
+  ...(store.target(name) ? { target: store.target(name) } : {}),
   account: account(name),
   outcome,
   startedAt: finishedAt - 250,
@@ -31,23 +33,23 @@ describe('AccountStore', () => {
   test('keeps successful polls only in the history, per configured account', () => {
     const time = clock(0);
     const store = new AccountStore({ accounts: [account('a')], maxAgeMs: HOUR, now: time.now });
-    store.record(poll('a', 1000, ok(10)));
-    store.record(poll('a', 2000, { kind: 'api_error', status: '-1', reason: 'authentication error' }));
-    store.record(poll('a', 3000, { kind: 'failure', reason: 'timeout', detail: 'slow' }));
-    store.record(poll('unknown', 3000, ok(1)));
+    store.record(poll(store, 'a', 1000, ok(10)));
+    store.record(poll(store, 'a', 2000, { kind: 'api_error', status: '-1', reason: 'authentication error' }));
+    store.record(poll(store, 'a', 3000, { kind: 'failure', reason: 'timeout', detail: 'slow' }));
+    store.record(poll(store, 'unknown', 3000, ok(1)));
     time.set(5000);
     expect(store.points('a').map((p) => p.balance)).toEqual([10]);
     expect(store.points('unknown')).toEqual([]);
     // One poll: no spend rate yet (not a rate of 0).
     expect(store.spendPerDay('a')).toBeUndefined();
-    store.record(poll('a', 4000, ok(10)));
+    store.record(poll(store, 'a', 4000, ok(10)));
     expect(store.spendPerDay('a')).toBe(0);
   });
 
   test('records a result once: outcome, last good values and their time, the error in words', () => {
     const store = new AccountStore({ accounts: [account('a')], maxAgeMs: HOUR });
-    store.record(poll('a', 1000, ok(10)));
-    store.record(poll('a', 2000, { kind: 'api_error', status: '-16', reason: 'timestamp error' }));
+    store.record(poll(store, 'a', 1000, ok(10)));
+    store.record(poll(store, 'a', 2000, { kind: 'api_error', status: '-16', reason: 'timestamp error' }));
     expect(store.get('a')).toEqual<AccountStatus>({
       name: 'a',
       lastAttemptMs: 2000,
@@ -62,7 +64,7 @@ describe('AccountStore', () => {
         atMs: 2000,
       },
     });
-    store.record(poll('a', 3000, { kind: 'failure', reason: 'network', detail: 'ECONNRESET' }));
+    store.record(poll(store, 'a', 3000, { kind: 'failure', reason: 'network', detail: 'ECONNRESET' }));
     expect(store.get('a')?.lastError).toMatchObject({
       kind: 'failure',
       code: 'network',
@@ -75,7 +77,7 @@ describe('AccountStore', () => {
     const seen: string[] = [];
     store.subscribe({ onResult: (r) => seen.push(r.outcome.kind) });
     const before = store.changeCount;
-    store.record(poll('a', 1000, { kind: 'aborted' }));
+    store.record(poll(store, 'a', 1000, { kind: 'aborted' }));
     expect(store.changeCount).toBe(before);
     expect(seen).toEqual([]);
     expect(store.allAttempted()).toBe(false);
@@ -86,17 +88,17 @@ describe('AccountStore', () => {
     const seen: string[] = [];
     store.subscribe({ onResult: (r, status) => seen.push(`first ${r.account.name} ${status.values?.balance}`) });
     const stop = store.subscribe({ onResult: (r) => seen.push(`second ${r.account.name}`) });
-    store.record(poll('a', 1000, ok(7)));
+    store.record(poll(store, 'a', 1000, ok(7)));
     stop();
-    store.record(poll('b', 1000, ok(8)));
+    store.record(poll(store, 'b', 1000, ok(8)));
     expect(seen).toEqual(['first a 7', 'second a', 'first b 8']);
     expect(store.allAttempted()).toBe(true);
   });
 
   test('setAccounts keeps the state of kept accounts, drops removed ones and reports the new', () => {
     const store = new AccountStore({ accounts: [account('a'), account('gone')], maxAgeMs: HOUR, now: () => 5000 });
-    store.record(poll('a', 1000, ok(10)));
-    store.record(poll('gone', 1000, ok(5)));
+    store.record(poll(store, 'a', 1000, ok(10)));
+    store.record(poll(store, 'gone', 1000, ok(5)));
     const told: Array<[string[], string[]]> = [];
     store.subscribe({ onAccounts: (all, { added }) => told.push([all.map((x) => x.name), added.map((x) => x.name)]) });
     const before = store.changeCount;
@@ -111,7 +113,7 @@ describe('AccountStore', () => {
     expect(store.get('gone')).toBeUndefined();
     expect(store.points('gone')).toEqual([]);
     // A late result of the removed account is not recorded.
-    store.record(poll('gone', 2000, ok(4)));
+    store.record(poll(store, 'gone', 2000, ok(4)));
     expect(store.get('gone')).toBeUndefined();
     expect(store.allAttempted()).toBe(false);
     store.setAccounts([account('a')]);
@@ -124,8 +126,8 @@ describe('AccountStore', () => {
     ['base URL', { baseUrl: 'http://127.0.0.1:9/other' }],
   ])('a changed %s makes it another account: state and history dropped, old polls discarded', (_what, change) => {
     const store = new AccountStore({ accounts: [account('a')], maxAgeMs: HOUR, now: () => 5000 });
-    store.record(poll('a', 1000, ok(10)));
-    const before = poll('a', 1500, ok(999));
+    store.record(poll(store, 'a', 1000, ok(10)));
+    const before = poll(store, 'a', 1500, ok(999));
     const { added, replaced } = store.setAccounts([account('a', change)]);
     expect(added).toEqual([]);
     expect(replaced.map((a) => a.name)).toEqual(['a']);
@@ -137,20 +139,20 @@ describe('AccountStore', () => {
     expect(store.get('a')).toEqual({ name: 'a' });
     expect(store.points('a')).toEqual([]);
     // One with the new credentials is.
-    store.record({ ...poll('a', 2000, ok(7)), account: account('a', change) });
+    store.record({ ...poll(store, 'a', 2000, ok(7)), account: account('a', change) });
     expect(store.get('a')?.values?.balance).toBe(7);
     expect(store.points('a').map((p) => p.balance)).toEqual([7]);
   });
 
   test('a changed threshold alone keeps state and history', () => {
     const store = new AccountStore({ accounts: [account('a')], maxAgeMs: HOUR, now: () => 5000 });
-    store.record(poll('a', 1000, ok(10)));
+    store.record(poll(store, 'a', 1000, ok(10)));
     const { replaced } = store.setAccounts([account('a', { lowBalanceThreshold: 5 })]);
     expect(replaced).toEqual([]);
     expect(store.get('a')?.values?.balance).toBe(10);
     expect(store.points('a')).toHaveLength(1);
     // A poll in flight across that reload still counts: same ITNIO account.
-    store.record(poll('a', 2000, ok(9)));
+    store.record(poll(store, 'a', 2000, ok(9)));
     expect(store.get('a')?.values?.balance).toBe(9);
   });
 });

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { ReloadResult } from './reload';
+import type { ReloadResult } from './config-reloader';
 
 /** /-/reload as Prometheus has it: POST or PUT re-reads the configuration; 500 lists the problems. */
 export function reloadHandler(reload: (trigger: string) => Promise<ReloadResult>): RequestHandler {

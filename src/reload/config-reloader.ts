@@ -66,6 +66,7 @@ export class ConfigReloader {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly successful: Gauge;
   private readonly successTime: Gauge;
+  private attempted = 0;
 
   constructor(private readonly options: ConfigReloaderOptions) {
     this.initial = options.initial;
@@ -85,6 +86,11 @@ export class ConfigReloader {
     this.successTime.set((options.now ?? Date.now)() / 1000);
   }
 
+  /** Reloads attempted so far (each one sets the reload gauges), so the exposition can tell they changed. */
+  get attempts(): number {
+    return this.attempted;
+  }
+
   /** One reload at a time: a SIGHUP during a /-/reload waits for it. */
   reload(trigger: string): Promise<ReloadResult> {
     const run = this.queue.then(() => this.reloadNow(trigger));
@@ -93,6 +99,7 @@ export class ConfigReloader {
   }
 
   private reloadNow(trigger: string): ReloadResult {
+    this.attempted++;
     const { logger, targets } = this.options;
     let next: ExporterConfig;
     try {

@@ -1,4 +1,4 @@
-import { daysLeft, hourlySpends, quantile, spendPerDay } from '../../src/accounts/money';
+import { daysLeft, hourlySpends, quantile, spendPerDay } from '../../src/store/money';
 import { spendSteps, type BalanceSample } from '../support/spend-steps';
 
 const MINUTE = 60_000;

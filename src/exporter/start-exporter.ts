@@ -1,0 +1,234 @@
+import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { Registry } from 'prom-client';
+import { AccountStore } from '../store/account-store';
+import { steadyNow, steadyToWallOffsetMs } from '../clock/steady';
+import { ConfigError, configWarnings, type ExporterConfig } from '../config/config';
+import type { BalanceClient } from '../itnio/client';
+import type { Logger } from '../log/logger';
+import { BalanceCollector } from '../metrics/collector';
+import { createProcessRegistry, MetricsRenderer } from '../metrics/exposition';
+import { BALANCE_POLL } from '../polling/balance-kind';
+import { Poller } from '../polling/poller';
+import { createCronScheduler, type Scheduler } from '../polling/scheduler';
+import { BasicAuth } from '../web/basic-auth';
+import { closeServer, listen, serverUrl } from '../web/listen';
+import { updateTlsServer } from '../web/tls';
+import { clientFor } from './itnio-client';
+import { pollPlugins, type PollPlugin } from './poll-kinds';
+import { ConfigReloader, type ReloadResult } from '../reload/config-reloader';
+import { createApp } from './http-app';
+import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
+
+export interface ExporterDeps {
+  logger: Logger;
+  client?: BalanceClient;
+  /** The getBalance poll's scheduler (default: cron on --poll.interval / --poll.schedule). */
+  scheduler?: Scheduler;
+  /** Schedulers of the other kinds of poll, by kind name (default: cron on the kind's schedule). */
+  schedulers?: Readonly<Record<string, Scheduler>>;
+  /** Kinds of poll added to the table's (tests plug in their own here). */
+  extraPolls?: readonly PollPlugin[];
+  now?: () => number;
+  /** Reads the configuration again for SIGHUP and /-/reload; throws ConfigError. */
+  reloadConfig?: () => ExporterConfig;
+}
+
+/** The polls of a running exporter, for tests and tools that want a round now. */
+interface ExporterPolls {
+  /** Polls every account that is not backing off, for one kind (default: getBalance); resolves when done. */
+  pollAll(kind?: string): Promise<void>;
+  /** Whether any poll is queued or in flight. */
+  readonly busy: boolean;
+}
+
+export interface RunningExporter {
+  server: Server;
+  /** Base URL the exporter answers on, e.g. http://127.0.0.1:10042 */
+  url: string;
+  poller: ExporterPolls;
+  collector: BalanceCollector;
+  /** The one owner of every account's state. */
+  accounts: AccountStore;
+  /** Re-reads the configuration and applies what can change live; `trigger` is for the log. */
+  reload(trigger: string): Promise<ReloadResult>;
+  /** Stops polling (aborting in-flight requests) and closes the server. */
+  close(): Promise<void>;
+}
+
+interface Clocks {
+  now: () => number;
+  /** Ages, expiry and history run on the steady clock; tests that set the time set both. */
+  steady: () => number;
+  wallOffsetMs: () => number;
+}
+
+/** The account store, its metrics and the poller that feeds it. */
+interface Core {
+  store: AccountStore;
+  collector: BalanceCollector;
+  poller: Poller;
+  plugins: readonly PollPlugin[];
+}
+
+const noReloadSource = (): ExporterConfig => {
+  throw new ConfigError(['this exporter was started without a configuration source to read again']);
+};
+
+/** Builds every piece from the configuration, starts serving, and polls at once and on schedule. */
+export async function startExporter(config: ExporterConfig, deps: ExporterDeps): Promise<RunningExporter> {
+  const clocks: Clocks = {
+    now: deps.now ?? Date.now,
+    steady: deps.now ?? steadyNow,
+    wallOffsetMs: deps.now ? () => 0 : steadyToWallOffsetMs,
+  };
+  const client = deps.client ?? clientFor(config, clocks.now);
+  const core = buildCore(config, deps, clocks, [...pollPlugins(config, client), ...(deps.extraPolls ?? [])]);
+  for (const warning of configWarnings(config)) deps.logger.warn(warning);
+  const web = buildWeb(config, deps, core, clocks);
+  const server = await listen(web.app, config.listen, config.web?.tls);
+  web.serverReady(server);
+  const url = serverUrl(server, config.web?.tls !== undefined);
+  const stopPolling = startPolling(config, deps, core, clocks);
+  deps.logger.info(
+    { version: EXPORTER_VERSION, url, accounts: config.accounts.map((a) => a.name), schedule: config.pollSchedule },
+    `${EXPORTER_NAME} listening; polling ${config.accounts.length} account(s) ${config.pollDescription}`,
+  );
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      web.renderer.close();
+      await stopPolling();
+      await closeServer(server);
+    })();
+    return closing;
+  };
+  const polls: ExporterPolls = {
+    pollAll: (kind = BALANCE_POLL) => core.poller.poll(kind, core.store.due(clocks.steady())),
+    get busy() {
+      return core.poller.busy;
+    },
+  };
+  return { server, url, poller: polls, collector: core.collector, accounts: core.store, reload: web.reload, close };
+}
+
+function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, plugins: PollPlugin[]): Core {
+  const { logger } = deps;
+  const store = new AccountStore({
+    accounts: config.accounts,
+    maxAgeMs: config.pollMaxAgeMs,
+    now: clocks.steady,
+    backoff: { gapMs: config.pollGapMs, maxAgeMs: config.pollMaxAgeMs },
+  });
+  const registry = new Registry();
+  const collector = new BalanceCollector({
+    registry,
+    store,
+    maxAgeMs: config.pollMaxAgeMs,
+    version: EXPORTER_VERSION,
+    now: clocks.steady,
+    onError: (metric, error) =>
+      logger.error(
+        { metric, err: error instanceof Error ? error.message : String(error) },
+        'computing a metric failed',
+      ),
+  });
+  const logs = new Map(plugins.map((p) => [p.kind.name, p.log]));
+  for (const plugin of plugins) {
+    if (plugin.state) store.registerKind(plugin.state);
+    plugin.registerMetrics?.(registry, collector.reader);
+  }
+  const poller = new Poller({
+    kinds: plugins.map((p) => p.kind),
+    concurrency: config.pollConcurrency,
+    now: clocks.now,
+    steadyNow: clocks.steady,
+    onResult: (result) => {
+      const backoff = store.record(result);
+      logs.get(result.kind ?? BALANCE_POLL)?.(logger, backoff ? { ...result, backoff } : result);
+    },
+    onListenerError: (error) =>
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
+  });
+  store.subscribe({
+    onAccounts: (_current, { added, replaced }) => {
+      poller.retain((target) => store.isCurrent(target));
+      // New and replaced accounts get numbers (and readiness) now rather than at the next scheduled poll.
+      const fresh = new Set<string>([...added, ...replaced].map((a) => a.name));
+      const targets = store.targets().filter((t) => fresh.has(t.account.name));
+      for (const plugin of plugins) void poller.poll(plugin.kind.name, targets);
+    },
+  });
+  return { store, collector, poller, plugins };
+}
+
+/** Polls every kind at once, then each on its own schedule; returns the function that stops it all. */
+function startPolling(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks): () => Promise<void> {
+  const stopExpirySweep = core.collector.startExpirySweep();
+  const schedulers = core.plugins.map((plugin) => {
+    const name = plugin.kind.name;
+    const scheduler =
+      (name === BALANCE_POLL ? deps.scheduler : deps.schedulers?.[name]) ??
+      createCronScheduler(plugin.schedule, deps.logger);
+    const pollDue = (): void => void core.poller.poll(name, core.store.due(clocks.steady()));
+    pollDue();
+    scheduler.start(pollDue);
+    return scheduler;
+  });
+  return async () => {
+    stopExpirySweep();
+    await Promise.all(schedulers.map((s) => s.stop()));
+    core.poller.stop();
+  };
+}
+
+/** Basic auth, configuration reload, the exposition and the Express app. */
+function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks) {
+  const processRegistry = createProcessRegistry();
+  // Prepared bytes are served while polls run; the renderer rebuilds when the store changes.
+  const renderer = new MetricsRenderer(core.collector, processRegistry, {
+    pollsRunning: () => core.poller.busy,
+    // The reload gauges live with the process metrics, which are otherwise reused for a second.
+    processChangeCount: () => reloader.attempts,
+  });
+  // Probes stay open so an orchestrator needs no password.
+  const auth = new BasicAuth({
+    users: config.web?.users ?? new Map(),
+    openPaths: ['/healthz', '/readyz'],
+    realm: EXPORTER_NAME,
+  });
+  let server: Server | undefined;
+  const reloader = new ConfigReloader({
+    initial: config,
+    load: deps.reloadConfig ?? noReloadSource,
+    targets: {
+      accounts: () => core.store.configured(),
+      setAccounts: (next) => core.store.setAccounts(next),
+      setWebConfig: (web, applyTls) => {
+        auth.setUsers(web?.users ?? new Map());
+        if (applyTls && web?.tls && server) updateTlsServer(server as HttpsServer, web.tls);
+      },
+    },
+    logger: deps.logger,
+    registry: processRegistry,
+    now: clocks.now,
+  });
+  const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger);
+  const app = createApp({
+    telemetryPath: config.telemetryPath,
+    metrics: renderer,
+    accounts: core.store,
+    page: {
+      name: EXPORTER_NAME,
+      version: EXPORTER_VERSION,
+      pollDescription: () => config.pollDescription,
+      maxAgeMs: config.pollMaxAgeMs,
+      now: clocks.steady,
+      wallOffsetMs: clocks.wallOffsetMs,
+    },
+    logger: deps.logger,
+    auth: auth.middleware(),
+    ...(config.webEnableLifecycle ? { reload } : {}),
+  });
+  return { app, renderer, reload, serverReady: (s: Server) => void (server = s) };
+}
