@@ -13,6 +13,7 @@ const LAYERS = {
   polling: ['clock', 'itnio', 'config', 'log'],
   store: ['clock', 'polling', 'itnio', 'config'],
   web: ['config'],
+  'config-watch': ['config', 'log'],
   reload: ['config', 'log'],
   metrics: ['store', 'clock', 'polling', 'itnio', 'config', 'web'],
   'status-page': ['store', 'clock', 'polling', 'itnio', 'config', 'web'],

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Writes the Kubernetes objects that carry files kept elsewhere, so that they never drift:
+// Writes the Kubernetes objects and chart files that carry files kept elsewhere, so that they never drift:
 //   deploy/kubernetes/base/prometheusrule.yaml       the groups of prometheus/rules/itniotech.rules.yml
 //   deploy/kubernetes/base/dashboard-configmap.yaml  grafana/dashboards/itniotech.json, byte for byte
 //   deploy/kubernetes/base/kustomization.yaml        the image tag and version label: package.json's version
-// `kubectl kustomize` reads no file outside its folder, hence copies rather than references.
+//   deploy/helm/itniotech-exporter/files/            the rule file and the dashboard, byte for byte
+//   deploy/helm/itniotech-exporter/Chart.yaml        appVersion: package.json's version
+// Neither `kubectl kustomize` nor Helm reads a file outside its folder, hence copies rather than references.
 // Usage: npm run k8s:generate [-- --check]   (--check writes nothing, lists what is out of date, exits 1)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -13,6 +15,7 @@ import YAML from 'yaml';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BASE = join(ROOT, 'deploy', 'kubernetes', 'base');
+const CHART = join(ROOT, 'deploy', 'helm', 'itniotech-exporter');
 const RULES = join(ROOT, 'prometheus', 'rules', 'itniotech.rules.yml');
 const DASHBOARD = join(ROOT, 'grafana', 'dashboards', 'itniotech.json');
 const NAME = 'itniotech-exporter';
@@ -75,7 +78,17 @@ function kustomization() {
   return doc.toString({ lineWidth: 0 });
 }
 
+/** Chart.yaml with appVersion set to package.json's version (the chart's own version is left alone). */
+function chartYaml() {
+  const { version } = JSON.parse(read(join(ROOT, 'package.json')));
+  const doc = YAML.parseDocument(read(join(CHART, 'Chart.yaml')));
+  doc.set('appVersion', version);
+  return doc.toString({ lineWidth: 0 });
+}
+
 async function formatted(path, text) {
+  // The chart's copies are read byte for byte; Prettier does not touch them (.prettierignore).
+  if (path.startsWith(join(CHART, 'files'))) return text;
   const options = (await prettier.resolveConfig(path)) ?? {};
   return prettier.format(text, { ...options, filepath: path });
 }
@@ -84,6 +97,9 @@ const outputs = {
   [join(BASE, 'prometheusrule.yaml')]: prometheusRule(),
   [join(BASE, 'dashboard-configmap.yaml')]: dashboardConfigMap(),
   [join(BASE, 'kustomization.yaml')]: kustomization(),
+  [join(CHART, 'files', 'itniotech.rules.yml')]: read(RULES),
+  [join(CHART, 'files', 'itniotech.json')]: read(DASHBOARD),
+  [join(CHART, 'Chart.yaml')]: chartYaml(),
 };
 const check = process.argv.includes('--check');
 const stale = [];
@@ -103,4 +119,8 @@ if (check && stale.length > 0) {
   console.error(`out of date, run \`npm run k8s:generate\`: ${stale.join(', ')}`);
   process.exit(1);
 }
-console.log(stale.length > 0 ? `wrote ${stale.join(', ')}` : 'deploy/kubernetes/base is up to date');
+console.log(
+  stale.length > 0
+    ? `wrote ${stale.join(', ')}`
+    : 'deploy/kubernetes/base and deploy/helm/itniotech-exporter are up to date',
+);

@@ -3,7 +3,9 @@ import { clientFor } from './exporter/itnio-client';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './exporter/version';
 import { runCheck } from './cli/check';
 import { configCheckLines } from './cli/config-check';
-import { serve } from './cli/serve';
+import { serve, type WatchFiles } from './cli/serve';
+import { ConfigWatcher } from './config-watch/watch';
+import { SettledLoader } from './config-watch/settled-load';
 import {
   ConfigError,
   helpText,
@@ -15,10 +17,27 @@ import {
 
 const sources = { argv: process.argv.slice(2), env: process.env, readFile: readConfigFile };
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
+// A changed file is applied once it has stayed the same this long (never half written).
+const QUIET_MS = 500;
+const loader = new SettledLoader({
+  load: (readFile) => loadConfig({ ...sources, readFile }),
+  readFile: readConfigFile,
+  quietMs: QUIET_MS,
+  maxWaitMs: 30_000,
+});
+const watchFiles: WatchFiles = (reload, logger) =>
+  new ConfigWatcher({
+    files: () => loader.files,
+    readFile: readConfigFile,
+    reload,
+    logger,
+    quietMs: QUIET_MS,
+    rescanMs: 10_000,
+  });
 
-/** The configuration again from the same flags and environment, for SIGHUP and /-/reload. */
-function reloadConfig(): ExporterConfig {
-  const again = loadConfig(sources);
+/** The configuration again from the same flags and environment, for SIGHUP, /-/reload and changed files. */
+async function reloadConfig(): Promise<ExporterConfig> {
+  const again = await loader.reload();
   if (again.kind !== 'run') throw new ConfigError(['the flags no longer describe a running exporter']);
   return again.config;
 }
@@ -26,7 +45,7 @@ function reloadConfig(): ExporterConfig {
 async function main(): Promise<number> {
   let command: CliCommand;
   try {
-    command = loadConfig(sources);
+    command = loader.initial();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${EXPORTER_NAME}: ${error.message}\n`);
@@ -56,7 +75,7 @@ async function main(): Promise<number> {
       return allOk ? 0 : 1;
     }
     case 'serve':
-      return serve(config, reloadConfig);
+      return serve(config, reloadConfig, config.configWatch ? watchFiles : undefined);
   }
 }
 

@@ -1,12 +1,19 @@
 import { startExporter } from '../exporter/start-exporter';
 import type { ExporterConfig } from '../config/config';
-import { createLogger } from '../log/logger';
+import { createLogger, type Logger } from '../log/logger';
+
+/** Starts reloading on file changes (src/config-watch); returns what stops it. */
+export type WatchFiles = (reload: (trigger: string) => Promise<unknown>, logger: Logger) => { close(): void };
 
 /**
  * Runs the exporter until SIGTERM or SIGINT; SIGHUP reloads the configuration. Resolves to the
  * process exit code: 0 after a clean stop, 1 when it cannot start.
  */
-export async function serve(config: ExporterConfig, reloadConfig: () => ExporterConfig): Promise<number> {
+export async function serve(
+  config: ExporterConfig,
+  reloadConfig: () => ExporterConfig | Promise<ExporterConfig>,
+  watchFiles?: WatchFiles,
+): Promise<number> {
   const logger = createLogger(config.logLevel);
   // Handlers go in before start-up, so a signal during start-up is not the default hard kill.
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
@@ -29,8 +36,10 @@ export async function serve(config: ExporterConfig, reloadConfig: () => Exporter
   const onHangup = (): void => void running.reload('SIGHUP');
   process.on('SIGHUP', onHangup);
   process.off('SIGHUP', hangupDuringStart);
+  const watcher = watchFiles?.((trigger) => running.reload(trigger), logger);
   const signal = await stopRequested;
   process.off('SIGHUP', onHangup);
+  watcher?.close();
   logger.info({ signal }, 'shutting down');
   await running.close();
   logger.info('stopped');

@@ -8,7 +8,7 @@ import {
   parseBaseUrl,
   parseCaFile,
   parseConcurrency,
-  parseLifecycle,
+  parseBoolean,
   parseListen,
   parseLogLevel,
   parseMaxAge,
@@ -33,6 +33,8 @@ export interface ExporterConfig {
   configFile?: string;
   apiTimeoutMs: number;
   caFile?: string;
+  /** What --api.ca-file held when read (public certificates), to tell a changed file on reload. */
+  caFilePem?: string;
   /** --api.proxy-url; may hold proxy credentials: never log it whole. */
   apiProxyUrl?: string;
   /** Six-field node-cron expression the poller runs on. */
@@ -49,6 +51,8 @@ export interface ExporterConfig {
   web?: WebConfig;
   /** POST /-/reload re-reads the configuration. */
   webEnableLifecycle: boolean;
+  /** Reload when a file read for this configuration changes (--config.watch). */
+  configWatch: boolean;
   /** Valid but worth a log line at start-up and on reload (never a secret). */
   warnings: string[];
 }
@@ -75,7 +79,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const baseUrl = parseBaseUrl(args.setting('api.base-url'), problems);
   const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
   const warnings: string[] = [];
-  const caFile = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
+  const ca = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
   const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems);
   const schedule = args.optional('poll.schedule');
   const interval = args.setting('poll.interval');
@@ -84,7 +88,8 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), gap, problems);
   const pollConcurrency = parseConcurrency(args.setting('poll.concurrency'), problems);
   const logLevel = parseLogLevel(args.setting('log.level'), problems);
-  const webEnableLifecycle = parseLifecycle(args.setting('web.enable-lifecycle'), problems);
+  const webEnableLifecycle = parseBoolean(args.setting('web.enable-lifecycle'), problems);
+  const configWatch = parseBoolean(args.setting('config.watch'), problems);
   const web = parseWebConfigFile(args.optional('web.config.file'), sources.readFile, problems);
   const configFile = args.optional('config.file');
   // '' only for a base URL refused above, and then the accounts go unused.
@@ -100,7 +105,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       telemetryPath: telemetryPath!,
       ...(configFile ? { configFile: configFile.value } : {}),
       apiTimeoutMs: apiTimeoutMs!,
-      ...(caFile !== undefined ? { caFile } : {}),
+      ...(ca !== undefined ? { caFile: ca.path, caFilePem: ca.pem } : {}),
       ...(apiProxyUrl !== undefined ? { apiProxyUrl } : {}),
       pollSchedule: poll!.expression,
       pollDescription: poll!.description,
@@ -112,6 +117,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       accounts,
       ...(web ? { web } : {}),
       webEnableLifecycle: webEnableLifecycle!,
+      configWatch: configWatch!,
       warnings: [...warnings, ...plainHttpWarnings(accounts)],
     },
   };

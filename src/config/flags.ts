@@ -61,6 +61,15 @@ export const FLAGS: readonly FlagSpec[] = [
     docs: '#accounts-file',
   },
   {
+    flag: 'config.watch',
+    env: 'ITNIO_CONFIG_WATCH',
+    default: 'true',
+    form: 'true or false',
+    help: 'Reload by itself when a file the configuration was read from changes (accounts, secrets, web config).',
+    boolean: true,
+    docs: '#reloading-the-configuration',
+  },
+  {
     flag: 'api.base-url',
     env: 'ITNIO_BASE_URL',
     default: 'https://api.itniotech.com/sms',

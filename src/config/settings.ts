@@ -79,13 +79,16 @@ export function parseApiTimeout(setting: Setting, problems: Problems): number | 
   return parseDurationIn(setting, problems, 100, 300_000);
 }
 
-/** Read here to refuse a file without CA certificates at start-up and on reload; the client reads it again. */
+/**
+ * Read here to refuse a file without CA certificates at start-up and on reload; the client reads it
+ * again. The text is kept so that a reload can tell that the certificates changed (a restart applies them).
+ */
 export function parseCaFile(
   setting: Setting | undefined,
   readFile: ReadFile,
   problems: Problems,
   warnings: string[],
-): string | undefined {
+): { path: string; pem: string } | undefined {
   if (!setting) return undefined;
   const text = problems.readFile(readFile, setting.value, setting.source, setting.expected);
   if (text === undefined) return undefined;
@@ -95,7 +98,7 @@ export function parseCaFile(
     return undefined;
   }
   if (warning) warnings.push(`${setting.source}: "${setting.value}" ${warning}`);
-  return setting.value;
+  return { path: setting.value, pem: text };
 }
 
 export interface PollSchedule {
@@ -164,7 +167,7 @@ export function parseLogLevel(setting: Setting, problems: Problems): LogLevel | 
   return level ?? refuse(setting, problems);
 }
 
-export function parseLifecycle(setting: Setting, problems: Problems): boolean | undefined {
+export function parseBoolean(setting: Setting, problems: Problems): boolean | undefined {
   if (setting.value === 'true') return true;
   if (setting.value === 'false') return false;
   return refuse(setting, problems);

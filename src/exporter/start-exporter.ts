@@ -31,7 +31,7 @@ export interface ExporterDeps {
   extraPolls?: readonly PollPlugin[];
   now?: () => number;
   /** Reads the configuration again for SIGHUP and /-/reload; throws ConfigError. */
-  reloadConfig?: () => ExporterConfig;
+  reloadConfig?: () => ExporterConfig | Promise<ExporterConfig>;
 }
 
 /** The polls of a running exporter, for tests and tools that want a round now. */

@@ -17,7 +17,7 @@ export interface ConfigReloaderOptions {
   /** The configuration the exporter started with. */
   initial: ExporterConfig;
   /** Reads the configuration again from the original flags and environment; throws ConfigError. */
-  load: () => ExporterConfig;
+  load: () => ExporterConfig | Promise<ExporterConfig>;
   targets: ReloadTargets;
   logger: Logger;
   registry: Registry;
@@ -43,6 +43,7 @@ const RESTART_ONLY: readonly RestartOnly[] = [
   { setting: 'tls_server_config.client_auth_type', value: (c) => c.web?.tls?.clientAuthType ?? 'NoClientCert' },
   { setting: '--api.timeout', value: (c) => c.apiTimeoutMs },
   { setting: '--api.ca-file', value: (c) => c.caFile },
+  { setting: '--api.ca-file (its certificates changed)', value: (c) => c.caFilePem },
   { setting: '--api.proxy-url', value: (c) => c.apiProxyUrl },
   { setting: '--poll.interval / --poll.schedule', value: (c) => c.pollSchedule },
   { setting: '--poll.max-age', value: (c) => c.pollMaxAgeMs },
@@ -98,12 +99,11 @@ export class ConfigReloader {
     return run;
   }
 
-  private reloadNow(trigger: string): ReloadResult {
-    this.attempted++;
+  private async reloadNow(trigger: string): Promise<ReloadResult> {
     const { logger, targets } = this.options;
     let next: ExporterConfig;
     try {
-      next = this.options.load();
+      next = await this.options.load();
       const newNames = new Set(next.accounts.map((a) => a.name));
       const removed = targets
         .accounts()
@@ -117,6 +117,8 @@ export class ConfigReloader {
 
       this.successful.set(1);
       this.successTime.set((this.options.now ?? Date.now)() / 1000);
+      // Counted once the gauges are set: the load may wait (a settling file), and a render meanwhile must not count it.
+      this.attempted++;
       for (const warning of configWarnings(next)) logger.warn({ trigger }, warning);
       if (this.authUsers > 0 && (next.web?.users.size ?? 0) === 0) {
         logger.warn({ trigger }, 'basic auth is now off: the reloaded web config has no basic_auth_users');
@@ -144,6 +146,7 @@ export class ConfigReloader {
       const problems =
         error instanceof ConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
       this.successful.set(0);
+      this.attempted++;
       logger.error({ trigger, problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };
     }

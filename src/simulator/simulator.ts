@@ -53,6 +53,8 @@ export interface AccountPatch {
   spendPerHour?: number;
   failStatus?: string | null;
   fault?: Fault | null;
+  /** A rotated secret: requests signed with the old one are refused (-1) from now on. */
+  apiSecret?: string;
 }
 
 export interface Simulator {
@@ -181,6 +183,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (patch.gift !== undefined) state.gift = patch.gift;
     if (patch.credit !== undefined) state.credit = patch.credit;
     if (patch.spendPerHour !== undefined) state.spendPerHour = patch.spendPerHour;
+    if (patch.apiSecret !== undefined) state.apiSecret = patch.apiSecret;
     if (patch.failStatus !== undefined) {
       if (patch.failStatus === null) delete state.failStatus;
       else state.failStatus = patch.failStatus;

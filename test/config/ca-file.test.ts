@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, readConfigFile, type ExporterConfig } from '../../src/config/config';
+import { settingsNeedingRestart } from '../../src/reload/config-reloader';
 import { createTestPki, type TestPki } from '../support/certs';
 
 const account = { ITNIO_API_KEY: 'bDqJFiq9', ITNIO_API_SECRET: 'zz-secret-7bz1lzh9' };
@@ -72,5 +73,17 @@ describe('--api.ca-file must hold CA certificates (item 8)', () => {
     ]);
     const body = keyText.split('\n')[1] as string;
     expect(JSON.stringify(config.warnings)).not.toContain(body);
+  });
+});
+
+describe('a changed --api.ca-file on reload', () => {
+  test('new certificates in the same file are a setting that needs a restart (the client keeps its CA until then)', () => {
+    const path = file('rotated-ca.pem', pki.read(pki.caCert));
+    const before = load(path) as ExporterConfig;
+    writeFileSync(path, pki.read(pki.otherCaCert));
+    const after = load(path) as ExporterConfig;
+    expect(settingsNeedingRestart(before, after)).toEqual(['--api.ca-file (its certificates changed)']);
+    expect(settingsNeedingRestart(before, load(path) as ExporterConfig)).toEqual(settingsNeedingRestart(before, after));
+    expect(settingsNeedingRestart(after, load(path) as ExporterConfig)).toEqual([]);
   });
 });

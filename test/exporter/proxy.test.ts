@@ -1,5 +1,6 @@
 import { ACCOUNT_A, startHarness, type Harness } from '../support/exporter-harness';
 import { fetchUrl } from '../support/https-request';
+import { eventually } from '../support/exporter-process';
 import { freePort } from '../support/ports';
 
 const PASSWORD = 'pr0xy-s3cret';
@@ -20,8 +21,8 @@ describe('a proxy that is down, named by --api.proxy-url', () => {
         ITNIO_ACCOUNT: 'alpha',
       },
     );
-    for (let i = 0; i < 200 && !h.exporter.accounts.allAttempted(); i++) await new Promise((r) => setTimeout(r, 10));
-  });
+    await eventually(() => (h.exporter.accounts.allAttempted() ? true : undefined), 'the first poll', 30_000);
+  }, 60_000);
   afterAll(() => h?.close());
 
   test('is counted under reason="proxy", explained on the page, its password shown nowhere', async () => {

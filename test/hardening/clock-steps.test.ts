@@ -19,7 +19,8 @@ const describeFaketime = haveFaketime || inCI ? describe : describe.skip;
 if (!haveFaketime && !inCI)
   console.warn(`skipping clock-step tests: ${LIBFAKETIME} missing (apt-get install -y faketime)`);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Polls the simulator saw in `elapsedMs` of real time may be at most one a second, plus slack. */
+const atMostOneASecond = (polls: number, elapsedMs: number): boolean => polls <= elapsedMs / 1000 + 2;
 
 describeFaketime('the wall clock steps under a running exporter (libfaketime)', () => {
   let dir: string;
@@ -31,8 +32,12 @@ describeFaketime('the wall clock steps under a running exporter (libfaketime)', 
   const metrics = async (): Promise<string> => (await fetchUrl(`${exporter.url}/metrics`)).body;
   const stepLines = (): Array<Record<string, unknown>> =>
     exporter.logs().filter((l) => typeof l.clock_step_seconds === 'number');
+  /** `count` more polls after `before`, however long a loaded machine takes for them. */
+  const polls = (before: number, count: number): Promise<true> =>
+    eventually(() => (requests() - before >= count ? true : undefined), `${count} polls after the step`, 30_000);
 
-  beforeAll(async () => {
+  // Each test gets its own exporter, started on the true time: no test depends on another's step.
+  beforeEach(async () => {
     if (!haveFaketime) throw new Error(`CI=true but ${LIBFAKETIME} is missing: apt-get install -y faketime`);
     dir = mkdtempSync(join(tmpdir(), 'itnio-clock-'));
     stepTo('+0');
@@ -48,10 +53,10 @@ describeFaketime('the wall clock steps under a running exporter (libfaketime)', 
         FAKETIME_DONT_FAKE_MONOTONIC: '1',
       },
     );
-    await eventually(() => (requests() >= 2 ? true : undefined), 'two polls before any step');
-  }, 30_000);
+    await polls(0, 2);
+  }, 60_000);
 
-  afterAll(async () => {
+  afterEach(async () => {
     await exporter?.stop();
     await simulator?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -59,47 +64,46 @@ describeFaketime('the wall clock steps under a running exporter (libfaketime)', 
 
   test('an hour back: polling keeps its interval, -16 is counted, ages stay true, one log line', async () => {
     const before = requests();
+    const stepped = performance.now();
     stepTo('-1h');
-    await sleep(4000);
-    // About one poll a second by real time, not none for an hour.
-    expect(requests() - before).toBeGreaterThanOrEqual(3);
-    expect(requests() - before).toBeLessThanOrEqual(6);
-    const text = await metrics();
+    // Polling goes on by real time (not none for an hour), and no faster than the interval.
+    await polls(before, 3);
+    expect(atMostOneASecond(requests() - before, performance.now() - stepped)).toBe(true);
     // The Timestamp is now an hour off ITNIO's clock: the API refuses, and that is counted.
-    expect(sampleValue(text, 'itniotech_api_errors_total{account="default",status="-16"}')).toBeGreaterThanOrEqual(2);
-    expect(sampleValue(text, 'itniotech_up{account="default"}')).toBe(0);
+    const minus16 = 'itniotech_api_errors_total{account="default",status="-16"}';
+    await eventually(async () => ((sampleValue(await metrics(), minus16) ?? 0) >= 2 ? true : undefined), '2 × -16');
+    expect(sampleValue(await metrics(), 'itniotech_up{account="default"}')).toBe(0);
     expect((await fetchUrl(`${exporter.url}/healthz`)).status).toBe(200);
     const status = JSON.parse((await fetchUrl(`${exporter.url}/api/v1/status`)).body) as {
       accounts: Array<{ state: string; lastSuccessAgeSeconds: number; lastError: { code: string } }>;
     };
     // The last success was seconds ago by real time: not "0 s ago", not an hour in the future.
     expect(status.accounts[0]).toMatchObject({ state: 'failing', lastError: { code: '-16' } });
-    expect(status.accounts[0]?.lastSuccessAgeSeconds).toBeGreaterThanOrEqual(2);
-    expect(status.accounts[0]?.lastSuccessAgeSeconds).toBeLessThan(30);
+    expect(status.accounts[0]?.lastSuccessAgeSeconds).toBeGreaterThanOrEqual(1);
+    expect(status.accounts[0]?.lastSuccessAgeSeconds).toBeLessThan(120);
     expect(stepLines()).toHaveLength(1);
     expect(stepLines()[0]).toMatchObject({ level: 'warn', clock_step_seconds: -3600 });
-  }, 20_000);
+  }, 90_000);
 
   test('a day forward at a 1 s interval: no replay of missed slots, /healthz answers, the log stays short', async () => {
     const before = requests();
     const linesBefore = exporter.stdout.length;
+    const stepped = performance.now();
     stepTo('+1d');
-    const healthz: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const started = performance.now();
       expect((await fetchUrl(`${exporter.url}/healthz`)).status).toBe(200);
-      healthz.push(performance.now() - started);
-      await sleep(400);
+      await new Promise((r) => setTimeout(r, 400));
     }
-    expect(Math.max(...healthz)).toBeLessThan(1000);
-    expect(requests() - before).toBeGreaterThanOrEqual(2);
-    expect(requests() - before).toBeLessThanOrEqual(6);
-    expect(stepLines()).toHaveLength(2);
-    expect(stepLines()[1]).toMatchObject({ clock_step_seconds: 90_000 });
+    await polls(before, 2);
+    // A replay would be 86 400 polls at once; by real time it is one a second.
+    expect(atMostOneASecond(requests() - before, performance.now() - stepped)).toBe(true);
+    await eventually(() => (stepLines().length > 0 ? true : undefined), 'the clock-step log line');
+    expect(stepLines()).toHaveLength(1);
+    expect(stepLines()[0]).toMatchObject({ clock_step_seconds: 86_400 });
     // A handful of lines (poll failures, the step), not one per missed slot.
-    expect(exporter.stdout.length - linesBefore).toBeLessThan(20);
+    expect(exporter.stdout.length - linesBefore).toBeLessThan(20 + 2 * (requests() - before));
     const stopped = await exporter.stop();
+    // 0: it stopped on SIGTERM by itself, before the harness's SIGKILL 10 s later.
     expect(stopped.code).toBe(0);
-    expect(stopped.ms).toBeLessThan(5000);
-  }, 20_000);
+  }, 90_000);
 });

@@ -56,7 +56,7 @@ describe('secret hygiene: the key, the secret and every Sign stay out of everyth
     'serving at --log.level=%s through success and every kind of failure',
     async (level) => {
       const exporter = await startExporterProcess(
-        [`--log.level=${level}`, '--poll.interval=1s', '--api.timeout=300ms'],
+        [`--log.level=${level}`, '--poll.interval=1s', '--api.timeout=1s'],
         env(),
       );
       try {

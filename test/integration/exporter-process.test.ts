@@ -57,7 +57,9 @@ describe('the built exporter against the simulator', () => {
       '--config.file',
       writeConfig(dir, simulator.baseUrl),
       '--poll.interval=1s',
-      '--api.timeout=700ms',
+      // Well above what a loaded machine takes for a local answer, huge bodies included; the hang
+      // case waits it out.
+      '--api.timeout=3s',
     ]);
   });
 

@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describeUnlessMissing } from '../support/binaries';
 import { ROOT } from '../support/exporter-process';
-import { deploymentSpec, KUBERNETES, kustomizeMissing, only, render, validate, type K8sObject } from './render';
+import {
+  deploymentSpec,
+  expectRestrictedContainer,
+  KUBERNETES,
+  kustomizeMissing,
+  only,
+  render,
+  validate,
+  type K8sObject,
+} from './render';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const RULES_FILE = join(ROOT, 'prometheus', 'rules', 'itniotech.rules.yml');
@@ -133,15 +142,7 @@ describeUnlessMissing(kustomizeMissing(), 'deploy/kubernetes', () => {
       expect(pod[field]).toBeUndefined();
     expect(pod.initContainers).toBeUndefined();
     expect(pod.containers).toHaveLength(1);
-    for (const container of pod.containers) {
-      expect(container.securityContext).toEqual({
-        runAsNonRoot: true,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ['ALL'] },
-      });
-      expect(container.ports?.filter((p) => p.hostPort !== undefined)).toEqual([]);
-    }
+    for (const container of pod.containers) expectRestrictedContainer(container);
     // Restricted allows these volume types only; this pod needs a Secret and nothing else.
     expect(pod.volumes?.map((v) => Object.keys(v).sort())).toEqual([['name', 'secret']]);
   });
@@ -344,7 +345,9 @@ describeUnlessMissing(kustomizeMissing(), 'deploy/kubernetes', () => {
     const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'k8s-generate.mjs'), '--check'], {
       encoding: 'utf8',
     });
-    expect(`${run.stdout}${run.stderr}`.trim()).toBe('deploy/kubernetes/base is up to date');
+    expect(`${run.stdout}${run.stderr}`.trim()).toBe(
+      'deploy/kubernetes/base and deploy/helm/itniotech-exporter are up to date',
+    );
     expect(run.status).toBe(0);
   });
 
@@ -356,6 +359,7 @@ describeUnlessMissing(kustomizeMissing(), 'deploy/kubernetes', () => {
         'prometheus/rules',
         'grafana/dashboards',
         'deploy/kubernetes/base',
+        'deploy/helm/itniotech-exporter',
         'package.json',
         '.prettierrc.json',
       ]) {
@@ -377,7 +381,8 @@ describeUnlessMissing(kustomizeMissing(), 'deploy/kubernetes', () => {
       expect(check()).toEqual({
         status: 1,
         output: expect.stringContaining(
-          'deploy/kubernetes/base/prometheusrule.yaml, deploy/kubernetes/base/dashboard-configmap.yaml, deploy/kubernetes/base/kustomization.yaml',
+          'deploy/kubernetes/base/prometheusrule.yaml, deploy/kubernetes/base/dashboard-configmap.yaml, deploy/kubernetes/base/kustomization.yaml, ' +
+            'deploy/helm/itniotech-exporter/files/itniotech.rules.yml, deploy/helm/itniotech-exporter/files/itniotech.json, deploy/helm/itniotech-exporter/Chart.yaml',
         ),
       });
     } finally {

@@ -13,12 +13,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { DEMO_ACCOUNTS } from '../../src/simulator/demo-accounts';
-import { describeUnlessMissing, hasBinary } from '../support/binaries';
+import { describeUnlessMissing, hasBinary, inCI } from '../support/binaries';
 import { eventually, ROOT } from '../support/exporter-process';
 import { parseSamples } from '../support/prom-text';
 import { buildImage, podman, podmanOk } from '../support/podman';
 import { memoryBytes, podmanRunArgs, probeUrl, secretVolumeDir, type SecretObject } from './pod';
-import { deploymentSpec, KUBERNETES, kustomizeMissing, render, type Container, type PodSpec } from './render';
+import {
+  deploymentSpec,
+  helmMissing,
+  helmTemplate,
+  KUBERNETES,
+  kustomizeMissing,
+  only,
+  render,
+  type Container,
+  type K8sObject,
+  type PodSpec,
+} from './render';
 
 const BASE = process.env.ITNIO_TEST_NODE_IMAGE || 'node:24-bookworm-slim';
 const IMAGE = `localhost/itniotech-exporter:k8s-test-${process.pid}`;
@@ -70,7 +81,41 @@ function docSecret(command: string[], contents: Record<string, string>, dir: str
   return JSON.parse(run.stdout) as SecretObject;
 }
 
+/** The one-account Secret of the docs, for the demo account `marketing`. */
+function docSingleSecret(commands: string[][], dir: string): SecretObject {
+  const marketing = demo('marketing');
+  return docSecret(
+    commands.find((c) => c.includes('--from-file=api-key=api-key')) ?? [],
+    { 'api-key': marketing.apiKey, 'api-secret': `${marketing.apiSecret}\n` },
+    dir,
+  );
+}
+
+/** The accounts-file Secret of the docs, with the demo accounts' secrets; and the accounts' names. */
+function docSeveralSecret(commands: string[][], dir: string): { secret: SecretObject; names: string[] } {
+  const accountsFile = docAccountsFile();
+  const names = (parse(accountsFile) as { accounts: Array<{ name: string }> }).accounts.map((a) => a.name);
+  const contents: Record<string, string> = { 'accounts.yml': accountsFile };
+  for (const account of names) contents[account] = demo(account).apiSecret;
+  const secret = docSecret(
+    commands.find((c) => c.some((w) => w.startsWith('--from-file=accounts.yml'))) ?? [],
+    contents,
+    dir,
+  );
+  return { secret, names };
+}
+
 const missing = kustomizeMissing();
+// The chart's pods need Helm as well; without it they skip, or fail in CI.
+const helmGap = helmMissing();
+const chartTest = helmGap.length === 0 || inCI ? test : test.skip;
+if (helmGap.length > 0 && !inCI)
+  console.warn(`skipping the chart's pods: ${helmGap.join(', ')} (they fail instead when CI=true)`);
+const requireHelm = (): void => {
+  if (helmGap.length > 0) throw new Error(`${helmGap.join(', ')}, but CI=true: install it (see .ci/run)`);
+};
+// The chart's `helm test` hook probes the Service by its cluster name; here, cluster DNS is a hosts file naming loopback.
+const SERVICE_HOST = 'itniotech-exporter.monitoring.svc';
 if (!hasBinary('podman')) missing.push('podman not installed');
 else if (podman(['image', 'exists', BASE]).status !== 0) {
   missing.push(`base image ${BASE} not present (podman pull it, or build the stand-in: see .ci/run)`);
@@ -85,7 +130,8 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
   /** GET url from inside the pod's network namespace (the simulator's container), as a probe: its status, or 0. */
   function httpGet(url: string): { status: number; body: string } {
     const script = `fetch(${JSON.stringify(url)}).then(async (r) => console.log(r.status + '\\n' + (await r.text())), () => console.log(0))`;
-    const out = podmanOk(['exec', simulator, 'node', '-e', script], 20_000);
+    // A podman exec can take seconds on a busy machine: a generous limit, not a speed target.
+    const out = podmanOk(['exec', simulator, 'node', '-e', script], 60_000);
     const [status, ...body] = out.split('\n');
     return { status: Number(status), body: body.join('\n') };
   }
@@ -148,12 +194,12 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
    */
   async function runPod(
     label: string,
-    tree: string,
+    objects: K8sObject[],
     secret: SecretObject,
     accounts: string[],
     extraEnv: Record<string, string> = {},
   ) {
-    const pod: PodSpec = structuredClone(deploymentSpec(render(tree)).template.spec);
+    const pod: PodSpec = structuredClone(deploymentSpec(objects).template.spec);
     const [container] = pod.containers as [Container];
     // As `kubectl set env` would add them.
     for (const [name, value] of Object.entries(extraEnv)) container.env = [...(container.env ?? []), { name, value }];
@@ -169,6 +215,9 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
     }
     const { options, args } = podmanRunArgs(pod, container, new Map([[secret.metadata.name, secret]]), volumeDirs);
     const name = `itnio-k8s-${label}-${process.pid}`;
+    // The pod of a test that failed before its end would still hold the port: one pod at a time.
+    const earlier = containers.filter((c) => c !== simulator);
+    if (earlier.length > 0) podman(['rm', '-f', '-t', '0', ...earlier]);
     podmanOk([
       'run',
       '-d',
@@ -244,27 +293,14 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
   }
 
   test('one account: the base, with the Secret of the docs', async () => {
-    const marketing = demo('marketing');
-    const secret = docSecret(
-      secretCommands.find((c) => c.includes('--from-file=api-key=api-key')) ?? [],
-      { 'api-key': marketing.apiKey, 'api-secret': `${marketing.apiSecret}\n` },
-      join(dir, 'secret-single'),
-    );
-    const { name, pod } = await runPod('single', KUBERNETES, secret, ['default']);
+    const secret = docSingleSecret(secretCommands, join(dir, 'secret-single'));
+    const { name, pod } = await runPod('single', render(KUBERNETES), secret, ['default']);
     await stopsGracefully(name, pod);
   }, 90_000);
 
   test('several accounts: examples/accounts-file, with the accounts file and Secret of the docs', async () => {
-    const accountsFile = docAccountsFile();
-    const names = (parse(accountsFile) as { accounts: Array<{ name: string }> }).accounts.map((a) => a.name);
-    const contents: Record<string, string> = { 'accounts.yml': accountsFile };
-    for (const account of names) contents[account] = demo(account).apiSecret;
-    const secret = docSecret(
-      secretCommands.find((c) => c.some((w) => w.startsWith('--from-file=accounts.yml'))) ?? [],
-      contents,
-      join(dir, 'secret-several'),
-    );
-    const { name, pod } = await runPod('several', join(KUBERNETES, 'examples', 'accounts-file'), secret, names);
+    const { secret, names } = docSeveralSecret(secretCommands, join(dir, 'secret-several'));
+    const { name, pod } = await runPod('several', render(join(KUBERNETES, 'examples', 'accounts-file')), secret, names);
     await stopsGracefully(name, pod);
   }, 90_000);
 
@@ -279,7 +315,11 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
       { 'api-key': marketing.apiKey, 'api-secret': marketing.apiSecret },
       join(dir, 'secret-alert'),
     );
-    const { samples } = await runPod('alert', KUBERNETES, secret, ['default'], { [variable]: value });
+    const { name, pod, samples } = await runPod('alert', render(KUBERNETES), secret, ['default'], {
+      [variable]: value,
+    });
+    // The pods share one network namespace (the simulator's): the next one needs the port.
+    await stopsGracefully(name, pod);
     const threshold = samples.get('itniotech_balance_low_threshold{account="default"}');
     expect(threshold).toBe(Number(value));
     expect(samples.get('itniotech_balance{account="default"}')).toBeLessThan(threshold as number);
@@ -291,4 +331,62 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
     const low = rules.spec.groups.flatMap((g) => g.rules).find((r) => r.alert === 'ItniotechBalanceLow');
     expect(low?.expr.trim()).toBe('itniotech_balance < itniotech:balance_low_threshold:effective');
   }, 90_000);
+
+  /** The chart's `helm test` hook, run as its pod asks, in the exporter's network namespace: its exit code. */
+  function helmTestHook(objects: K8sObject[], label: string): number {
+    const pod = only(objects, 'Pod').spec as PodSpec;
+    const [container] = pod.containers as [Container];
+    const { options, args } = podmanRunArgs(pod, container, new Map(), new Map());
+    const name = `itnio-k8s-${label}-hook-${process.pid}`;
+    containers.push(name);
+    const hosts = join(dir, 'hosts');
+    writeFileSync(hosts, `127.0.0.1 localhost\n127.0.0.1 ${SERVICE_HOST}\n`);
+    const run = podman(
+      [
+        'run',
+        '--name',
+        name,
+        `--network=container:${simulator}`,
+        '-v',
+        `${hosts}:/etc/hosts:ro`,
+        ...options,
+        IMAGE,
+        ...args,
+      ],
+      60_000,
+    );
+    if (run.status !== 0) console.log(`helm test hook ${name} exited with ${run.status}: ${run.stdout}${run.stderr}`);
+    return run.status as number;
+  }
+
+  chartTest(
+    'the chart, one account: the Secret of the docs (api-key and api-secret entries); helm test passes',
+    async () => {
+      requireHelm();
+      const secret = docSingleSecret(secretCommands, join(dir, 'secret-chart-single'));
+      const objects = helmTemplate();
+      const { name, pod } = await runPod('chart-single', objects, secret, ['default']);
+      expect(helmTestHook(objects, 'chart-single')).toBe(0);
+      await stopsGracefully(name, pod);
+      // With the exporter gone, the hook fails.
+      expect(helmTestHook(objects, 'chart-single-stopped')).not.toBe(0);
+    },
+    120_000,
+  );
+
+  chartTest(
+    'the chart, several accounts: accountsFile.enabled, with the accounts file and Secret of the docs',
+    async () => {
+      requireHelm();
+      const { secret, names } = docSeveralSecret(secretCommands, join(dir, 'secret-chart-several'));
+      const { name, pod } = await runPod(
+        'chart-several',
+        helmTemplate(['--set', 'accountsFile.enabled=true']),
+        secret,
+        names,
+      );
+      await stopsGracefully(name, pod);
+    },
+    90_000,
+  );
 });

@@ -3,7 +3,7 @@
  * its security context, memory limit and Secret volumes, as the kubelet would give them. Whatever
  * the translation does not know throws, so that a new field in the manifest cannot go untested.
  */
-import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Container, PodSpec, Probe, Volume } from './render';
 
@@ -147,4 +147,25 @@ export function probeUrl(container: Container, probe: Probe | undefined): string
   const number = typeof port === 'number' ? port : container.ports?.find((p) => p.name === port)?.containerPort;
   if (number === undefined) throw new Error(`container ${container.name}: no port named ${port}`);
   return `http://127.0.0.1:${number}${path}`;
+}
+
+/**
+ * Updates a Secret volume made by secretVolumeDir as the kubelet does: the new keys in a new
+ * timestamped folder, a `..data_tmp` link to it renamed over `..data` (one atomic step), the old
+ * folder removed. The visible files (links through `..data`) change all at once.
+ */
+export function kubeletSwap(dir: string, files: Record<string, string>, stamp: string): void {
+  const old = readlinkSync(join(dir, '..data'));
+  mkdirSync(join(dir, stamp), { mode: 0o755 });
+  for (const [key, content] of Object.entries(files)) {
+    writeFileSync(join(dir, stamp, key), content, { mode: 0o644 });
+    try {
+      symlinkSync(join('..data', key), join(dir, key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  symlinkSync(stamp, join(dir, '..data_tmp'));
+  renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+  rmSync(join(dir, old), { recursive: true, force: true });
 }

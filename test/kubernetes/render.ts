@@ -5,6 +5,9 @@ import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../support/exporter-process';
 
 export const KUBERNETES = join(ROOT, 'deploy', 'kubernetes');
+export const CHART = join(ROOT, 'deploy', 'helm', 'itniotech-exporter');
+/** CI's Helm 4 (.ci/helm), or `helm` on PATH. */
+const HELM = process.env.ITNIO_TEST_HELM || 'helm';
 const VALIDATOR = join(__dirname, 'validate-objects.mjs');
 
 /** A rendered object: only the fields the tests read are typed; the rest is there as rendered. */
@@ -22,6 +25,32 @@ export function kustomizeMissing(): string[] {
   const version = (JSON.parse(run.stdout) as { kustomizeVersion?: string }).kustomizeVersion ?? 'none';
   const major = Number(/^v?(\d+)\./.exec(version)?.[1] ?? 0);
   return major >= 5 ? [] : [`kubectl's kustomize is ${version}; deploy/kubernetes needs v5 (components, labels)`];
+}
+
+/** Why the chart tests cannot run here, or [] when they can: Helm 3.8 or later (values.schema.json, OCI). */
+export function helmMissing(): string[] {
+  const run = spawnSync(HELM, ['version', '--short'], { encoding: 'utf8' });
+  if (run.error) return [`${HELM} not installed (CI takes Helm 4 from the npm registry: .ci/helm)`];
+  return /^v[34]\./.test(run.stdout) ? [] : [`${HELM} is ${run.stdout.trim()}; the chart needs Helm 3 or 4`];
+}
+
+/** Runs helm with `args`; its exit status and output. */
+export function helm(args: string[]): { status: number | null; output: string; stdout: string } {
+  const run = spawnSync(HELM, args, { encoding: 'utf8', timeout: 60_000 });
+  if (run.error) throw run.error;
+  return { status: run.status, output: `${run.stdout}${run.stderr}`, stdout: run.stdout };
+}
+
+/** `helm template itniotech-exporter CHART --namespace monitoring` with `args` (values files, --set), parsed. */
+export function helmTemplate(args: string[] = []): K8sObject[] {
+  const run = helm(['template', 'itniotech-exporter', CHART, '--namespace', 'monitoring', ...args]);
+  if (run.status !== 0) throw new Error(`helm template exited with ${run.status}:\n${run.output}`);
+  return parseAllDocuments(run.stdout)
+    .map((doc) => {
+      if (doc.errors.length > 0) throw doc.errors[0];
+      return doc.toJS() as K8sObject | null;
+    })
+    .filter((o): o is K8sObject => o !== null);
 }
 
 /** `kubectl kustomize DIR` with its default load restrictions, parsed. */
@@ -125,4 +154,15 @@ export interface DeploymentSpec {
 
 export function deploymentSpec(objects: K8sObject[]): DeploymentSpec {
   return only(objects, 'Deployment').spec as DeploymentSpec;
+}
+
+/** A container as the restricted Pod Security profile wants it (and the manifests give it): no privileges, no host port. */
+export function expectRestrictedContainer(container: Container): void {
+  expect(container.securityContext).toEqual({
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  });
+  expect(container.ports?.filter((p) => p.hostPort !== undefined) ?? []).toEqual([]);
 }

@@ -9,13 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { ConfigMap, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Pod, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 
 const MODELS = {
   'apps/v1 Deployment': Deployment,
   'networking.k8s.io/v1 NetworkPolicy': NetworkPolicy,
   'v1 ConfigMap': ConfigMap,
+  'v1 Pod': Pod,
   'v1 Secret': Secret,
   'v1 Service': Service,
   'v1 ServiceAccount': ServiceAccount,

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log/logger';
 import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { ACCOUNT_A, ACCOUNT_B, minuteConfigFor } from '../support/exporter-harness';
+import { eventually } from '../support/exporter-process';
 import { fetchUrl } from '../support/https-request';
 
 const MINUTE = 60_000;
@@ -19,8 +20,10 @@ describe('back-off on -15 in a running exporter', () => {
   let clock = Date.now();
   const scheduler: Scheduler = { start: (t) => void (tick = t), stop: async () => undefined };
 
+  /** Lets the tick's polls start, then waits for them to finish (or fails, saying so). */
   const idle = async (): Promise<void> => {
-    for (let i = 0; i < 500 && (exporter.poller.busy || i === 0); i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => (exporter.poller.busy ? undefined : true), 'the poll cycle to finish', 30_000);
   };
   const metric = async (): Promise<string> => (await fetchUrl(`${exporter.url}/metrics`)).body;
   const gaugeOf = (text: string, account: string): string | undefined =>

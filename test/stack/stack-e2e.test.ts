@@ -151,7 +151,7 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
         ],
       }),
     );
-    exporter = await startExporterProcess(['--config.file', config, '--poll.interval=1s', '--api.timeout=800ms']);
+    exporter = await startExporterProcess(['--config.file', config, '--poll.interval=1s', '--api.timeout=5s']);
     const exporterAddress = new URL(exporter.url).host;
 
     webhook = createServer((req, res) => {

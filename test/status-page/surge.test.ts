@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { BalanceHistory } from '../../src/store/balance-history';
 import { DAY_MS, HOUR_MS } from '../../src/store/money';
 import {
   PAGE_NORMAL_MIN_HOURS,
-  RULES_NORMAL_QUANTILE,
   RULES_SURGE_FACTOR,
   RULES_SURGE_FLOOR_PER_HOUR,
   spendSurge,
@@ -84,29 +80,5 @@ describe('spendSurge', () => {
   test('no history: nothing known', () => {
     const nothing = { lastHour: null, normalHour: null, normalHours: 0, threshold: null, surging: false };
     expect(spendSurge([], undefined, START)).toEqual(nothing);
-  });
-});
-
-describe("ItniotechSpendSurge's tunables", () => {
-  const file = join(__dirname, '..', '..', 'prometheus', 'rules', 'itniotech.rules.yml');
-  const rules = parse(readFileSync(file, 'utf8')) as {
-    groups: Array<{ rules: Array<{ record?: string; expr: string }> }>;
-  };
-  const expr = (record: string): string =>
-    rules.groups.flatMap((g) => g.rules).find((r) => r.record === record)?.expr ?? '';
-
-  test('the page applies the factor and floor of itniotech:balance_spend_per_hour:surge_threshold', () => {
-    // `clamp_min(FACTOR * itniotech:balance_spend_per_hour:normal7d, FLOOR)`
-    const threshold = expr('itniotech:balance_spend_per_hour:surge_threshold');
-    const match = /clamp_min\(\s*([\d.]+)\s*\*\s*itniotech:balance_spend_per_hour:normal7d\s*,\s*([\d.]+)\s*\)/.exec(
-      threshold,
-    );
-    expect(match).not.toBeNull();
-    expect([RULES_SURGE_FACTOR, RULES_SURGE_FLOOR_PER_HOUR]).toEqual([Number(match?.[1]), Number(match?.[2])]);
-  });
-
-  test('and the quantile of itniotech:balance_spend_per_hour:normal7d', () => {
-    const match = /quantile_over_time\(\s*([\d.]+)\s*,/.exec(expr('itniotech:balance_spend_per_hour:normal7d'));
-    expect(Number(match?.[1])).toBe(RULES_NORMAL_QUANTILE);
   });
 });

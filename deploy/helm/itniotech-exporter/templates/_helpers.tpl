@@ -1,0 +1,62 @@
+{{/* The chart name. */}}
+{{- define "itniotech-exporter.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The full name of every object: the release name, plus the chart name unless it contains it. */}}
+{{- define "itniotech-exporter.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "itniotech-exporter.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selector labels: never change them on a live release (a Deployment's selector cannot change). */}}
+{{- define "itniotech-exporter.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "itniotech-exporter.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "itniotech-exporter.labels" -}}
+helm.sh/chart: {{ include "itniotech-exporter.chart" . }}
+{{ include "itniotech-exporter.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "itniotech-exporter.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "itniotech-exporter.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "itniotech-exporter.secretName" -}}
+{{- default (include "itniotech-exporter.fullname" .) .Values.existingSecret }}
+{{- end }}
+
+{{/* registry/repository:tag, or @digest when a digest is given; global.imageRegistry wins over image.registry. */}}
+{{- define "itniotech-exporter.image" -}}
+{{- $registry := default .Values.image.registry ((.Values.global).imageRegistry) }}
+{{- $repository := ternary (printf "%s/%s" $registry .Values.image.repository) .Values.image.repository (ne $registry "") }}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{- define "itniotech-exporter.webConfigFile" -}}
+/etc/itniotech-exporter/web/{{ .Values.webConfig.key }}
+{{- end }}

@@ -1,0 +1,124 @@
+import { resolve } from 'node:path';
+import { ConfigError } from '../config/config';
+
+/** The files one configuration read went through: absolute path to what it held, or why it could not be read. */
+export type FileSnapshot = ReadonlyMap<string, string>;
+
+export interface SettledLoaderOptions<T> {
+  /** Reads the configuration, every file through `readFile`; throws (a ConfigError) when it is invalid. */
+  load: (readFile: (path: string) => string) => T;
+  readFile: (path: string) => string;
+  /** How long the files must stay unchanged before a changed configuration is applied. */
+  quietMs: number;
+  /** Give up, as a failed reload, when the files are still changing after this long. */
+  maxWaitMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+interface Attempt<T> {
+  snapshot: FileSnapshot;
+  outcome: { ok: true; value: T } | { ok: false; error: unknown };
+}
+
+const unreadable = (error: unknown): string => `\0unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`;
+
+export function sameSnapshot(a: FileSnapshot | undefined, b: FileSnapshot | undefined): boolean {
+  if (!a || !b || a.size !== b.size) return false;
+  for (const [path, text] of a) if (b.get(path) !== text) return false;
+  return true;
+}
+
+/** Reads the files of `snapshot` again, in the same form. */
+export function readSnapshot(paths: Iterable<string>, readFile: (path: string) => string): FileSnapshot {
+  const snapshot = new Map<string, string>();
+  for (const path of paths) {
+    try {
+      snapshot.set(path, readFile(path));
+    } catch (error) {
+      snapshot.set(path, unreadable(error));
+    }
+  }
+  return snapshot;
+}
+
+/**
+ * Reads the configuration so that a file caught half written is never applied: a reload whose
+ * files differ from those last applied is read again after a quiet period, and only a read whose
+ * every file is byte for byte what the read before it saw counts, parse error or not. A file that
+ * keeps changing past maxWaitMs fails the reload. `files` says what the last read went through.
+ */
+export class SettledLoader<T> {
+  private applied: FileSnapshot | undefined;
+  private seen: FileSnapshot = new Map();
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SettledLoaderOptions<T>) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The files the last read went through, and what they held then. */
+  get files(): FileSnapshot {
+    return this.seen;
+  }
+
+  /** The first read, at start-up: nothing to compare it with. */
+  initial(): T {
+    const attempt = this.attempt();
+    if (!attempt.outcome.ok) throw attempt.outcome.error;
+    this.applied = attempt.snapshot;
+    return attempt.outcome.value;
+  }
+
+  async reload(): Promise<T> {
+    const started = this.now();
+    let previous = this.attempt();
+    // The complete files in force, read again: nothing to wait for.
+    if (previous.outcome.ok && sameSnapshot(previous.snapshot, this.applied)) return previous.outcome.value;
+    for (;;) {
+      await this.sleep(this.options.quietMs);
+      const current = this.attempt();
+      if (sameSnapshot(previous.snapshot, current.snapshot)) {
+        if (!current.outcome.ok) throw current.outcome.error;
+        this.applied = current.snapshot;
+        return current.outcome.value;
+      }
+      if (this.now() - started >= this.options.maxWaitMs) {
+        const changing = [...current.snapshot.keys()].filter(
+          (p) => previous.snapshot.get(p) !== current.snapshot.get(p),
+        );
+        throw new ConfigError([
+          `${changing.join(', ') || 'the configuration files'} kept changing for ${Math.round(
+            (this.now() - started) / 1000,
+          )}s; nothing applied (replace a file by renaming a complete copy over it)`,
+        ]);
+      }
+      previous = current;
+    }
+  }
+
+  private attempt(): Attempt<T> {
+    const snapshot = new Map<string, string>();
+    const readFile = (path: string): string => {
+      const key = resolve(path);
+      try {
+        const text = this.options.readFile(path);
+        snapshot.set(key, text);
+        return text;
+      } catch (error) {
+        snapshot.set(key, unreadable(error));
+        throw error;
+      }
+    };
+    let outcome: Attempt<T>['outcome'];
+    try {
+      outcome = { ok: true, value: this.options.load(readFile) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    this.seen = snapshot;
+    return { snapshot, outcome };
+  }
+}

@@ -1,0 +1,85 @@
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readConfigFile } from '../../src/config/config';
+import { ConfigWatcher, FILE_CHANGE_TRIGGER } from '../../src/config-watch/watch';
+import { SettledLoader } from '../../src/config-watch/settled-load';
+import { createLogger } from '../../src/log/logger';
+import { eventually } from '../support/exporter-process';
+import { kubeletSwap } from '../kubernetes/pod';
+
+/** A watcher over the files `paths()` names; each reload reads them through a SettledLoader and records what it saw. */
+function watching(paths: string[]) {
+  const loader = new SettledLoader({
+    load: (readFile) => paths.map((p) => readFile(p).trim()),
+    readFile: readConfigFile,
+    quietMs: 50,
+    maxWaitMs: 5_000,
+  });
+  loader.initial();
+  const applied: Array<{ trigger: string; values: string[] }> = [];
+  const watcher = new ConfigWatcher({
+    files: () => loader.files,
+    readFile: readConfigFile,
+    reload: async (trigger) => applied.push({ trigger, values: await loader.reload() }),
+    logger: createLogger('silent'),
+    quietMs: 50,
+    rescanMs: 60_000,
+  });
+  return { watcher, applied };
+}
+
+describe('ConfigWatcher: the folders of the files read, not the files', () => {
+  let dir: string;
+  const watchers: ConfigWatcher[] = [];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'itnio-watch-unit-'));
+  });
+  afterEach(() => {
+    for (const w of watchers.splice(0)) w.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the kubelet's swap of the ..data link reloads once, with the new content", async () => {
+    mkdirSync(join(dir, '..2026_12_03_10_00_00.000000001'));
+    writeFileSync(join(dir, '..2026_12_03_10_00_00.000000001', 'api-secret'), 'old\n');
+    symlinkSync('..2026_12_03_10_00_00.000000001', join(dir, '..data'));
+    symlinkSync(join('..data', 'api-secret'), join(dir, 'api-secret'));
+    const { watcher, applied } = watching([join(dir, 'api-secret')]);
+    watchers.push(watcher);
+    kubeletSwap(dir, { 'api-secret': 'new\n' }, '..2026_12_03_10_05_00.000000002');
+    await eventually(() => (applied.length > 0 ? true : undefined), 'a reload');
+    expect(applied).toEqual([{ trigger: FILE_CHANGE_TRIGGER, values: ['new'] }]);
+    // A second swap is seen too: the watch follows the folder, not the removed target.
+    kubeletSwap(dir, { 'api-secret': 'newer\n' }, '..2026_12_03_10_10_00.000000003');
+    await eventually(() => (applied.length > 1 ? true : undefined), 'a second reload');
+    expect(applied[1]?.values).toEqual(['newer']);
+  });
+
+  test("an editor's rename-over and an in-place write both reload", async () => {
+    const file = join(dir, 'accounts.yml');
+    writeFileSync(file, 'one');
+    const { watcher, applied } = watching([file]);
+    watchers.push(watcher);
+    writeFileSync(join(dir, '.accounts.yml.swp'), 'two');
+    renameSync(join(dir, '.accounts.yml.swp'), file);
+    await eventually(() => (applied.length > 0 ? true : undefined), 'a reload on the rename');
+    writeFileSync(file, 'three');
+    await eventually(() => (applied.length > 1 ? true : undefined), 'a reload on the write');
+    expect(applied.map((a) => a.values[0])).toEqual(['two', 'three']);
+    expect(readFileSync(file, 'utf8')).toBe('three');
+  });
+
+  test('a change to another file in the folder reloads nothing', async () => {
+    const file = join(dir, 'accounts.yml');
+    writeFileSync(file, 'one');
+    const { watcher, applied } = watching([file]);
+    watchers.push(watcher);
+    writeFileSync(join(dir, 'unrelated.txt'), 'x');
+    // Then a real change: only it reloads, so the first event was looked at and let go.
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(file, 'two');
+    await eventually(() => (applied.length > 0 ? true : undefined), 'a reload');
+    expect(applied).toEqual([{ trigger: FILE_CHANGE_TRIGGER, values: ['two'] }]);
+  });
+});
