@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 /**
  * Container health probe: GET /healthz on the exporter's own listener, over HTTPS when the web
- * config file turns TLS on. The listen address and web config file are found as the exporter
- * finds them: a flag, else its environment variable, else the default. The flags are the
+ * config file turns TLS on. The listen address and web config file are found by the exporter's own
+ * command-line reader: a flag, else its environment variable, else the default. The flags are the
  * probe's own arguments when it has any, otherwise those of the exporter beside it: in a
  * container that is PID 1, whose command line /proc/1/cmdline shows. Exits 0 when healthy.
  */
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { parseArgs } from 'node:util';
+import { readCommandLine } from './config/flags';
 import { parseListenAddress } from './config/listen-address';
+import { Problems } from './config/problems';
 import { readConfigFile } from './config/read-file';
 import { webConfigTurnsTlsOn } from './config/web-config';
 import { parseYamlFile } from './config/yaml-file';
@@ -39,22 +40,20 @@ function webConfigHasTls(file: string | undefined): boolean {
 }
 
 const own = process.argv.slice(2);
-const { values: flags } = parseArgs({
-  args: own.length > 0 ? own : exporterArgs(),
-  options: { 'web.listen-address': { type: 'string' }, 'web.config.file': { type: 'string' } },
-  strict: false,
-  allowPositionals: true,
-});
-const setting = (flag: string, env: string): string | undefined => {
-  const value = flags[flag];
-  return typeof value === 'string' ? value : process.env[env] || undefined;
-};
-
-const listen = parseListenAddress(setting('web.listen-address', 'ITNIO_LISTEN_ADDRESS') ?? ':10042');
+// The exporter's own reading of its flags, variables and defaults (src/config/flags.ts), so the
+// probe never disagrees with it about a flag name or the default port. Problems are the exporter's
+// to report: the probe just probes.
+const args = readCommandLine(
+  { argv: own.length > 0 ? own : exporterArgs(), env: process.env, readFile: readConfigFile },
+  new Problems(),
+);
+// With several addresses, the first TCP one. Under socket activation the sockets come from systemd
+// and the probe cannot see them: it probes the listen address given (docs/security.md).
+const listen = args.all('web.listen-address').map((setting) => parseListenAddress(setting.value))[0];
 if (!listen) process.exit(1);
 const wildcard = ['', '0.0.0.0', '::'].includes(listen.host);
 const host = wildcard ? '127.0.0.1' : listen.host;
-const tls = webConfigHasTls(setting('web.config.file', 'ITNIO_WEB_CONFIG_FILE'));
+const tls = webConfigHasTls(args.optional('web.config.file')?.value);
 // The probe talks to this very process; the certificate is for its public name, not 127.0.0.1.
 const request = tls ? httpsRequest : httpRequest;
 const probe = request(

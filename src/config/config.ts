@@ -28,7 +28,12 @@ export { helpText } from './flags';
 export { readConfigFile } from './read-file';
 
 export interface ExporterConfig {
+  /** The first --web.listen-address. */
   listen: ListenAddress;
+  /** Every --web.listen-address (absent: just `listen`). */
+  listenAddresses?: ListenAddress[];
+  /** --web.systemd-socket: serve on the sockets systemd passes instead. */
+  systemdSocket?: boolean;
   telemetryPath: string;
   configFile?: string;
   apiTimeoutMs: number;
@@ -74,7 +79,9 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   if (args.mode === 'help' || args.mode === 'version') return { kind: args.mode };
 
   // Problems are reported in this order.
-  const listen = parseListen(args.setting('web.listen-address'), problems);
+  const listenAddresses = args.all('web.listen-address').map((setting) => parseListen(setting, problems));
+  const listen = listenAddresses[0];
+  const systemdSocket = parseBoolean(args.setting('web.systemd-socket'), problems);
   const telemetryPath = parseTelemetryPath(args.setting('web.telemetry-path'), problems);
   const baseUrl = parseBaseUrl(args.setting('api.base-url'), problems);
   const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
@@ -102,6 +109,8 @@ export function loadConfig(sources: ConfigSources): CliCommand {
     mode: args.mode,
     config: {
       listen: listen!,
+      listenAddresses: listenAddresses as ListenAddress[],
+      ...(systemdSocket ? { systemdSocket } : {}),
       telemetryPath: telemetryPath!,
       ...(configFile ? { configFile: configFile.value } : {}),
       apiTimeoutMs: apiTimeoutMs!,

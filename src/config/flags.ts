@@ -4,6 +4,7 @@ import { DURATION_FORM } from './duration';
 import { BASE_URL_FORM } from './http-url';
 import type { Problems } from './problems';
 import { EVEN_INTERVALS_HELP } from './schedule';
+import { RESERVED_PATHS } from './settings';
 import type { ConfigSources, Setting } from './sources';
 import { LOG_LEVELS } from '../log/levels';
 
@@ -18,6 +19,8 @@ interface FlagSpec {
   help: string;
   /** Given bare (--flag) or as true/false. */
   boolean?: true;
+  /** May be given more than once; its variable then holds the values separated by commas. */
+  multiple?: true;
   /** Where docs/configuration.md says more: a link target such as "#accounts-file" or "metrics.md#series". */
   docs?: string;
 }
@@ -28,7 +31,17 @@ export const FLAGS: readonly FlagSpec[] = [
     env: 'ITNIO_LISTEN_ADDRESS',
     default: ':10042',
     form: 'host:port, :port or [ipv6]:port',
-    help: 'Address to serve /metrics and the status page on.',
+    help: 'Address to serve /metrics and the status page on; repeat the flag to serve on several (ITNIO_LISTEN_ADDRESS: comma-separated).',
+    multiple: true,
+  },
+  {
+    flag: 'web.systemd-socket',
+    env: 'ITNIO_WEB_SYSTEMD_SOCKET',
+    default: 'false',
+    form: 'true or false',
+    help: 'Serve on the sockets systemd passes (socket activation, LISTEN_FDS) instead of --web.listen-address.',
+    boolean: true,
+    docs: 'install/systemd.md#socket-activation',
   },
   {
     flag: 'web.config.file',
@@ -51,7 +64,7 @@ export const FLAGS: readonly FlagSpec[] = [
     env: 'ITNIO_TELEMETRY_PATH',
     default: '/metrics',
     form: 'a path of /-separated segments of letters, digits, ".", "_", "~" or "-", such as /metrics',
-    help: 'Path under which to expose metrics (not /healthz, /readyz, /api/v1/status or /-/reload).',
+    help: `Path under which to expose metrics (not ${RESERVED_PATHS.join(', ')}).`,
   },
   {
     flag: 'config.file',
@@ -153,6 +166,8 @@ export interface CommandLine {
   optional(flag: string): Setting | undefined;
   /** A flag with a default. */
   setting(flag: string): Setting;
+  /** Every value of a repeatable flag: all its flags, else its variable split at commas, else the default. */
+  all(flag: string): Setting[];
 }
 
 function specOf(flag: string): FlagSpec {
@@ -164,7 +179,10 @@ function specOf(flag: string): FlagSpec {
 /** Reads argv, recording each unknown, misused or secret-looking flag and every stray argument. */
 export function readCommandLine(sources: ConfigSources, problems: Problems): CommandLine {
   const options = Object.fromEntries([
-    ...FLAGS.map((f) => [f.flag, { type: f.boolean ? ('boolean' as const) : ('string' as const) }]),
+    ...FLAGS.map((f) => [
+      f.flag,
+      { type: f.boolean ? ('boolean' as const) : ('string' as const), ...(f.multiple ? { multiple: true } : {}) },
+    ]),
     ...MODE_FLAGS.map((f) => [f.flag, { type: 'boolean' as const }]),
   ]);
   const args = [...sources.argv];
@@ -188,7 +206,10 @@ export function readCommandLine(sources: ConfigSources, problems: Problems): Com
               `use ${ACCOUNT_ENV.key} with ${ACCOUNT_ENV.secretFile}, or --config.file`
           : `unknown flag --${name}; see --help`,
       );
-    } else if (spec && typeof value !== 'string') {
+    } else if (
+      spec &&
+      (spec.multiple ? !Array.isArray(value) || value.some((v) => typeof v !== 'string') : typeof value !== 'string')
+    ) {
       problems.add(`--${name} needs a value: ${spec.form}`);
     } else if (isModeFlag && typeof value !== 'boolean') {
       problems.add(`--${name} takes no value`);
@@ -198,7 +219,8 @@ export function readCommandLine(sources: ConfigSources, problems: Problems): Com
   const optional = (flag: string): Setting | undefined => {
     const spec = specOf(flag);
     const expected = spec.form;
-    const fromFlag = values[flag];
+    const given = values[flag];
+    const fromFlag = Array.isArray(given) ? given[given.length - 1] : given;
     if (typeof fromFlag === 'string') return { value: fromFlag, source: `--${flag}`, expected };
     if (fromFlag === true && spec.boolean) return { value: 'true', source: `--${flag}`, expected };
     const fromEnv = spec.env ? sources.env[spec.env] : undefined;
@@ -206,9 +228,21 @@ export function readCommandLine(sources: ConfigSources, problems: Problems): Com
     if (spec.default !== undefined) return { value: spec.default, source: `--${flag} (default)`, expected };
     return undefined;
   };
+  const all = (flag: string): Setting[] => {
+    const given = values[flag];
+    const expected = specOf(flag).form;
+    if (Array.isArray(given) && given.every((v) => typeof v === 'string')) {
+      return given.map((value) => ({ value: value as string, source: `--${flag}`, expected }));
+    }
+    const one = optional(flag);
+    if (!one) return [];
+    if (one.source === specOf(flag).env) return one.value.split(',').map((value) => ({ ...one, value: value.trim() }));
+    return [one];
+  };
   return {
     mode: modeOf(values),
     optional,
+    all,
     setting: (flag) => {
       const setting = optional(flag);
       if (!setting) throw new Error(`--${flag} has no default in FLAGS`);
@@ -217,7 +251,7 @@ export function readCommandLine(sources: ConfigSources, problems: Problems): Com
   };
 }
 
-function modeOf(values: Record<string, string | boolean | undefined>): CommandLine['mode'] {
+function modeOf(values: Record<string, string | boolean | Array<string | boolean> | undefined>): CommandLine['mode'] {
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';
   if (values.check === true) return 'check';

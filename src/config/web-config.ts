@@ -1,45 +1,23 @@
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { createSecureContext, type SecureVersion } from 'node:tls';
-import { isMapping } from '../input/mapping';
+import { dirname } from 'node:path';
 import { Problems } from './problems';
+import { Fields, isMapping } from './web-fields';
+import { http2CipherProblem, parseTls, tlsTurnedOn, type TlsSettings } from './web-tls';
 import { parseYamlFile } from './yaml-file';
+
+export type { ClientAuthType, TlsSettings } from './web-tls';
 
 /**
  * The Prometheus exporter-toolkit web configuration file
  * (https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md),
- * so operators can reuse the file they give their Go exporters.
+ * so operators can reuse the file they give their Go exporters. docs/security.md lists what
+ * differs from the toolkit.
  */
 
-/** As exporter-toolkit spells them; RequireClientCert is its older name for RequireAnyClientCert. */
-const CLIENT_AUTH_TYPES = [
-  'NoClientCert',
-  'RequestClientCert',
-  'RequireAnyClientCert',
-  'RequireClientCert',
-  'VerifyClientCertIfGiven',
-  'RequireAndVerifyClientCert',
-] as const;
-export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
-
-const TLS_VERSIONS: Readonly<Record<string, SecureVersion>> = {
-  TLS10: 'TLSv1',
-  TLS11: 'TLSv1.1',
-  TLS12: 'TLSv1.2',
-  TLS13: 'TLSv1.3',
-};
-const VERSION_ORDER: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
-
-export interface TlsSettings {
-  certFile: string;
-  keyFile: string;
-  /** PEM text, read when the web config was loaded. */
-  cert: string;
-  key: string;
-  clientAuthType: ClientAuthType;
-  clientCaFile?: string;
-  clientCa?: string;
-  minVersion: SecureVersion;
-  maxVersion: SecureVersion;
+export interface RateLimit {
+  /** Time for one token to come back into the bucket; 0 never reaches here (off). */
+  intervalMs: number;
+  /** Bucket size: requests allowed at once. 0 refuses every request, as in exporter-toolkit. */
+  burst: number;
 }
 
 export interface WebConfig {
@@ -47,6 +25,11 @@ export interface WebConfig {
   tls?: TlsSettings;
   /** User name → bcrypt hash. Empty: no basic auth. */
   users: ReadonlyMap<string, string>;
+  /** http_server_config.headers with a non-empty value, sent on every response. */
+  headers: Readonly<Record<string, string>>;
+  /** http_server_config.http2 as written (default true); the server speaks HTTP/1.1 either way. */
+  http2: boolean;
+  rateLimit?: RateLimit;
   /** Accepted but worth a log line at start-up and reload. */
   warnings: string[];
 }
@@ -57,26 +40,28 @@ export interface WebConfigResult {
   problems: string[];
 }
 
-const TOP_KEYS = ['tls_server_config', 'basic_auth_users'];
-const TLS_KEYS = ['cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'min_version', 'max_version'];
-/** Keys exporter-toolkit knows and this exporter does not implement: refusing them beats ignoring them. */
-const UNSUPPORTED_TOP_KEYS = ['http_server_config', 'rate_limit'];
-const UNSUPPORTED_TLS_KEYS = [
-  'cert',
-  'key',
-  'client_ca',
-  'cipher_suites',
-  'curve_preferences',
-  'prefer_server_cipher_suites',
-  'client_allowed_sans',
-];
+const TOP_KEYS = ['tls_server_config', 'http_server_config', 'rate_limit', 'basic_auth_users'];
 const BCRYPT_RE = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
-const VERIFYING_AUTH_TYPES: readonly ClientAuthType[] = ['VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'];
-
 const BCRYPT_HINT = `make one with: htpasswd -nBC 10 "" | tr -d ':\\n'`;
 
+/**
+ * The headers exporter-toolkit lets a web config set (its handler.go), with the only values it
+ * allows where it restricts them; an empty list means any value.
+ */
+const CONFIGURABLE_HEADERS: Readonly<Record<string, readonly string[]>> = {
+  'Strict-Transport-Security': [],
+  'X-Content-Type-Options': ['nosniff'],
+  'X-Frame-Options': ['deny', 'sameorigin'],
+  'X-XSS-Protection': [],
+  'Content-Security-Policy': [],
+};
+
 /** Reads and checks a web config file; `readFile` reads it and the certificate files it names. */
-export function loadWebConfig(file: string, readFile: (path: string) => string): WebConfigResult {
+export function loadWebConfig(
+  file: string,
+  readFile: (path: string) => string,
+  env: NodeJS.ProcessEnv = process.env,
+): WebConfigResult {
   const problems = new Problems();
   const warnings: string[] = [];
   const text = problems.readFile(readFile, file, file, 'a readable YAML file', 'the web config file');
@@ -88,23 +73,20 @@ export function loadWebConfig(file: string, readFile: (path: string) => string):
     problems.add(`${file}: expected a mapping with the keys ${TOP_KEYS.join(', ')}`);
     return { problems: problems.list };
   }
-  for (const key of Object.keys(root)) {
-    if (UNSUPPORTED_TOP_KEYS.includes(key)) {
-      problems.add(`${file}: ${key}: not supported by this exporter; remove it (supported: ${TOP_KEYS.join(', ')})`);
-    } else if (!TOP_KEYS.includes(key)) problems.add(`${file}: unknown key "${key}"; expected ${TOP_KEYS.join(', ')}`);
-  }
-  const baseDir = dirname(file);
-  const tls = parseTls(root.tls_server_config, { file, baseDir, readFile, problems });
+  new Fields(file, root, problems).onlyKeys(TOP_KEYS);
+  const tls = parseTls(root.tls_server_config, { file, baseDir: dirname(file), readFile, problems, warnings, env });
+  const http = parseHttp(root.http_server_config, file, problems);
+  const cipherProblem = http.http2 ? http2CipherProblem(tls, `${file}: tls_server_config`) : undefined;
+  if (cipherProblem) problems.add(cipherProblem);
+  const rateLimit = parseRateLimit(root.rate_limit, file, problems, warnings);
   const users = parseUsers(root.basic_auth_users, file, problems);
   if (users.size > 0 && !tls) {
     warnings.push(`${file}: basic_auth_users without tls_server_config: passwords cross the network in clear text`);
   }
   if (problems.count > 0) return { problems: problems.list };
-  return { config: { file, users, warnings, ...(tls ? { tls } : {}) }, problems: [] };
+  const config: WebConfig = { file, users, headers: http.headers, http2: http.http2, warnings };
+  return { config: { ...config, ...(tls ? { tls } : {}), ...(rateLimit ? { rateLimit } : {}) }, problems: [] };
 }
-
-/** The keys of tls_server_config that turn TLS on, as in exporter-toolkit: any one of them set. */
-const TLS_ON_KEYS = ['cert_file', 'key_file', 'client_auth_type', 'client_ca_file'];
 
 /**
  * Whether a web config (its parsed YAML) turns TLS on: the one decision the server and the
@@ -115,114 +97,100 @@ export function webConfigTurnsTlsOn(webConfig: unknown): boolean {
   return isMapping(webConfig) && tlsTurnedOn(webConfig.tls_server_config);
 }
 
-function tlsTurnedOn(tlsServerConfig: unknown): boolean {
-  if (!isMapping(tlsServerConfig)) return false;
-  return TLS_ON_KEYS.some((key) => {
-    const v = tlsServerConfig[key];
-    return v !== undefined && v !== null && v !== '';
-  });
+function parseHttp(
+  value: unknown,
+  file: string,
+  problems: Problems,
+): { headers: Record<string, string>; http2: boolean } {
+  const at = `${file}: http_server_config`;
+  const headers: Record<string, string> = {};
+  if (value === undefined || value === null) return { headers, http2: true };
+  if (!isMapping(value)) {
+    problems.add(`${at}: expected a mapping with the keys http2, headers`);
+    return { headers, http2: true };
+  }
+  const f = new Fields(at, value, problems);
+  f.onlyKeys(['http2', 'headers']);
+  const http2 = f.bool('http2', true);
+  const given: unknown = value.headers;
+  if (given === undefined || given === null) return { headers, http2 };
+  if (!isMapping(given)) {
+    problems.add(`${at}.headers: expected a mapping of header name to value`);
+    return { headers, http2 };
+  }
+  for (const [name, raw] of Object.entries(given)) {
+    const allowed = CONFIGURABLE_HEADERS[name];
+    // YAML reads `X-XSS-Protection: 1` as a number; Go's decoder takes its text.
+    const v = raw === null ? '' : typeof raw === 'object' ? undefined : String(raw);
+    if (!Object.hasOwn(CONFIGURABLE_HEADERS, name) || allowed === undefined) {
+      problems.add(
+        `${at}.headers: HTTP header "${name}" can not be configured; expected ${Object.keys(CONFIGURABLE_HEADERS).join(', ')}`,
+      );
+    } else if (v === undefined) problems.add(`${at}.headers.${name}: expected a string`);
+    else if (allowed.length > 0 && !allowed.includes(v))
+      problems.invalid(`${at}.headers.${name}`, v, `one of ${allowed.join(', ')}`);
+    else if (/[\r\n\0]/.test(v)) problems.add(`${at}.headers.${name}: a header value cannot hold a line break`);
+    else if (v !== '') headers[name] = v;
+  }
+  return { headers, http2 };
 }
 
-interface TlsContext {
-  file: string;
-  baseDir: string;
-  readFile: (path: string) => string;
-  problems: Problems;
+const GO_DURATION_UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+const GO_DURATION_RE = /^([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/;
+
+/** Go's time.ParseDuration, without a sign, in milliseconds; undefined when malformed. */
+function parseGoDuration(text: string): number | undefined {
+  if (text === '0') return 0;
+  let rest = text;
+  let total = 0;
+  if (rest === '') return undefined;
+  while (rest !== '') {
+    const match = GO_DURATION_RE.exec(rest);
+    if (!match || match[1] === '' || match[1] === '.') return undefined;
+    total += Number(match[1]) * (GO_DURATION_UNIT_MS[match[2] as string] as number);
+    rest = rest.slice(match[0].length);
+  }
+  return total;
 }
 
-function parseTls(value: unknown, ctx: TlsContext): TlsSettings | undefined {
-  const { file, problems } = ctx;
-  const at = `${file}: tls_server_config`;
+function parseRateLimit(value: unknown, file: string, problems: Problems, warnings: string[]): RateLimit | undefined {
+  const at = `${file}: rate_limit`;
   if (value === undefined || value === null) return undefined;
   if (!isMapping(value)) {
-    problems.add(`${at}: expected a mapping with the keys ${TLS_KEYS.join(', ')}`);
+    problems.add(`${at}: expected a mapping with the keys interval, burst`);
     return undefined;
   }
-  for (const key of Object.keys(value)) {
-    if (UNSUPPORTED_TLS_KEYS.includes(key)) {
-      problems.add(`${at}.${key}: not supported by this exporter; remove it (supported: ${TLS_KEYS.join(', ')})`);
-    } else if (!TLS_KEYS.includes(key)) problems.add(`${at}: unknown key "${key}"; expected ${TLS_KEYS.join(', ')}`);
+  new Fields(at, value, problems).onlyKeys(['interval', 'burst']);
+  const { interval, burst = 0 } = value;
+  let intervalMs: number | undefined;
+  if (interval === undefined || interval === null) intervalMs = 0;
+  else if (typeof interval === 'number' && Number.isSafeInteger(interval) && interval >= 0) {
+    // Go reads a bare number as nanoseconds.
+    intervalMs = interval / 1e6;
+    if (interval > 0)
+      warnings.push(
+        `${at}.interval: ${interval} is ${interval} nanoseconds, as in exporter-toolkit; write "${interval}s" for seconds`,
+      );
+  } else if (typeof interval === 'string') intervalMs = parseGoDuration(interval);
+  if (intervalMs === undefined) {
+    problems.add(`${at}.interval: expected a duration such as 1s, 500ms or 1m30s (0 turns the limit off)`);
   }
-  const text = (key: string): string | undefined => {
-    const v = value[key];
-    if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v !== 'string') {
-      problems.add(`${at}.${key}: expected a string`);
-      return undefined;
-    }
-    return v;
-  };
-  const certFile = text('cert_file');
-  const keyFile = text('key_file');
-  const authText = text('client_auth_type');
-  const caFile = text('client_ca_file');
-  if (!tlsTurnedOn(value)) return undefined;
-
-  const path = (p: string): string => (isAbsolute(p) ? p : resolve(ctx.baseDir, p));
-  const read = (key: string, p: string, expected: string): string | undefined =>
-    problems.readFile(ctx.readFile, path(p), `${at}.${key}`, expected);
-  if (!certFile) problems.add(`${at}.cert_file: missing; expected a path to a PEM certificate (chain)`);
-  if (!keyFile) problems.add(`${at}.key_file: missing; expected a path to the PEM private key of cert_file`);
-  const cert = certFile ? read('cert_file', certFile, 'a PEM certificate (chain)') : undefined;
-  const key = keyFile ? read('key_file', keyFile, 'a PEM private key') : undefined;
-
-  let clientAuthType: ClientAuthType = 'NoClientCert';
-  if (authText !== undefined) {
-    if ((CLIENT_AUTH_TYPES as readonly string[]).includes(authText)) clientAuthType = authText as ClientAuthType;
-    else problems.invalid(`${at}.client_auth_type`, authText, `one of ${CLIENT_AUTH_TYPES.join(', ')}`);
+  if (typeof burst !== 'number' || !Number.isSafeInteger(burst) || burst < 0) {
+    problems.add(`${at}.burst: expected a whole number of requests, 0 or more`);
+    return undefined;
   }
-  const clientCa = caFile ? read('client_ca_file', caFile, 'PEM CA certificates') : undefined;
-  if (caFile && clientAuthType === 'NoClientCert' && authText !== undefined) {
-    problems.add(
-      `${at}.client_ca_file: set but client_auth_type is NoClientCert; ` +
-        'choose a client_auth_type such as RequireAndVerifyClientCert',
-    );
-  } else if (caFile && authText === undefined) {
-    problems.add(
-      `${at}.client_ca_file: set without client_auth_type; add client_auth_type: RequireAndVerifyClientCert`,
-    );
-  }
-  if (VERIFYING_AUTH_TYPES.includes(clientAuthType) && !caFile) {
-    // Without it, any certificate from a public CA would pass.
-    problems.add(
-      `${at}.client_ca_file: required with client_auth_type ${clientAuthType}; ` +
-        'expected a path to the CA that signs client certificates',
-    );
-  }
-
-  const version = (key: string, fallback: SecureVersion): SecureVersion => {
-    const v = text(key);
-    if (v === undefined) return fallback;
-    const mapped = TLS_VERSIONS[v];
-    if (!mapped) problems.invalid(`${at}.${key}`, v, `one of ${Object.keys(TLS_VERSIONS).join(', ')}`);
-    return mapped ?? fallback;
-  };
-  const minVersion = version('min_version', 'TLSv1.2');
-  const maxVersion = version('max_version', 'TLSv1.3');
-  if (VERSION_ORDER.indexOf(minVersion) > VERSION_ORDER.indexOf(maxVersion)) {
-    problems.add(`${at}.min_version: higher than max_version`);
-  }
-
-  if (cert !== undefined && key !== undefined) {
-    try {
-      createSecureContext({ cert, key, ...(clientCa !== undefined ? { ca: clientCa } : {}) });
-    } catch (error) {
-      // OpenSSL messages name the failing check, never the key material.
-      const reason = (error as Error).message;
-      problems.add(`${at}: cert_file, key_file and client_ca_file cannot be used together: ${reason}`);
-    }
-  }
-  if (!certFile || !keyFile || cert === undefined || key === undefined) return undefined;
-  return {
-    certFile: path(certFile),
-    keyFile: path(keyFile),
-    cert,
-    key,
-    clientAuthType,
-    ...(caFile && clientCa !== undefined ? { clientCaFile: path(caFile), clientCa } : {}),
-    minVersion,
-    maxVersion,
-  };
+  if (intervalMs === undefined || intervalMs === 0) return undefined;
+  if (burst === 0) warnings.push(`${at}: burst 0 refuses every request with 429, as in exporter-toolkit`);
+  return { intervalMs, burst };
 }
 
 function parseUsers(value: unknown, file: string, problems: Problems): Map<string, string> {

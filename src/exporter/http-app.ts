@@ -13,7 +13,7 @@ export interface AppOptions {
   accounts: AccountStore;
   page: StatusPageSource;
   logger: Logger;
-  /** Runs before every route (basic auth). */
+  /** Runs before every route (headers, rate limit, basic auth). */
   auth?: RequestHandler;
   /** Serves /-/reload when set (--web.enable-lifecycle). */
   reload?: (trigger: string) => Promise<ReloadResult>;
@@ -33,11 +33,12 @@ export function createApp(options: AppOptions): Express {
 
   addStatusRoutes(app, { telemetryPath: options.telemetryPath, accounts: options.accounts, page: options.page });
 
-  app.get('/healthz', (_req, res) => {
+  // /-/healthy and /-/ready: the names Prometheus and blackbox use for the same probes.
+  app.get(['/healthz', '/-/healthy'], (_req, res) => {
     res.type('text').send('ok\n');
   });
 
-  app.get('/readyz', (_req, res) => {
+  app.get(['/readyz', '/-/ready'], (_req, res) => {
     if (options.accounts.allAttempted()) res.type('text').send('ready\n');
     else res.status(503).type('text').send('waiting for the first poll of every account\n');
   });

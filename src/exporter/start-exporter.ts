@@ -11,8 +11,8 @@ import { createProcessRegistry, MetricsRenderer } from '../metrics/exposition';
 import { BALANCE_POLL } from '../polling/balance-kind';
 import { Poller } from '../polling/poller';
 import { createCronScheduler, type Scheduler } from '../polling/scheduler';
-import { BasicAuth } from '../web/basic-auth';
-import { closeServer, listen, serverUrl } from '../web/listen';
+import { WebFront } from '../web/front';
+import { closeServer, listenAll, serverUrl, systemdListenFds } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
 import { clientFor } from './itnio-client';
 import { pollPlugins, type PollPlugin } from './poll-kinds';
@@ -43,7 +43,10 @@ interface ExporterPolls {
 }
 
 export interface RunningExporter {
+  /** The first listener. */
   server: Server;
+  /** Every listener: one per --web.listen-address, or per socket systemd passed. */
+  servers: Server[];
   /** Base URL the exporter answers on, e.g. http://127.0.0.1:10042 */
   url: string;
   poller: ExporterPolls;
@@ -86,12 +89,21 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   const core = buildCore(config, deps, clocks, [...pollPlugins(config, client), ...(deps.extraPolls ?? [])]);
   for (const warning of configWarnings(config)) deps.logger.warn(warning);
   const web = buildWeb(config, deps, core, clocks);
-  const server = await listen(web.app, config.listen, config.web?.tls);
-  web.serverReady(server);
-  const url = serverUrl(server, config.web?.tls !== undefined);
+  const targets = config.systemdSocket ? systemdListenFds() : (config.listenAddresses ?? [config.listen]);
+  const servers = await listenAll(web.app, targets, config.web?.tls);
+  web.serversReady(servers);
+  const server = servers[0] as Server;
+  const urls = servers.map((s) => serverUrl(s, config.web?.tls !== undefined));
+  const url = urls[0] as string;
   const stopPolling = startPolling(config, deps, core, clocks);
   deps.logger.info(
-    { version: EXPORTER_VERSION, url, accounts: config.accounts.map((a) => a.name), schedule: config.pollSchedule },
+    {
+      version: EXPORTER_VERSION,
+      url,
+      ...(urls.length > 1 ? { urls } : {}),
+      accounts: config.accounts.map((a) => a.name),
+      schedule: config.pollSchedule,
+    },
     `${EXPORTER_NAME} listening; polling ${config.accounts.length} account(s) ${config.pollDescription}`,
   );
   let closing: Promise<void> | undefined;
@@ -99,7 +111,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     closing ??= (async () => {
       web.renderer.close();
       await stopPolling();
-      await closeServer(server);
+      await Promise.all(servers.map((s) => closeServer(s)));
     })();
     return closing;
   };
@@ -109,7 +121,16 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       return core.poller.busy;
     },
   };
-  return { server, url, poller: polls, collector: core.collector, accounts: core.store, reload: web.reload, close };
+  return {
+    server,
+    servers,
+    url,
+    poller: polls,
+    collector: core.collector,
+    accounts: core.store,
+    reload: web.reload,
+    close,
+  };
 }
 
 function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, plugins: PollPlugin[]): Core {
@@ -191,13 +212,9 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
     // The reload gauges live with the process metrics, which are otherwise reused for a second.
     processChangeCount: () => reloader.attempts,
   });
-  // Probes stay open so an orchestrator needs no password.
-  const auth = new BasicAuth({
-    users: config.web?.users ?? new Map(),
-    openPaths: ['/healthz', '/readyz'],
-    realm: EXPORTER_NAME,
-  });
-  let server: Server | undefined;
+  // Headers, rate limit and basic auth; probes stay open so an orchestrator needs no password.
+  const front = new WebFront(config.web, EXPORTER_NAME);
+  let servers: Server[] = [];
   const reloader = new ConfigReloader({
     initial: config,
     load: deps.reloadConfig ?? noReloadSource,
@@ -205,8 +222,8 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
       accounts: () => core.store.configured(),
       setAccounts: (next) => core.store.setAccounts(next),
       setWebConfig: (web, applyTls) => {
-        auth.setUsers(web?.users ?? new Map());
-        if (applyTls && web?.tls && server) updateTlsServer(server as HttpsServer, web.tls);
+        front.setWebConfig(web);
+        if (applyTls && web?.tls) for (const s of servers) updateTlsServer(s as HttpsServer, web.tls);
       },
     },
     logger: deps.logger,
@@ -227,8 +244,8 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
       wallOffsetMs: clocks.wallOffsetMs,
     },
     logger: deps.logger,
-    auth: auth.middleware(),
+    auth: front.middleware(),
     ...(config.webEnableLifecycle ? { reload } : {}),
   });
-  return { app, renderer, reload, serverReady: (s: Server) => void (server = s) };
+  return { app, renderer, reload, serversReady: (s: Server[]) => void (servers = s) };
 }

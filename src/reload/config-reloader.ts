@@ -36,7 +36,11 @@ interface RestartOnly {
 
 /** What a running exporter cannot change in place: listeners, schedule, clients, TLS mode. */
 const RESTART_ONLY: readonly RestartOnly[] = [
-  { setting: '--web.listen-address', value: (c) => `${c.listen.host}:${c.listen.port}` },
+  {
+    setting: '--web.listen-address',
+    value: (c) => (c.listenAddresses ?? [c.listen]).map((l) => `${l.host}:${l.port}`).join(','),
+  },
+  { setting: '--web.systemd-socket', value: (c) => c.systemdSocket ?? false },
   { setting: '--web.telemetry-path', value: (c) => c.telemetryPath },
   { setting: '--web.enable-lifecycle', value: (c) => c.webEnableLifecycle },
   { setting: 'tls_server_config (TLS on or off)', value: (c) => c.web?.tls !== undefined },

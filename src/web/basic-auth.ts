@@ -1,7 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
+import { workerVerifier, type PasswordVerifier } from './bcrypt-worker';
 
-export type PasswordVerifier = (password: string, hash: string) => Promise<boolean>;
+export type { PasswordVerifier } from './bcrypt-worker';
 
 export interface BasicAuthOptions {
   /** User name → bcrypt hash; empty turns authentication off. */
@@ -9,14 +10,25 @@ export interface BasicAuthOptions {
   /** Paths served without credentials, matched exactly (orchestrator probes). */
   openPaths: readonly string[];
   realm: string;
+  /** Default: bcryptjs on a worker thread. */
   verify?: PasswordVerifier;
-  /** bcrypt checks allowed at once; more are refused at once rather than queued. */
+  /** bcrypt checks handed to `verify` at once; default 1 (one worker thread). */
   maxConcurrentChecks?: number;
+  /** Checks waiting per client address, for first attempts and for retries each; past that a login is refused at once. Default 16. */
+  maxWaiting?: number;
+  /** A refusal on a connection that had already been refused waits this long (a tarpit); default 1000 ms. */
+  retryDelayMs?: number;
 }
 
 /** How many recently refused credentials are remembered, and for how long. */
 const REFUSED_CACHE_SIZE = 1024;
 const REFUSED_CACHE_MS = 60_000;
+
+/** Who asks: the connection (socket) and its remote address. */
+export interface Client {
+  connection: object;
+  address: string;
+}
 
 interface Credentials {
   user: string;
@@ -33,17 +45,38 @@ export function parseBasicAuthorization(header: string | undefined): Credentials
 }
 
 /**
- * HTTP basic authentication against bcrypt hashes, swappable on reload. A good password is
- * remembered as an HMAC under a per-process random key, so repeated scrapes skip bcrypt.
+ * HTTP basic authentication against bcrypt hashes, swappable on reload.
+ *
+ * Under a flood of wrong passwords (docs/security.md has the figures):
+ * - a good password is remembered as an HMAC of hash, user and password under a per-process key,
+ *   so a remembered user needs no bcrypt, and stays remembered across a reload that keeps its hash;
+ * - bcrypt runs on a worker thread, so the event loop keeps serving;
+ * - an unknown user name costs no bcrypt: it is refused after about as long as a check takes;
+ * - checks wait in bounded queues, one per client address, served in turn, so a flood from one
+ *   address gets one check in turn with each other address; within an address a connection that
+ *   has already sent a wrong password waits behind those that have not; the same wrong
+ *   credentials are refused from memory;
+ * - a connection refused before gets its next refusal after a second (a tarpit), which slows a
+ *   kept-alive flood to about one attempt per connection per second.
  */
 export class BasicAuth {
   private users: ReadonlyMap<string, string>;
-  /** One entry per user at most, so bounded by the configured users; replaced on setUsers. */
-  private verified = new Map<string, Buffer>();
+  /** User → HMAC of the last good credentials; bounded by the configured users. */
+  private readonly verified = new Map<string, Buffer>();
   /** HMACs of recently refused credentials → when to forget them; insertion order is age order. */
-  private refused = new Map<string, number>();
+  private readonly refused = new Map<string, number>();
+  /** Connections that sent a wrong password: their next checks wait behind everyone else's. */
+  private readonly failedConnections = new WeakSet<object>();
+  /** Checks waiting for a slot, per client address, in turn order. */
+  private readonly waiting = new Map<string, { first: Array<() => void>; retry: Array<() => void> }>();
   private checksRunning = 0;
+  /** The address whose check started last: it waits for its next turn behind other addresses. */
+  private lastServed = '';
+  /** Recent bcrypt durations (ms), to answer for unknown users after about as long. */
+  private typicalCheckMs = 100;
   private readonly maxConcurrentChecks: number;
+  private readonly maxWaiting: number;
+  private readonly retryDelayMs: number;
   private readonly cacheKey = randomBytes(32);
   private readonly openPaths: ReadonlySet<string>;
   private readonly challenge: string;
@@ -53,56 +86,115 @@ export class BasicAuth {
     this.users = options.users;
     this.openPaths = new Set(options.openPaths);
     this.challenge = `Basic realm="${options.realm.replace(/["\\]/g, '')}", charset="UTF-8"`;
-    // Loaded on first use: an exporter without basic auth users never needs it.
-    this.verify =
-      options.verify ?? (async (password, hash) => (await import('bcryptjs')).default.compare(password, hash));
-    this.maxConcurrentChecks = options.maxConcurrentChecks ?? 2;
+    this.verify = options.verify ?? workerVerifier();
+    this.maxConcurrentChecks = options.maxConcurrentChecks ?? 1;
+    this.maxWaiting = options.maxWaiting ?? 16;
+    this.retryDelayMs = options.retryDelayMs ?? 1000;
   }
 
   get enabled(): boolean {
     return this.users.size > 0;
   }
 
+  /** New users; remembered passwords stay for users whose hash did not change. */
   setUsers(users: ReadonlyMap<string, string>): void {
+    for (const user of this.verified.keys()) if (!users.has(user)) this.verified.delete(user);
     this.users = users;
-    this.verified = new Map();
-    this.refused = new Map();
   }
 
-  /** True when the header carries a configured user and that user's password. */
-  async check(header: string | undefined): Promise<boolean> {
-    const users = this.users;
-    const verified = this.verified;
+  private digest(hash: string, user: string, password: string): Buffer {
+    return createHmac('sha256', this.cacheKey)
+      .update(`${hash.length}:${hash}:${user.length}:${user}:${password}`)
+      .digest();
+  }
+
+  /**
+   * True when the header carries a configured user and that user's password. `client` ranks
+   * the check (see slot); without it, all checks share one line.
+   */
+  async check(header: string | undefined, client: Client = { connection: {}, address: '' }): Promise<boolean> {
     const credentials = parseBasicAuthorization(header);
-    if (!credentials || users.size === 0) return false;
+    if (!credentials || this.users.size === 0) return false;
     const { user, password } = credentials;
-    const digest = createHmac('sha256', this.cacheKey).update(`${user.length}:${user}:${password}`).digest();
-    const known = verified.get(user);
-    if (known && timingSafeEqual(known, digest)) return true;
-
-    // bcrypt costs ~100 ms of this single thread: a stream of bad logins must not stall scrapes.
-    // The same wrong credentials are refused from memory, and only a few checks run at once.
-    const key = digest.toString('base64');
-    const refusedUntil = this.refused.get(key);
-    if (refusedUntil !== undefined && refusedUntil > Date.now()) return false;
-    if (this.checksRunning >= this.maxConcurrentChecks) return false;
-
-    const hash = users.get(user);
-    this.checksRunning++;
-    let ok: boolean;
-    try {
-      // An unknown user still costs one bcrypt run (against a real hash, so at a real cost):
-      // the answer time does not tell which user names exist.
-      ok = await this.verify(password, hash ?? (users.values().next().value as string));
-    } finally {
-      this.checksRunning--;
-    }
-    if (!ok || hash === undefined) {
-      this.rememberRefused(key);
+    const hash = this.users.get(user);
+    if (hash === undefined) {
+      // No bcrypt for a name that does not exist, but no faster answer either: the answer time
+      // should not tell which names exist.
+      await new Promise((resolve) => setTimeout(resolve, this.typicalCheckMs));
       return false;
     }
-    verified.set(user, digest);
+    const digest = this.digest(hash, user, password);
+    const known = this.verified.get(user);
+    if (known && timingSafeEqual(known, digest)) return true;
+    const key = digest.toString('base64');
+    const refusedUntil = this.refused.get(key);
+    if (refusedUntil !== undefined && refusedUntil > Date.now()) return this.fail(client);
+
+    if (!(await this.slot(client, this.failedConnections.has(client.connection)))) return this.fail(client);
+    let ok: boolean;
+    const started = performance.now();
+    try {
+      ok = await this.verify(password, hash);
+    } finally {
+      this.typicalCheckMs = Math.round(this.typicalCheckMs * 0.8 + (performance.now() - started) * 0.2);
+      this.release();
+    }
+    if (!ok) {
+      this.rememberRefused(key);
+      return this.fail(client);
+    }
+    // A check that finished after a reload changed this user's hash is not remembered.
+    if (this.users.get(user) === hash) this.verified.set(user, digest);
     return true;
+  }
+
+  private fail(client: Client): false {
+    this.failedConnections.add(client.connection);
+    return false;
+  }
+
+  /**
+   * Resolves true when a check may run, false when too many from this address already wait.
+   * Waiting checks are taken one address at a time in turn, and within an address first
+   * attempts before retries of connections that already failed.
+   */
+  private slot(client: Client, retry: boolean): Promise<boolean> {
+    if (this.checksRunning < this.maxConcurrentChecks) {
+      this.checksRunning++;
+      this.lastServed = client.address;
+      return Promise.resolve(true);
+    }
+    let lines = this.waiting.get(client.address);
+    if (!lines) {
+      lines = { first: [], retry: [] };
+      this.waiting.set(client.address, lines);
+    }
+    const line = retry ? lines.retry : lines.first;
+    if (line.length >= this.maxWaiting) return Promise.resolve(false);
+    return new Promise((resolve) => line.push(() => resolve(true)));
+  }
+
+  /** Hands the freed slot to the next address in turn, skipping the one just served if others wait. */
+  private release(): void {
+    let pick: string | undefined;
+    for (const address of this.waiting.keys()) {
+      if (address !== this.lastServed) {
+        pick = address;
+        break;
+      }
+    }
+    if (pick === undefined && this.waiting.has(this.lastServed)) pick = this.lastServed;
+    const lines = pick === undefined ? undefined : this.waiting.get(pick);
+    if (pick === undefined || !lines) {
+      this.checksRunning--;
+      return;
+    }
+    const next = lines.first.shift() ?? lines.retry.shift();
+    // This address goes to the back of the turn; an address with nothing waiting leaves it.
+    this.waiting.delete(pick);
+    if (lines.first.length + lines.retry.length > 0) this.waiting.set(pick, lines);
+    this.lastServed = pick;
+    next?.();
   }
 
   private rememberRefused(key: string): void {
@@ -114,7 +206,15 @@ export class BasicAuth {
   middleware(): RequestHandler {
     return (req, res, next) => {
       if (!this.enabled || this.openPaths.has(req.path)) return next();
-      this.check(req.headers.authorization).then((ok) => (ok ? next() : this.deny(res)), next);
+      const client = { connection: req.socket, address: req.socket.remoteAddress ?? '' };
+      // A connection refused before waits a while for its next refusal: a kept-alive flood then
+      // sends about one attempt a second per connection instead of as fast as it is answered.
+      const delay = this.failedConnections.has(req.socket) ? this.retryDelayMs : 0;
+      this.check(req.headers.authorization, client).then((ok) => {
+        if (ok) next();
+        else if (delay > 0) setTimeout(() => this.deny(res), delay).unref();
+        else this.deny(res);
+      }, next);
     };
   }
 

@@ -126,7 +126,8 @@ const valueFor = (flag: string): fc.Arbitrary<string> => {
   if (flag === 'api.ca-file') return fc.constantFrom(SECRET_FILE, '/missing.pem');
   if (flag === 'api.proxy-url')
     return mostlyValid(['http://proxy.example:3128', 'http://user:pass@127.0.0.1:8888'], urlLike);
-  if (flag === 'web.enable-lifecycle') return mostlyValid(['true', 'false'], fc.string());
+  // Every boolean flag (--web.enable-lifecycle, --web.systemd-socket, …).
+  if (FLAGS.find((f) => f.flag === flag)?.boolean) return mostlyValid(['true', 'false'], fc.string());
   if (flag === 'poll.schedule')
     return mostlyValid(
       ['*/30 * * * * *', '0 * * * *'],

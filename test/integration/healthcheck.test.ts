@@ -56,6 +56,21 @@ describe('dist/healthcheck.js', () => {
     expect(await probe({ ITNIO_LISTEN_ADDRESS: `127.0.0.1:${port}` })).toBe(1);
   });
 
+  test('with several listen addresses, probes the first (flags, or the comma-separated variable)', async () => {
+    const harness: Harness = await startHarness([ACCOUNT_A], (s) => [`--api.base-url=${s.baseUrl}`], {
+      ITNIO_API_KEY: ACCOUNT_A.apiKey,
+      ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+    });
+    const port = portOf(harness.exporter.url);
+    try {
+      expect(await probe({}, [`--web.listen-address=127.0.0.1:${port}`, '--web.listen-address=[::1]:1'])).toBe(0);
+      expect(await probe({ ITNIO_LISTEN_ADDRESS: `127.0.0.1:${port},[::1]:1` })).toBe(0);
+      expect(await probe({}, ['--web.listen-address=[::1]:1', `--web.listen-address=127.0.0.1:${port}`])).toBe(1);
+    } finally {
+      await harness.close();
+    }
+  });
+
   // Without flags of its own the probe reads those of PID 1 (the exporter, in a container): the image test covers that.
   test('takes the listen address and web config from its own flags, which win over the environment', async () => {
     const { webConfig, harness } = await startWithWebConfig(

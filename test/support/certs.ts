@@ -36,13 +36,11 @@ function openssl(dir: string, args: string[]): void {
   }
 }
 
-function issue(dir: string, name: string, subject: string, ca: string, extensions: string): void {
+function issue(dir: string, name: string, subject: string, ca: string, extensions: string, rsa = false): void {
   openssl(dir, [
     'req',
     '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
+    ...(rsa ? ['rsa:2048'] : ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']),
     '-nodes',
     '-keyout',
     `${name}.key`,
@@ -140,6 +138,19 @@ export function createTestPki(): TestPki {
     read: (path) => readFileSync(path, 'utf8'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * One more certificate from the test CA (`ca`, or the untrusted `rogue-ca`) in `pki.dir`: an RSA
+ * or EC key, with the given openssl extensions. Returns the paths of NAME.crt and NAME.key.
+ */
+export function issueCert(
+  pki: TestPki,
+  name: string,
+  options: { rsa?: boolean; ca?: 'ca' | 'rogue-ca'; subject?: string; extensions: string },
+): { cert: string; key: string } {
+  issue(pki.dir, name, options.subject ?? `/CN=${name}`, options.ca ?? 'ca', options.extensions, options.rsa ?? false);
+  return { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
 }
 
 /** bcrypt of "correct horse" made by `htpasswd -nbBC 10 "" 'correct horse'` (apache2-utils): a $2y$ hash. */

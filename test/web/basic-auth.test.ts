@@ -1,4 +1,7 @@
 import bcrypt from 'bcryptjs';
+import express from 'express';
+import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BasicAuth, parseBasicAuthorization } from '../../src/web/basic-auth';
 import { HTPASSWD_HASH, HTPASSWD_PASSWORD } from '../support/certs';
 
@@ -15,6 +18,36 @@ function countingVerifier(): {
     verify: (password, hash) => {
       calls.push({ hash });
       return bcrypt.compare(password, hash);
+    },
+  };
+}
+
+/** Real bcrypt, each run held until the test releases it, recording the passwords in run order. */
+function gatedVerifier(): {
+  verify: (password: string, hash: string) => Promise<boolean>;
+  passwords: string[];
+  started(count: number): Promise<void>;
+  releaseOne(): void;
+  releaseAll(): void;
+} {
+  const passwords: string[] = [];
+  const held: Array<() => void> = [];
+  let all = false;
+  return {
+    passwords,
+    verify: async (password, hash) => {
+      passwords.push(password);
+      if (!all) await new Promise<void>((resolve) => held.push(resolve));
+      return bcrypt.compare(password, hash);
+    },
+    started: async (count) => {
+      for (let i = 0; i < 2000 && passwords.length < count; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(passwords.length).toBeGreaterThanOrEqual(count);
+    },
+    releaseOne: () => held.shift()?.(),
+    releaseAll: () => {
+      all = true;
+      held.splice(0).forEach((release) => release());
     },
   };
 }
@@ -71,13 +104,14 @@ describe('BasicAuth.check', () => {
     expect(counter.calls).toHaveLength(3);
   });
 
-  it('runs at most two bcrypt checks at once: a flood of bad logins is refused without queueing', async () => {
+  it('runs one bcrypt check at a time; the flood from one address waits in a bounded line, refused past it', async () => {
     let running = 0;
     let most = 0;
     const auth = new BasicAuth({
       users: users(),
       openPaths: [],
       realm: 'test',
+      maxWaiting: 4,
       verify: async (password, hash) => {
         running++;
         most = Math.max(most, running);
@@ -88,22 +122,75 @@ describe('BasicAuth.check', () => {
         }
       },
     });
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => auth.check(basic(`alice:wrong-${i}`))));
+    const flooder = { connection: {}, address: '127.0.0.2' };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => auth.check(basic(`alice:wrong-${i}`), flooder)),
+    );
     expect(results.every((ok) => ok === false)).toBe(true);
-    expect(most).toBe(2);
+    expect(most).toBe(1);
     // Remembered good credentials need no check, so they pass even during a flood.
     expect(await auth.check(basic(`alice:${HTPASSWD_PASSWORD}`))).toBe(true);
-    const flood = Array.from({ length: 10 }, (_, i) => auth.check(basic(`mallory:x-${i}`)));
-    expect(await auth.check(basic(`alice:${HTPASSWD_PASSWORD}`))).toBe(true);
+  });
+
+  it('takes a first login from another address before the flood’s waiting checks', async () => {
+    const gate = gatedVerifier();
+    const auth = new BasicAuth({ users: users(), openPaths: [], realm: 'test', verify: gate.verify });
+    const flooder = { connection: {}, address: '127.0.0.2' };
+    const flood = Array.from({ length: 10 }, (_, i) => auth.check(basic(`alice:wrong-${i}`), flooder));
+    await gate.started(1);
+    const login = auth.check(basic(`alice:${HTPASSWD_PASSWORD}`), { connection: {}, address: '127.0.0.1' });
+    gate.releaseOne();
+    await gate.started(2);
+    // The second check run is the real user's, not the flood's second.
+    expect(gate.passwords[1]).toBe(HTPASSWD_PASSWORD);
+    gate.releaseAll();
+    expect(await login).toBe(true);
     await Promise.all(flood);
   });
 
-  it('spends a bcrypt run on an unknown user, against a configured hash', async () => {
+  it('within one address, takes a connection’s first attempt before retries of connections that failed', async () => {
+    const gate = gatedVerifier();
+    const auth = new BasicAuth({ users: users(), openPaths: [], realm: 'test', verify: gate.verify });
+    const failed = { connection: {}, address: '127.0.0.1' };
+    const first = auth.check(basic('alice:wrong-0'), failed);
+    await gate.started(1);
+    gate.releaseOne();
+    expect(await first).toBe(false);
+    const holder = auth.check(basic('alice:wrong-1'), { connection: {}, address: '127.0.0.1' });
+    await gate.started(2);
+    const retries = Array.from({ length: 5 }, (_, i) => auth.check(basic(`alice:again-${i}`), failed));
+    const fresh = auth.check(basic(`alice:${HTPASSWD_PASSWORD}`), { connection: {}, address: '127.0.0.1' });
+    gate.releaseOne();
+    await gate.started(3);
+    expect(gate.passwords[2]).toBe(HTPASSWD_PASSWORD);
+    gate.releaseAll();
+    expect(await fresh).toBe(true);
+    await Promise.all([holder, ...retries]);
+  });
+
+  it('never spends a bcrypt run on an unknown user, and answers it no faster than a check', async () => {
     const counter = countingVerifier();
     const auth = new BasicAuth({ users: users(), openPaths: [], realm: 'test', verify: counter.verify });
+    expect(await auth.check(basic(`alice:${HTPASSWD_PASSWORD}`))).toBe(true);
+    const started = performance.now();
     // Even the right password of another user does not let an unknown name in.
     expect(await auth.check(basic(`mallory:${HTPASSWD_PASSWORD}`))).toBe(false);
-    expect(counter.calls).toEqual([{ hash: HTPASSWD_HASH }]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(10);
+    expect(counter.calls).toHaveLength(1);
+  });
+
+  it('keeps remembered passwords across a reload that keeps the hash', async () => {
+    const counter = countingVerifier();
+    const auth = new BasicAuth({ users: users(), openPaths: [], realm: 'test', verify: counter.verify });
+    expect(await auth.check(basic(`alice:${HTPASSWD_PASSWORD}`))).toBe(true);
+    auth.setUsers(
+      new Map([
+        ['alice', HTPASSWD_HASH],
+        ['bob', bcrypt.hashSync('other', 4)],
+      ]),
+    );
+    expect(await auth.check(basic(`alice:${HTPASSWD_PASSWORD}`))).toBe(true);
+    expect(counter.calls).toHaveLength(1);
   });
 
   it('forgets remembered passwords when the users are replaced', async () => {
@@ -117,22 +204,16 @@ describe('BasicAuth.check', () => {
   });
 
   it('does not remember a check that finished after the users were replaced', async () => {
-    let release: () => void = () => undefined;
-    const auth = new BasicAuth({
-      users: users(),
-      openPaths: [],
-      realm: 'test',
-      verify: async (password, hash) => {
-        await new Promise<void>((resolve) => (release = resolve));
-        return bcrypt.compare(password, hash);
-      },
-    });
+    const gate = gatedVerifier();
+    const auth = new BasicAuth({ users: users(), openPaths: [], realm: 'test', verify: gate.verify });
     const pending = auth.check(basic(`alice:${HTPASSWD_PASSWORD}`));
+    await gate.started(1);
     auth.setUsers(new Map([['alice', bcrypt.hashSync('new password', 4)]]));
-    release();
+    gate.releaseOne();
     expect(await pending).toBe(true);
     const again = auth.check(basic(`alice:${HTPASSWD_PASSWORD}`));
-    release();
+    await gate.started(2);
+    gate.releaseOne();
     expect(await again).toBe(false);
   });
 
@@ -140,5 +221,54 @@ describe('BasicAuth.check', () => {
     const auth = new BasicAuth({ users: new Map(), openPaths: [], realm: 'test' });
     expect(auth.enabled).toBe(false);
     expect(await auth.check(basic('alice:x'))).toBe(false);
+  });
+});
+
+describe('BasicAuth.middleware', () => {
+  it('answers a connection’s repeated wrong passwords only after the retry delay (a tarpit), a first one at once', async () => {
+    const counter = countingVerifier();
+    const auth = new BasicAuth({
+      users: new Map([['alice', HTPASSWD_HASH]]),
+      openPaths: [],
+      realm: 'test',
+      verify: counter.verify,
+      retryDelayMs: 400,
+    });
+    const app = express();
+    app.use(auth.middleware());
+    app.get('/', (_req, res) => res.send('ok'));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (password: string): Promise<{ status: number; ms: number }> =>
+      new Promise((resolve, reject) => {
+        const started = performance.now();
+        const req = request(
+          {
+            agent,
+            port: (server.address() as AddressInfo).port,
+            host: '127.0.0.1',
+            headers: { authorization: basic(`alice:${password}`) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      const first = await get('wrong-1');
+      const second = await get('wrong-2');
+      expect([first.status, second.status]).toEqual([401, 401]);
+      expect(second.ms).toBeGreaterThanOrEqual(400);
+      // A good password on the same connection is not held back.
+      expect((await get(HTPASSWD_PASSWORD)).status).toBe(200);
+    } finally {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
