@@ -176,22 +176,14 @@ function specOf(flag: string): FlagSpec {
   return spec;
 }
 
-/** Reads argv, recording each unknown, misused or secret-looking flag and every stray argument. */
-export function readCommandLine(sources: ConfigSources, problems: Problems): CommandLine {
-  const options = Object.fromEntries([
-    ...FLAGS.map((f) => [
-      f.flag,
-      { type: f.boolean ? ('boolean' as const) : ('string' as const), ...(f.multiple ? { multiple: true } : {}) },
-    ]),
-    ...MODE_FLAGS.map((f) => [f.flag, { type: 'boolean' as const }]),
-  ]);
-  const args = [...sources.argv];
-  const { values, positionals } = parseArgs({ args, options, strict: false, allowPositionals: true });
+type ArgValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
 
+/** Records each unknown, misused or secret-looking flag, and the stray arguments. */
+function checkArguments(values: ArgValues, strayArguments: number, problems: Problems): void {
   // Not quoted: after a refused "--api.secret VALUE" the value arrives here, and may be a secret.
-  if (positionals.length > 0) {
+  if (strayArguments > 0) {
     problems.add(
-      `${positionals.length} unexpected argument(s) that are not flags (not shown, as they may hold a secret); ` +
+      `${strayArguments} unexpected argument(s) that are not flags (not shown, as they may hold a secret); ` +
         'flags look like --name=value',
     );
   }
@@ -215,6 +207,21 @@ export function readCommandLine(sources: ConfigSources, problems: Problems): Com
       problems.add(`--${name} takes no value`);
     }
   }
+}
+
+/** Reads argv, recording each unknown, misused or secret-looking flag and every stray argument. */
+export function readCommandLine(sources: ConfigSources, problems: Problems): CommandLine {
+  const options = Object.fromEntries([
+    ...FLAGS.map((f) => [
+      f.flag,
+      { type: f.boolean ? ('boolean' as const) : ('string' as const), ...(f.multiple ? { multiple: true } : {}) },
+    ]),
+    ...MODE_FLAGS.map((f) => [f.flag, { type: 'boolean' as const }]),
+  ]);
+  const args = [...sources.argv];
+  const { values, positionals } = parseArgs({ args, options, strict: false, allowPositionals: true });
+
+  checkArguments(values, positionals.length, problems);
 
   const optional = (flag: string): Setting | undefined => {
     const spec = specOf(flag);
@@ -251,7 +258,7 @@ export function readCommandLine(sources: ConfigSources, problems: Problems): Com
   };
 }
 
-function modeOf(values: Record<string, string | boolean | Array<string | boolean> | undefined>): CommandLine['mode'] {
+function modeOf(values: ArgValues): CommandLine['mode'] {
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';
   if (values.check === true) return 'check';
