@@ -1,6 +1,7 @@
 import { toOneLine } from '../input/control-characters';
 import { parseDecimal } from '../input/decimal';
 import { isMapping } from '../input/mapping';
+import { scanTopLevel } from './json-text';
 
 export interface BalanceValues {
   balance: number;
@@ -13,17 +14,27 @@ export type ParsedBalanceResponse =
   | { kind: 'api_error'; status: string; reason: string }
   | { kind: 'invalid'; problem: string };
 
+// Plain decimals only, as ITNIO writes them: "1e3" is not 1000 here, and "1e-400" not 0.
 const STATUS_RE = /^-?\d{1,6}$/;
 const MAX_REASON_LENGTH = 200;
+/** The fields whose value must be unambiguous. */
+const FIELDS: readonly string[] = ['status', 'balance', 'gift', 'credit'];
 
-/** A decimal string ("99.990000") or a plain JSON number; anything else is not a number. */
-function toDecimal(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  return typeof value === 'string' ? parseDecimal(value, { exponent: true }) : undefined;
+/**
+ * A decimal as written ("99.990000", or a JSON number's text); undefined for anything else,
+ * and for one too large (Infinity) or too small (a non-zero figure that reads as 0) for a double.
+ */
+function toDecimal(value: unknown, written: string | undefined): number | undefined {
+  const text = typeof value === 'number' ? written : value;
+  if (typeof text !== 'string') return undefined;
+  const trimmed = text.trim();
+  const parsed = parseDecimal(trimmed);
+  if (parsed === undefined || (parsed === 0 && /[1-9]/.test(trimmed))) return undefined;
+  return parsed;
 }
 
-function toStatus(value: unknown): string | undefined {
-  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
+function toStatus(value: unknown, written: string | undefined): string | undefined {
+  const text = typeof value === 'number' ? written : value;
   if (typeof text !== 'string') return undefined;
   const trimmed = text.trim();
   if (!STATUS_RE.test(trimmed)) return undefined;
@@ -64,14 +75,18 @@ export function parseBalanceResponse(body: string): ParsedBalanceResponse {
     };
   }
   if (!isMapping(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };
-  const status = toStatus(json.status);
+  const text = scanTopLevel(body);
+  if (text.duplicateKey !== undefined && FIELDS.includes(text.duplicateKey)) {
+    return { kind: 'invalid', problem: `field "${text.duplicateKey}" appears twice (ambiguous)` };
+  }
+  const status = toStatus(json.status, text.numbers.get('status'));
   if (status === undefined) return { kind: 'invalid', problem: 'field "status" is missing or not an integer' };
   if (status !== '0') return { kind: 'api_error', status, reason: cleanReason(json.reason) };
 
   const values: Partial<BalanceValues> = {};
   for (const field of ['balance', 'gift', 'credit'] as const) {
     if (!(field in json)) return { kind: 'invalid', problem: `field "${field}" is missing` };
-    const parsed = toDecimal(json[field]);
+    const parsed = toDecimal(json[field], text.numbers.get(field));
     if (parsed === undefined) return { kind: 'invalid', problem: `field "${field}" is not a decimal number` };
     values[field] = parsed;
   }
