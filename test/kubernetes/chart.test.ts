@@ -221,6 +221,19 @@ describeUnlessMissing(missing, 'deploy/helm/itniotech-exporter', () => {
     }
   });
 
+  test('one listener: the port is containerPort, and extraArgs may not add a --web.listen-address', () => {
+    const [container] = deploymentSpec(helmTemplate(['--set', 'containerPort=9100'])).template.spec.containers as [
+      Container,
+    ];
+    expect(container.args?.[0]).toBe('--web.listen-address=:9100');
+    expect(container.ports).toEqual([{ name: 'metrics', containerPort: 9100, protocol: 'TCP' }]);
+    for (const arg of ['--web.listen-address=:9000', '--web.listen-address']) {
+      const run = helm(['template', 'x', CHART, '--set-json', `extraArgs=${JSON.stringify([arg])}`]);
+      expect(run.status).not.toBe(0);
+      expect(run.output).toContain('extraArgs must not contain --web.listen-address: set containerPort instead');
+    }
+  });
+
   test('NOTES.txt (helm install --dry-run=client) names the Secret, and its commands name the rendered objects', () => {
     for (const [args, secretLine] of [
       [[], '"api-key" (the API key) and "api-secret" (the API secret), for the account "default"'],

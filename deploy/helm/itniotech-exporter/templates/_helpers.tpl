@@ -60,3 +60,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "itniotech-exporter.webConfigFile" -}}
 /etc/itniotech-exporter/web/{{ .Values.webConfig.key }}
 {{- end }}
+
+{{/* Refuses values that would render a pod that cannot work, naming the value and what to do. */}}
+{{- define "itniotech-exporter.validate" -}}
+{{- range .Values.extraArgs }}
+{{- if or (eq . "--web.listen-address") (hasPrefix "--web.listen-address=" .) }}
+{{- fail "extraArgs must not contain --web.listen-address: set containerPort instead (the flag is repeatable, so a second one would add a listener, not move it)" }}
+{{- end }}
+{{- end }}
+{{- end }}
