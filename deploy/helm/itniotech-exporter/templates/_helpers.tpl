@@ -68,4 +68,35 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- fail "extraArgs must not contain --web.listen-address: set containerPort instead (the flag is repeatable, so a second one would add a listener, not move it)" }}
 {{- end }}
 {{- end }}
+{{- if and .Values.webConfig.tls (not .Values.webConfig.existingSecret) }}
+{{- fail "webConfig.tls needs webConfig.existingSecret: TLS is turned on by the web config in that Secret" }}
+{{- end }}
+{{- if and .Values.webConfig.clientCertRequired (not .Values.webConfig.tls) }}
+{{- fail "webConfig.clientCertRequired needs webConfig.tls: client certificates exist only with TLS" }}
+{{- end }}
+{{- end }}
+
+{{/*
+A probe of the values, made to match the web config: with webConfig.tls an httpGet probe gets scheme HTTPS
+(the kubelet does not verify the certificate); with webConfig.clientCertRequired it becomes a tcpSocket probe
+on the same port, since the kubelet sends no client certificate and the TLS handshake would fail.
+*/}}
+{{- define "itniotech-exporter.probe" -}}
+{{- $probe := deepCopy .probe }}
+{{- $web := .Values.webConfig }}
+{{- if hasKey $probe "httpGet" }}
+{{- if $web.clientCertRequired }}
+{{- $port := $probe.httpGet.port }}
+{{- $_ := unset $probe "httpGet" }}
+{{- $_ := set $probe "tcpSocket" (dict "port" $port) }}
+{{- else if and $web.tls (not (hasKey $probe.httpGet "scheme")) }}
+{{- $_ := set $probe.httpGet "scheme" "HTTPS" }}
+{{- end }}
+{{- end }}
+{{- toYaml $probe }}
+{{- end }}
+
+{{/* The ServiceMonitor's scheme: serviceMonitor.scheme when set, else https exactly when webConfig.tls is on. */}}
+{{- define "itniotech-exporter.scrapeScheme" -}}
+{{- default (ternary "https" "http" (.Values.webConfig.tls | default false)) .Values.serviceMonitor.scheme }}
 {{- end }}
