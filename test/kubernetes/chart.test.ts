@@ -231,10 +231,10 @@ describeUnlessMissing(missing, 'deploy/helm/itniotech-exporter', () => {
     ]);
   });
 
-  test('helm test runs the image health probe against the Service, with the web config when there is one', () => {
+  test('helm test runs the image health probe against the Service, told the scheme, with no Secret mounted', () => {
     for (const [objects, extra] of [
       [defaults, []],
-      [full, ['--web.config.file=/etc/itniotech-exporter/web/web-config.yml']],
+      [full, ['--probe.tls']],
     ] as const) {
       const hook = only(objects, 'Pod');
       expect(hook.metadata.annotations?.['helm.sh/hook']).toBe('test');
@@ -246,6 +246,8 @@ describeUnlessMissing(missing, 'deploy/helm/itniotech-exporter', () => {
         `--web.listen-address=${only(objects, 'Service').metadata.name}.monitoring.svc:10042`,
         ...extra,
       ]);
+      expect((hook.spec as PodSpec).volumes).toBeUndefined();
+      expect(container.volumeMounts).toBeUndefined();
     }
   });
 
