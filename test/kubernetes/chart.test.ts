@@ -251,6 +251,48 @@ describeUnlessMissing(missing, 'deploy/helm/itniotech-exporter', () => {
     }
   });
 
+  test('networkPolicy: the test pod is not the exporter, and the exporter admits it; extra egress is added', () => {
+    const objects = helmTemplate([
+      '--values',
+      FULL,
+      '--set-json',
+      'networkPolicy.extraEgress=[{"to":[{"ipBlock":{"cidr":"10.1.2.3/32"}}],"ports":[{"port":3128,"protocol":"TCP"}]}]',
+    ]);
+    const policy = only(objects, 'NetworkPolicy').spec as {
+      podSelector: { matchLabels: Record<string, string> };
+      ingress: Array<{
+        from: Array<{ podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown }>;
+      }>;
+      egress: Array<{ ports: Array<{ port: number }> }>;
+    };
+    const selects = (selector: Record<string, string>, labels: Record<string, string> = {}): boolean =>
+      Object.entries(selector).every(([key, value]) => labels[key] === value);
+    const exporterLabels = deploymentSpec(objects).template.metadata.labels;
+    const testLabels = only(objects, 'Pod').metadata.labels;
+    expect(selects(policy.podSelector.matchLabels, exporterLabels)).toBe(true);
+    expect(selects(policy.podSelector.matchLabels, testLabels)).toBe(false);
+    // A peer with a podSelector and no namespaceSelector is a pod of the policy's own namespace.
+    const admitsTest = policy.ingress.some((rule) =>
+      rule.from.some(
+        (peer) =>
+          peer.namespaceSelector === undefined &&
+          peer.podSelector?.matchLabels !== undefined &&
+          selects(peer.podSelector.matchLabels, testLabels),
+      ),
+    );
+    expect(admitsTest).toBe(true);
+    // Nor does that rule admit the exporter itself or any pod without the test's labels.
+    expect(
+      policy.ingress.some((rule) =>
+        rule.from.some(
+          (peer) => peer.namespaceSelector === undefined && selects(peer.podSelector?.matchLabels ?? {}, {}),
+        ),
+      ),
+    ).toBe(false);
+    expect(policy.egress.map((rule) => rule.ports.map((p) => p.port))).toEqual([[53, 53], [443], [3128]]);
+    expectValid(objects);
+  });
+
   test('one listener: the port is containerPort, and extraArgs may not add a --web.listen-address', () => {
     const [container] = deploymentSpec(helmTemplate(['--set', 'containerPort=9100'])).template.spec.containers as [
       Container,

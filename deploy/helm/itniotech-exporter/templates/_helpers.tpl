@@ -27,6 +27,20 @@ app.kubernetes.io/name: {{ include "itniotech-exporter.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* The `helm test` pod's labels: its own name, so that nothing selecting the exporter selects it. */}}
+{{- define "itniotech-exporter.testSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "itniotech-exporter.name" . }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
+{{- end }}
+
+{{- define "itniotech-exporter.testLabels" -}}
+helm.sh/chart: {{ include "itniotech-exporter.chart" . }}
+{{ include "itniotech-exporter.testSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
 {{- define "itniotech-exporter.labels" -}}
 helm.sh/chart: {{ include "itniotech-exporter.chart" . }}
 {{ include "itniotech-exporter.selectorLabels" . }}
