@@ -93,7 +93,7 @@ export function only(objects: K8sObject[], kind: string): K8sObject {
 
 // The parts of the Deployment the tests look into.
 export interface Probe {
-  httpGet?: { path: string; port: string | number };
+  httpGet?: { path: string; port: string | number; scheme?: 'HTTP' | 'HTTPS' };
   initialDelaySeconds?: number;
   periodSeconds?: number;
   timeoutSeconds?: number;
