@@ -1,4 +1,5 @@
-import { cleanReason, isRecord } from './response';
+import { isMapping } from '../input/mapping';
+import { cleanReason } from './response';
 
 /** ITNIO's number states: 3 in use, 4 expired, 5 disabled; anything else is `other`. */
 export const NUMBER_STATES = ['in_use', 'expired', 'disabled', 'other'] as const;
@@ -82,7 +83,7 @@ function labelText(value: unknown): string {
 }
 
 function parseRecord(record: unknown, index: number, options: NumbersParseOptions): RentedNumber | string {
-  if (!isRecord(record)) return `records[${index}] is not an object`;
+  if (!isMapping(record)) return `records[${index}] is not an object`;
   const number = typeof record.number === 'string' ? record.number.trim() : '';
   if (!/^\+?[0-9]{3,20}$/.test(number)) return `records[${index}].number is missing or not digits`;
   const dueAt = dueMoment(record.dueDate, options.dueDateUtcOffsetMinutes);
@@ -107,11 +108,11 @@ function parsePaging(data: Record<string, unknown>): Omit<NumbersPage, 'numbers'
 
 /** The JSON of a number/queryPage answer to one typed page. Pure and total: it never throws. */
 export function parseNumbersResponse(json: unknown, options: NumbersParseOptions): ParsedNumbersResponse {
-  if (!isRecord(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };
+  if (!isMapping(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };
   const status = toStatus(json.status);
   if (status === undefined) return { kind: 'invalid', problem: 'field "status" is missing or not an integer' };
   if (status !== '0') return { kind: 'api_error', status, reason: cleanReason(json.reason) };
-  if (!isRecord(json.data)) return { kind: 'invalid', problem: 'field "data" is missing or not an object' };
+  if (!isMapping(json.data)) return { kind: 'invalid', problem: 'field "data" is missing or not an object' };
   const paging = parsePaging(json.data);
   if (typeof paging === 'string') return { kind: 'invalid', problem: paging };
   const records = json.data.records ?? (paging.total === 0 ? [] : undefined);

@@ -82,7 +82,7 @@ export interface AccountReport {
   numbers: NumbersReport | null;
 }
 
-export interface BackoffReport {
+interface BackoffReport {
   /** The account's widened poll interval. */
   seconds: number;
   /** Consecutive -15 answers behind it. */
@@ -102,7 +102,7 @@ export interface StatusReport {
   accounts: AccountReport[];
 }
 
-export interface SpendSurgeRule {
+interface SpendSurgeRule {
   factor: number;
   floorPerHour: number;
   normalQuantile: number;
