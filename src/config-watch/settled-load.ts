@@ -46,7 +46,9 @@ export function readSnapshot(paths: Iterable<string>, readFile: (path: string) =
  * Reads the configuration so that a file caught half written is never applied: a reload whose
  * files differ from those last applied is read again after a quiet period, and only a read whose
  * every file is byte for byte what the read before it saw counts, parse error or not. A file that
- * keeps changing past maxWaitMs fails the reload. `files` says what the last read went through.
+ * keeps changing past maxWaitMs fails the reload. `files` says what the last settled read went
+ * through: after a reload that gave up on a changing file they still differ, so the file is read
+ * again once it settles.
  */
 export class SettledLoader<T> {
   private applied: FileSnapshot | undefined;
@@ -59,7 +61,7 @@ export class SettledLoader<T> {
     this.now = options.now ?? Date.now;
   }
 
-  /** The files the last read went through, and what they held then. */
+  /** The files the last settled read went through (applied or refused), and what they held then. */
   get files(): FileSnapshot {
     return this.seen;
   }
@@ -67,6 +69,7 @@ export class SettledLoader<T> {
   /** The first read, at start-up: nothing to compare it with. */
   initial(): T {
     const attempt = this.attempt();
+    this.seen = attempt.snapshot;
     if (!attempt.outcome.ok) throw attempt.outcome.error;
     this.applied = attempt.snapshot;
     return attempt.outcome.value;
@@ -76,11 +79,15 @@ export class SettledLoader<T> {
     const started = this.now();
     let previous = this.attempt();
     // The complete files in force, read again: nothing to wait for.
-    if (previous.outcome.ok && sameSnapshot(previous.snapshot, this.applied)) return previous.outcome.value;
+    if (previous.outcome.ok && sameSnapshot(previous.snapshot, this.applied)) {
+      this.seen = previous.snapshot;
+      return previous.outcome.value;
+    }
     for (;;) {
       await this.sleep(this.options.quietMs);
       const current = this.attempt();
       if (sameSnapshot(previous.snapshot, current.snapshot)) {
+        this.seen = current.snapshot;
         if (!current.outcome.ok) throw current.outcome.error;
         this.applied = current.snapshot;
         return current.outcome.value;
@@ -118,7 +125,6 @@ export class SettledLoader<T> {
     } catch (error) {
       outcome = { ok: false, error };
     }
-    this.seen = snapshot;
     return { snapshot, outcome };
   }
 }

@@ -1,7 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readConfigFile } from '../../src/config/config';
+import { Registry, type Gauge } from 'prom-client';
+import type { Account } from '../../src/config/account';
+import { loadConfig, readConfigFile, type ExporterConfig } from '../../src/config/config';
+import { ConfigReloader } from '../../src/reload/config-reloader';
 import { ConfigWatcher, FILE_CHANGE_TRIGGER } from '../../src/config-watch/watch';
 import { SettledLoader } from '../../src/config-watch/settled-load';
 import { createLogger } from '../../src/log/logger';
@@ -81,5 +84,76 @@ describe('ConfigWatcher: the folders of the files read, not the files', () => {
     writeFileSync(file, 'two');
     await eventually(() => (applied.length > 0 ? true : undefined), 'a reload');
     expect(applied).toEqual([{ trigger: FILE_CHANGE_TRIGGER, values: ['two'] }]);
+  });
+
+  test('a file that kept changing past the limit is applied once it settles, and the reload gauge is 1 again', async () => {
+    const file = join(dir, 'accounts.yml');
+    const accountsYaml = (names: string[]): string =>
+      `accounts:\n${names
+        .map(
+          (n) =>
+            `  - name: ${n}\n    api_key: key${n}\n    api_secret: secret-${n}\n    base_url: http://127.0.0.1:9\n`,
+        )
+        .join('')}`;
+    writeFileSync(file, accountsYaml(['a']));
+    let keepChanging = true;
+    let writes = 0;
+    const loader = new SettledLoader({
+      load: (readFile) => loadConfig({ argv: ['--config.file', file], env: {}, readFile }),
+      readFile: readConfigFile,
+      quietMs: 50,
+      maxWaitMs: 400,
+      // A writer that rewrites the file during every quiet period until the reload gives up.
+      sleep: async (ms) => {
+        await new Promise((r) => setTimeout(r, ms));
+        if (keepChanging) writeFileSync(file, accountsYaml(['a', `b${++writes}`]));
+      },
+    });
+    const initial = loader.initial();
+    if (initial.kind !== 'run') throw new Error('not a run command');
+    let accounts: readonly Account[] = initial.config.accounts;
+    const registry = new Registry();
+    const reloader = new ConfigReloader({
+      initial: initial.config,
+      load: async (): Promise<ExporterConfig> => {
+        const again = await loader.reload();
+        if (again.kind !== 'run') throw new Error('not a run command');
+        return again.config;
+      },
+      targets: {
+        accounts: () => accounts,
+        setAccounts: (next) => {
+          accounts = next;
+          return { added: [], replaced: [] };
+        },
+        setWebConfig: () => undefined,
+      },
+      logger: createLogger('silent'),
+      registry,
+    });
+    const gauge = async (): Promise<number | undefined> =>
+      (await (registry.getSingleMetric('itniotech_exporter_config_last_reload_successful') as Gauge).get()).values[0]
+        ?.value;
+    const results: boolean[] = [];
+    const watcher = new ConfigWatcher({
+      files: () => loader.files,
+      readFile: readConfigFile,
+      reload: async (trigger) => {
+        const result = await reloader.reload(trigger);
+        results.push(result.ok);
+        // The writer stops with the failed reload: what it wrote last is complete, and stays.
+        if (!result.ok) keepChanging = false;
+      },
+      logger: createLogger('silent'),
+      quietMs: 50,
+      rescanMs: 60_000,
+    });
+    watchers.push(watcher);
+    writeFileSync(file, accountsYaml(['a', 'b0']));
+    await eventually(() => (results.includes(false) ? true : undefined), 'the reload that gives up', 10_000);
+    expect(await gauge()).toBe(0);
+    await eventually(() => (results.at(-1) === true ? true : undefined), 'the settled file applied', 10_000);
+    expect(accounts.map((a) => a.name)).toEqual(['a', `b${writes}`]);
+    expect(await gauge()).toBe(1);
   });
 });
