@@ -52,6 +52,8 @@ export function readSnapshot(paths: Iterable<string>, readFile: (path: string) =
  */
 export class SettledLoader<T> {
   private applied: FileSnapshot | undefined;
+  /** What the applied files gave; returned again, the same object, while they stay the same. */
+  private appliedValue: T | undefined;
   private seen: FileSnapshot = new Map();
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
@@ -72,16 +74,18 @@ export class SettledLoader<T> {
     this.seen = attempt.snapshot;
     if (!attempt.outcome.ok) throw attempt.outcome.error;
     this.applied = attempt.snapshot;
+    this.appliedValue = attempt.outcome.value;
     return attempt.outcome.value;
   }
 
+  /** The configuration once its files settle; the very object applied before when they are the same as then. */
   async reload(): Promise<T> {
     const started = this.now();
     let previous = this.attempt();
-    // The complete files in force, read again: nothing to wait for.
+    // The complete files in force, read again: nothing to wait for, and nothing new to apply.
     if (previous.outcome.ok && sameSnapshot(previous.snapshot, this.applied)) {
       this.seen = previous.snapshot;
-      return previous.outcome.value;
+      return this.appliedValue as T;
     }
     for (;;) {
       await this.sleep(this.options.quietMs);
@@ -89,7 +93,9 @@ export class SettledLoader<T> {
       if (sameSnapshot(previous.snapshot, current.snapshot)) {
         this.seen = current.snapshot;
         if (!current.outcome.ok) throw current.outcome.error;
+        if (sameSnapshot(current.snapshot, this.applied)) return this.appliedValue as T;
         this.applied = current.snapshot;
+        this.appliedValue = current.outcome.value;
         return current.outcome.value;
       }
       if (this.now() - started >= this.options.maxWaitMs) {
