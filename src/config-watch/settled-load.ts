@@ -55,12 +55,19 @@ export class SettledLoader<T> {
   /** What the applied files gave; returned again, the same object, while they stay the same. */
   private appliedValue: T | undefined;
   private seen: FileSnapshot = new Map();
-  private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private closed = false;
+  /** Ends the quiet period under way at once (close). */
+  private wake: (() => void) | undefined;
 
   constructor(private readonly options: SettledLoaderOptions<T>) {
-    this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
     this.now = options.now ?? Date.now;
+  }
+
+  /** At shutdown: a reload waiting for files to settle fails now, and none starts any more. */
+  close(): void {
+    this.closed = true;
+    this.wake?.();
   }
 
   /** The files the last settled read went through (applied or refused), and what they held then. */
@@ -80,6 +87,7 @@ export class SettledLoader<T> {
 
   /** The configuration once its files settle; the very object applied before when they are the same as then. */
   async reload(): Promise<T> {
+    this.refuseWhenClosed();
     const started = this.now();
     let previous = this.attempt();
     // The complete files in force, read again: nothing to wait for, and nothing new to apply.
@@ -89,6 +97,7 @@ export class SettledLoader<T> {
     }
     for (;;) {
       await this.sleep(this.options.quietMs);
+      this.refuseWhenClosed();
       const current = this.attempt();
       if (sameSnapshot(previous.snapshot, current.snapshot)) {
         this.seen = current.snapshot;
@@ -110,6 +119,24 @@ export class SettledLoader<T> {
       }
       previous = current;
     }
+  }
+
+  private refuseWhenClosed(): void {
+    if (this.closed) throw new ConfigError(['the exporter is shutting down; nothing applied']);
+  }
+
+  /** A timer that neither keeps the process alive nor outlives close(). */
+  private sleep(ms: number): Promise<void> {
+    if (this.options.sleep) return this.options.sleep(ms);
+    return new Promise((done) => {
+      const timer = setTimeout(() => this.wake?.(), ms);
+      timer.unref();
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        done();
+      };
+    });
   }
 
   private attempt(): Attempt<T> {

@@ -112,6 +112,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       web.renderer.close();
       await stopPolling();
       await Promise.all(servers.map((s) => closeServer(s)));
+      await web.front.close();
     })();
     return closing;
   };
@@ -247,5 +248,5 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
     auth: front.middleware(),
     ...(config.webEnableLifecycle ? { reload } : {}),
   });
-  return { app, renderer, reload, serversReady: (s: Server[]) => void (servers = s) };
+  return { app, renderer, reload, front, serversReady: (s: Server[]) => void (servers = s) };
 }
