@@ -173,10 +173,13 @@ function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, p
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
   store.subscribe({
-    onAccounts: (_current, { added, replaced }) => {
-      poller.retain((target) => store.isCurrent(target));
-      // New and replaced accounts get numbers (and readiness) now rather than at the next scheduled poll.
+    onAccounts: (_current, { added, replaced, resigned }) => {
+      poller.retain((target, sentAs) => store.isCurrent(target, sentAs));
+      // New and replaced accounts get numbers (and readiness) now rather than at the next scheduled
+      // poll; one with a rotated secret too, unless its key is backing off.
       const fresh = new Set<string>([...added, ...replaced].map((a) => a.name));
+      const due = new Set(store.due(clocks.steady()).map((t) => t.account.name));
+      for (const a of resigned) if (due.has(a.name)) fresh.add(a.name);
       const targets = store.targets().filter((t) => fresh.has(t.account.name));
       for (const plugin of plugins) void poller.poll(plugin.kind.name, targets);
     },

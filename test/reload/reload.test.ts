@@ -102,10 +102,10 @@ describe('reloading accounts (POST /-/reload)', () => {
     // Kept unchanged: not reset and not polled again by the reload.
     expect(sampleValue(after, 'itniotech_requests_total{account="bravo"}')).toBe(1);
     expect(h.simulator.requestCount(ACCOUNT_B.apiKey)).toBe(1);
-    // A new secret makes it another account as far as its numbers go: polled at once, counted afresh.
+    // A new secret is the same ITNIO account: polled at once (it is not backing off), its counters kept.
     expect(sampleValue(after, 'itniotech_balance{account="alpha"}')).toBe(ACCOUNT_A.balance);
-    expect(sampleValue(after, 'itniotech_api_errors_total{account="alpha",status="-1"}')).toBe(0);
-    expect(sampleValue(after, 'itniotech_requests_total{account="alpha"}')).toBe(1);
+    expect(sampleValue(after, 'itniotech_api_errors_total{account="alpha",status="-1"}')).toBe(1);
+    expect(sampleValue(after, 'itniotech_requests_total{account="alpha"}')).toBe(2);
     expect(h.simulator.requestCount(ACCOUNT_A.apiKey)).toBe(2);
     expect(sampleValue(after, 'itniotech_exporter_config_last_reload_successful')).toBe(1);
   });
