@@ -17,3 +17,21 @@ export function clientFor(
     ...(now ? { now } : {}),
   });
 }
+
+/** A client whose trust can change while polls hold on to it: the exporter's, rebuilt when the CA file changes. */
+export interface RenewableClient {
+  client: BalanceClient;
+  /** Builds the client again (reading --api.ca-file again); polls already sent finish on the old one. */
+  renew(config: Pick<ExporterConfig, 'apiTimeoutMs' | 'caFile' | 'apiProxyUrl'>): void;
+}
+
+export function renewableClientFor(
+  config: Pick<ExporterConfig, 'apiTimeoutMs' | 'caFile' | 'apiProxyUrl'>,
+  now?: () => number,
+): RenewableClient {
+  let current = clientFor(config, now);
+  return {
+    client: { fetchBalance: (credentials, signal) => current.fetchBalance(credentials, signal) },
+    renew: (next) => void (current = clientFor(next, now)),
+  };
+}

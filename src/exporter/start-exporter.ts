@@ -14,7 +14,7 @@ import { createCronScheduler, type Scheduler } from '../polling/scheduler';
 import { WebFront } from '../web/front';
 import { closeServer, listenAll, serverUrl, systemdListenFds } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
-import { clientFor } from './itnio-client';
+import { renewableClientFor, type RenewableClient } from './itnio-client';
 import { pollPlugins, type PollPlugin } from './poll-kinds';
 import { ConfigReloader, type ReloadResult } from '../reload/config-reloader';
 import { createApp } from './http-app';
@@ -85,10 +85,12 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     steady: deps.now ?? steadyNow,
     wallOffsetMs: deps.now ? () => 0 : steadyToWallOffsetMs,
   };
-  const client = deps.client ?? clientFor(config, clocks.now);
+  // A client given by a test stays as it is; the exporter's own is rebuilt when the CA file changes.
+  const api = deps.client ? undefined : renewableClientFor(config, clocks.now);
+  const client = deps.client ?? (api as RenewableClient).client;
   const core = buildCore(config, deps, clocks, [...pollPlugins(config, client), ...(deps.extraPolls ?? [])]);
   for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) deps.logger.warn(warning);
-  const web = buildWeb(config, deps, core, clocks);
+  const web = buildWeb(config, deps, core, clocks, api);
   const targets = config.systemdSocket ? systemdListenFds() : (config.listenAddresses ?? [config.listen]);
   const servers = await listenAll(web.app, targets, config.web?.tls);
   web.serversReady(servers);
@@ -208,7 +210,7 @@ function startPolling(config: ExporterConfig, deps: ExporterDeps, core: Core, cl
 }
 
 /** Basic auth, configuration reload, the exposition and the Express app. */
-function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks) {
+function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks, api?: RenewableClient) {
   const processRegistry = createProcessRegistry();
   // Prepared bytes are served while polls run; the renderer rebuilds when the store changes.
   const renderer = new MetricsRenderer(core.collector, processRegistry, {
@@ -229,6 +231,7 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
         front.setWebConfig(web);
         if (applyTls && web?.tls) for (const s of servers) updateTlsServer(s as HttpsServer, web.tls);
       },
+      ...(api ? { setApiCa: (next: ExporterConfig) => api.renew(next) } : {}),
     },
     logger: deps.logger,
     registry: processRegistry,

@@ -14,6 +14,8 @@ export interface ReloadTargets {
   setAccounts(accounts: readonly Account[]): { added: readonly Account[]; replaced: readonly Account[] };
   /** Basic auth users and, when TLS stays on with the same client auth, certificate and key. */
   setWebConfig(web: WebConfig | undefined, applyTls: boolean): void;
+  /** The certificates of --api.ca-file changed: the ITNIO client(s) trust the new ones from now on. */
+  setApiCa?(config: ExporterConfig): void;
 }
 
 export interface ConfigReloaderOptions {
@@ -50,7 +52,6 @@ const RESTART_ONLY: readonly RestartOnly[] = [
   { setting: 'tls_server_config.client_auth_type', value: (c) => c.web?.tls?.clientAuthType ?? 'NoClientCert' },
   { setting: '--api.timeout', value: (c) => c.apiTimeoutMs },
   { setting: '--api.ca-file', value: (c) => c.caFile },
-  { setting: '--api.ca-file (its certificates changed)', value: (c) => c.caFilePem },
   { setting: '--api.proxy-url', value: (c) => c.apiProxyUrl },
   { setting: '--poll.interval / --poll.schedule', value: (c) => c.pollSchedule },
   { setting: '--poll.max-age', value: (c) => c.pollMaxAgeMs },
@@ -141,6 +142,8 @@ export class ConfigReloader {
 
       targets.setWebConfig(next.web, tlsUnchanged && next.web?.tls !== undefined);
       const { added, replaced } = targets.setAccounts(next.accounts);
+      const apiCaChanged = next.caFilePem !== this.current.caFilePem && targets.setApiCa !== undefined;
+      if (apiCaChanged) targets.setApiCa?.(next);
 
       this.succeeded();
       for (const warning of [...next.warnings, ...(next.web?.warnings ?? [])]) logger.warn({ trigger }, warning);
@@ -157,6 +160,7 @@ export class ConfigReloader {
           removed,
           replaced: replaced.map((a) => a.name),
           basicAuthUsers: next.web?.users.size ?? 0,
+          ...(apiCaChanged ? { apiCaFileReloaded: true } : {}),
         },
         'configuration reloaded',
       );

@@ -8,12 +8,18 @@ import {
   ACCOUNT_A,
   ACCOUNT_B,
   ACCOUNT_C,
+  closeBoth,
+  idleScheduler,
   loadRunConfig,
   startHarness,
   type Harness,
 } from '../support/exporter-harness';
 import { fetchUrl, sampleValue, type FetchOptions } from '../support/https-request';
 import { eventually } from '../support/exporter-process';
+import { startTlsFront, type TlsFront } from '../support/tls-fixture';
+import { startExporter } from '../../src/exporter/start-exporter';
+import { createLogger } from '../../src/log/logger';
+import { startSimulator } from '../../src/simulator/simulator';
 
 let dir: string;
 let pki: TestPki;
@@ -305,5 +311,53 @@ describe('settingsNeedingRestart', () => {
       ITNIO_ACCOUNT: 'renamed',
     });
     expect(settingsNeedingRestart(base, next)).toEqual(expected);
+  });
+});
+
+describe('a changed --api.ca-file on reload (issue 19 item 4)', () => {
+  let pki: TestPki;
+  let front: TlsFront;
+  let h: Harness;
+  let caFile: string;
+
+  beforeAll(async () => {
+    pki = createTestPki();
+    caFile = join(pki.dir, 'api-ca.pem');
+    // ITNIO's certificate comes from the second CA; the CA file trusts only the first, for now.
+    writeFileSync(caFile, pki.read(pki.caCert));
+    const simulator = await startSimulator({ accounts: [ACCOUNT_A] });
+    front = await startTlsFront({ keyFile: pki.otherServerKey, certFile: pki.otherServerCert }, simulator.url);
+    const args = ['--web.listen-address=127.0.0.1:0', '--poll.interval=1m', `--api.ca-file=${caFile}`];
+    const env = {
+      ITNIO_API_KEY: ACCOUNT_A.apiKey,
+      ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+      ITNIO_BASE_URL: `${front.url}/sms`,
+    };
+    const exporter = await startExporter(loadRunConfig(args, env), {
+      logger: createLogger('silent'),
+      scheduler: idleScheduler,
+      reloadConfig: () => loadRunConfig(args, env),
+    });
+    h = { simulator, exporter, close: () => closeBoth(exporter, simulator) };
+  });
+  afterAll(async () => {
+    await h?.close();
+    await front?.close();
+    pki?.remove();
+  });
+
+  test('polls use the new CA after the reload, without a restart', async () => {
+    await h.exporter.poller.pollAll();
+    const refused = await metrics(h);
+    expect(sampleValue(refused, 'itniotech_up{account="default"}')).toBe(0);
+    expect(sampleValue(refused, 'itniotech_request_failures_total{account="default",reason="network"}')).toBe(1);
+
+    writeFileSync(caFile, pki.read(pki.otherCaCert));
+    const result = await h.exporter.reload('test');
+    expect(result).toMatchObject({ ok: true, needsRestart: [] });
+    await h.exporter.poller.pollAll();
+    const trusted = await metrics(h);
+    expect(sampleValue(trusted, 'itniotech_up{account="default"}')).toBe(1);
+    expect(sampleValue(trusted, 'itniotech_balance{account="default"}')).toBe(ACCOUNT_A.balance);
   });
 });
