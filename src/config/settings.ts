@@ -32,7 +32,8 @@ export function parseListen(setting: Setting, problems: Problems): ListenAddress
 }
 
 /** Paths the exporter serves itself; the telemetry path may not take one. */
-const RESERVED_PATHS = ['/healthz', '/readyz', '/-/healthy', '/-/ready', '/api/v1/status', '/-/reload'];
+/** Paths the exporter serves itself, which --web.telemetry-path may not take. */
+export const RESERVED_PATHS = ['/healthz', '/readyz', '/-/healthy', '/-/ready', '/api/v1/status', '/-/reload'];
 // A plain literal path: the server matches it exactly, as a route pattern it could shadow others.
 const PLAIN_PATH_RE = /^(?:\/[A-Za-z0-9._~-]+)+$/;
 
@@ -49,29 +50,6 @@ export function parseTelemetryPath(setting: Setting, problems: Problems): string
 export function parseBaseUrl(setting: Setting, problems: Problems): string | undefined {
   if (parseHttpUrl(setting.value)) return setting.value;
   problems.invalid(setting.source, withoutCredentials(setting.value), setting.expected, baseUrlProblem(setting.value));
-  return undefined;
-}
-
-/** --api.proxy-url: an http(s) URL with a host; credentials are allowed here, but never echoed. */
-export function parseProxyUrl(setting: Setting | undefined, problems: Problems): string | undefined {
-  if (!setting) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(setting.value.trim());
-  } catch {
-    url = undefined;
-  }
-  if (
-    url &&
-    (url.protocol === 'http:' || url.protocol === 'https:') &&
-    url.hostname &&
-    (url.pathname === '/' || url.pathname === '') &&
-    !url.search &&
-    !url.hash
-  ) {
-    return setting.value.trim();
-  }
-  problems.invalid(setting.source, withoutCredentials(setting.value), setting.expected);
   return undefined;
 }
 

@@ -1,3 +1,8 @@
+import { toOneLine } from '../input/control-characters';
+import { parseDecimal } from '../input/decimal';
+import { isMapping } from '../input/mapping';
+import { scanTopLevel } from './json-text';
+
 export interface BalanceValues {
   balance: number;
   gift: number;
@@ -9,26 +14,27 @@ export type ParsedBalanceResponse =
   | { kind: 'api_error'; status: string; reason: string }
   | { kind: 'invalid'; problem: string };
 
-const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Plain decimals only, as ITNIO writes them: "1e3" is not 1000 here, and "1e-400" not 0.
 const STATUS_RE = /^-?\d{1,6}$/;
 const MAX_REASON_LENGTH = 200;
+/** The fields whose value must be unambiguous. */
+const FIELDS: readonly string[] = ['status', 'balance', 'gift', 'credit'];
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * A decimal as written ("99.990000", or a JSON number's text); undefined for anything else,
+ * and for one too large (Infinity) or too small (a non-zero figure that reads as 0) for a double.
+ */
+function toDecimal(value: unknown, written: string | undefined): number | undefined {
+  const text = typeof value === 'number' ? written : value;
+  if (typeof text !== 'string') return undefined;
+  const trimmed = text.trim();
+  const parsed = parseDecimal(trimmed);
+  if (parsed === undefined || (parsed === 0 && /[1-9]/.test(trimmed))) return undefined;
+  return parsed;
 }
 
-/** A decimal string ("99.990000") or a plain JSON number; anything else is not a number. */
-function toDecimal(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  if (!DECIMAL_RE.test(trimmed)) return undefined;
-  const parsed = Number(trimmed);
-  return Number.isFinite(parsed) ? parsed : undefined;
-}
-
-function toStatus(value: unknown): string | undefined {
-  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
+function toStatus(value: unknown, written: string | undefined): string | undefined {
+  const text = typeof value === 'number' ? written : value;
   if (typeof text !== 'string') return undefined;
   const trimmed = text.trim();
   if (!STATUS_RE.test(trimmed)) return undefined;
@@ -36,10 +42,6 @@ function toStatus(value: unknown): string | undefined {
   return String(Number(trimmed));
 }
 
-// C0 and C1 controls and DEL, and the Unicode line and paragraph separators: a line break or
-// a terminal escape in a log line. Each run becomes one space.
-// eslint-disable-next-line no-control-regex
-const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 // Bidi marks, embeddings, overrides and isolates reorder what a reader sees ("invoice\u202Efdp.exe"
 // shows as "invoiceexe.pdf"); shown escaped, so that the text is read as it was sent.
 const BIDI_RE = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
@@ -48,9 +50,7 @@ const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 /** Printable, single-line, bounded: the reason is vendor free text that ends up in logs and `--check`. */
 function cleanReason(value: unknown): string {
   if (typeof value !== 'string') return '';
-  const clean = value
-    .replace(LONE_SURROGATE_RE, '\ufffd')
-    .replace(CONTROL_RE, ' ')
+  const clean = toOneLine(value.replace(LONE_SURROGATE_RE, '\ufffd'))
     .replace(BIDI_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .trim();
   // Counted in characters, so a cut never splits a surrogate pair.
@@ -74,15 +74,19 @@ export function parseBalanceResponse(body: string): ParsedBalanceResponse {
         start === '<' ? 'body is HTML, not JSON' : body.length === 0 ? 'body is empty' : 'body is not valid JSON',
     };
   }
-  if (!isRecord(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };
-  const status = toStatus(json.status);
+  if (!isMapping(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };
+  const text = scanTopLevel(body);
+  if (text.duplicateKey !== undefined && FIELDS.includes(text.duplicateKey)) {
+    return { kind: 'invalid', problem: `field "${text.duplicateKey}" appears twice (ambiguous)` };
+  }
+  const status = toStatus(json.status, text.numbers.get('status'));
   if (status === undefined) return { kind: 'invalid', problem: 'field "status" is missing or not an integer' };
   if (status !== '0') return { kind: 'api_error', status, reason: cleanReason(json.reason) };
 
   const values: Partial<BalanceValues> = {};
   for (const field of ['balance', 'gift', 'credit'] as const) {
     if (!(field in json)) return { kind: 'invalid', problem: `field "${field}" is missing` };
-    const parsed = toDecimal(json[field]);
+    const parsed = toDecimal(json[field], text.numbers.get(field));
     if (parsed === undefined) return { kind: 'invalid', problem: `field "${field}" is not a decimal number` };
     values[field] = parsed;
   }

@@ -1,13 +1,13 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Account } from '../config/account';
-import { ConfigError, type ExporterConfig } from '../config/config';
+import { ConfigError, configWarnings, type ExporterConfig } from '../config/config';
 import type { Logger } from '../log/logger';
 import type { WebConfig } from '../config/web-config';
 
 /** The watcher's trigger (src/config-watch/watch.ts FILE_CHANGE_TRIGGER). */
 const FILE_CHANGE = 'file change';
 
-export interface ReloadTargets {
+interface ReloadTargets {
   /** The account set in force (the account store's). */
   accounts(): readonly Account[];
   /** Replaces the account set; returns the accounts that are new, or now another ITNIO account. */
@@ -146,7 +146,7 @@ export class ConfigReloader {
       if (apiCaChanged) targets.setApiCa?.(next);
 
       this.succeeded();
-      for (const warning of [...next.warnings, ...(next.web?.warnings ?? [])]) logger.warn({ trigger }, warning);
+      for (const warning of configWarnings(next)) logger.warn({ trigger }, warning);
       if (this.authUsers > 0 && (next.web?.users.size ?? 0) === 0) {
         logger.warn({ trigger }, 'basic auth is now off: the reloaded web config has no basic_auth_users');
       }

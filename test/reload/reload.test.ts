@@ -14,7 +14,8 @@ import {
   startHarness,
   type Harness,
 } from '../support/exporter-harness';
-import { fetchUrl, sampleValue, type FetchOptions } from '../support/https-request';
+import { fetchUrl, type FetchOptions } from '../support/https-request';
+import { sampleValue } from '../support/prom-text';
 import { eventually } from '../support/exporter-process';
 import { startTlsFront, type TlsFront } from '../support/tls-fixture';
 import { startExporter } from '../../src/exporter/start-exporter';
