@@ -51,6 +51,8 @@ interface Job {
   done: Promise<void>;
   settle: () => void;
   controller?: AbortController;
+  /** The configuration an in-flight request was sent with. */
+  sentAs?: Account;
 }
 
 /**
@@ -101,13 +103,15 @@ export class Poller {
   /**
    * Keeps only the polls of targets `isCurrent` accepts (after a reload): the others are dropped
    * from the queue, their in-flight requests aborted (their credentials are no longer the
-   * account's) and settled at once, so an account added back is polled again at once.
+   * account's) and settled at once, so an account added back is polled again at once. In-flight
+   * requests are judged with the configuration they were sent with (`sentAs`): a rotated secret
+   * keeps the target but not a request signed with the old one.
    */
-  retain(isCurrent: (target: PollTarget) => boolean): void {
+  retain(isCurrent: (target: PollTarget, sentAs?: Account) => boolean): void {
     for (const job of this.queue.remove((queued) => isCurrent(queued.target))) this.finish(job);
     for (const jobs of this.pending.values()) {
       for (const job of jobs.values()) {
-        if (isCurrent(job.target) || !job.controller) continue;
+        if (!job.controller || isCurrent(job.target, job.sentAs)) continue;
         job.controller.abort();
         this.finish(job);
       }
@@ -163,6 +167,7 @@ export class Poller {
     const started = process.hrtime.bigint();
     const controller = new AbortController();
     job.controller = controller;
+    job.sentAs = account;
     let outcome: PollOutcome;
     try {
       outcome = await kind.poll(account, controller.signal);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoConfigYaml } from '../../src/simulator/demo-accounts';
@@ -267,8 +268,15 @@ describe('demo', () => {
     expect(readFileSync(join(ROOT, 'examples', 'demo.yml'), 'utf8')).toBe(demoConfigYaml('http://simulator:10043/sms'));
   });
 
-  test('the demo serves balances from the simulator within seconds', async () => {
+  test('the demo serves balances from the simulator within seconds, on the address given and no other', async () => {
     assertBuilt();
+    // Its default address taken (by this test, or by whatever holds it already): a demo that
+    // still listened there besides the address given would fail to start.
+    const holder = createServer();
+    await new Promise<void>((resolve) => {
+      holder.once('error', () => resolve());
+      holder.listen(10042, '127.0.0.1', () => resolve());
+    });
     const child = spawn(
       process.execPath,
       [join(ROOT, 'dist', 'demo.js'), '--web.listen-address=127.0.0.1:0', '--poll.interval=1s'],
@@ -297,9 +305,13 @@ describe('demo', () => {
       );
       expect(due.some(([, v]) => v * 1000 - Date.now() < 7 * 86_400_000)).toBe(true);
       expect(numbers.get('itniotech_account_info{account="marketing",currency="USD",team="growth"}')).toBe(1);
+      expect(new URL(metricsUrl).port).not.toBe('10042');
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      holder.close();
     }
   });
 });
