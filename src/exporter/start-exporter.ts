@@ -8,6 +8,7 @@ import type { BalanceClient } from '../itnio/client';
 import type { Logger } from '../log/logger';
 import { BalanceCollector } from '../metrics/collector';
 import { createProcessRegistry, MetricsRenderer } from '../metrics/exposition';
+import { reportEachMetricErrorOnce } from '../metrics/metric-errors';
 import { BALANCE_POLL } from '../polling/balance-kind';
 import { Poller } from '../polling/poller';
 import { createCronScheduler, type Scheduler } from '../polling/scheduler';
@@ -72,6 +73,8 @@ interface Core {
   collector: BalanceCollector;
   poller: Poller;
   plugins: readonly PollPlugin[];
+  /** Logs a metric that failed to compute, once per distinct error. */
+  onMetricError: (metric: string, error: unknown) => void;
 }
 
 const noReloadSource = (): ExporterConfig => {
@@ -142,22 +145,21 @@ function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, p
     backoff: { gapMs: config.pollGapMs, maxAgeMs: config.pollMaxAgeMs },
   });
   const registry = new Registry();
+  const onMetricError = reportEachMetricErrorOnce((metric, err) =>
+    logger.error({ metric, err }, 'computing a metric failed'),
+  );
   const collector = new BalanceCollector({
     registry,
     store,
     maxAgeMs: config.pollMaxAgeMs,
     version: EXPORTER_VERSION,
     now: clocks.steady,
-    onError: (metric, error) =>
-      logger.error(
-        { metric, err: error instanceof Error ? error.message : String(error) },
-        'computing a metric failed',
-      ),
+    onError: onMetricError,
   });
   const logs = new Map(plugins.map((p) => [p.kind.name, p.log]));
   for (const plugin of plugins) {
     if (plugin.state) store.registerKind(plugin.state);
-    plugin.registerMetrics?.(registry, collector.reader);
+    plugin.registerMetrics?.(registry, collector.reader, onMetricError);
   }
   const poller = new Poller({
     kinds: plugins.map((p) => p.kind),
@@ -180,7 +182,7 @@ function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, p
       for (const plugin of plugins) void poller.poll(plugin.kind.name, targets);
     },
   });
-  return { store, collector, poller, plugins };
+  return { store, collector, poller, plugins, onMetricError };
 }
 
 /** Polls every kind at once, then each on its own schedule; returns the function that stops it all. */
@@ -211,6 +213,7 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
     pollsRunning: () => core.poller.busy,
     // The reload gauges live with the process metrics, which are otherwise reused for a second.
     processChangeCount: () => reloader.attempts,
+    onMetricError: core.onMetricError,
   });
   // Headers, rate limit and basic auth; probes stay open so an orchestrator needs no password.
   const front = new WebFront(config.web, EXPORTER_NAME);

@@ -55,6 +55,11 @@ export interface RendererOptions {
    * gauges there): the cached process metrics are dropped, as by processChanged().
    */
   processChangeCount?: () => number;
+  /**
+   * A metric that failed to format (its collect() threw): it is left out of this rebuild and the
+   * others are served, as node_exporter serves the collectors that work.
+   */
+  onMetricError?: (metric: string, error: unknown) => void;
   now?: () => number;
 }
 
@@ -104,6 +109,7 @@ export class MetricsRenderer {
   private processText: { text: string; readAt: number; generation: number } | undefined;
   private processChanges = 0;
   private readonly processChangeCount: () => number;
+  private readonly onMetricError: (metric: string, error: unknown) => void;
   private body: Body | undefined;
   /** The rebuild running, with the change count and process generation it started from. */
   private running: { done: Promise<Body>; change: number; processGeneration: number } | undefined;
@@ -128,6 +134,7 @@ export class MetricsRenderer {
     this.pollsRunning = options.pollsRunning ?? (() => false);
     this.now = options.now ?? Date.now;
     this.processChangeCount = options.processChangeCount ?? (() => 0);
+    this.onMetricError = options.onMetricError ?? (() => undefined);
     source.onChange?.(() => this.sourceChanged());
   }
 
@@ -277,14 +284,26 @@ export class MetricsRenderer {
       }
       // Removed while this rebuild yielded: gone from the registry's own output too.
       if (registry.getSingleMetric(metric.name) === undefined) continue;
-      const text = await registry.getSingleMetricAsString(metric.name);
-      if (change !== undefined) this.metricTexts.set(metric.name, { metric, change, text });
-      texts.push(text);
+      const text = await this.formatOne(registry, metric.name);
+      if (text !== undefined) {
+        if (change !== undefined) this.metricTexts.set(metric.name, { metric, change, text });
+        texts.push(text);
+      }
       await nextTurn();
     }
     const names = new Set(plan.map((p) => p.metric.name));
     for (const name of this.metricTexts.keys()) if (!names.has(name)) this.metricTexts.delete(name);
     return `${texts.join('\n\n')}\n`;
+  }
+
+  /** One metric's text, or undefined when its collect() threw: one broken metric does not fail the scrape. */
+  private async formatOne(registry: Registry, name: string): Promise<string | undefined> {
+    try {
+      return await registry.getSingleMetricAsString(name);
+    } catch (error) {
+      this.onMetricError(name, error);
+      return undefined;
+    }
   }
 
   private async readProcess(generation: number): Promise<string> {
