@@ -207,14 +207,6 @@ function startPolling(config: ExporterConfig, deps: ExporterDeps, core: Core, cl
 
 /** Basic auth, configuration reload, the exposition and the Express app. */
 function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks) {
-  const processRegistry = createProcessRegistry();
-  // Prepared bytes are served while polls run; the renderer rebuilds when the store changes.
-  const renderer = new MetricsRenderer(core.collector, processRegistry, {
-    pollsRunning: () => core.poller.busy,
-    // The reload gauges live with the process metrics, which are otherwise reused for a second.
-    processChangeCount: () => reloader.attempts,
-    onMetricError: core.onMetricError,
-  });
   // Headers, rate limit and basic auth; probes stay open so an orchestrator needs no password.
   const front = new WebFront(config.web, EXPORTER_NAME);
   let servers: Server[] = [];
@@ -230,8 +222,12 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
       },
     },
     logger: deps.logger,
-    registry: processRegistry,
     now: clocks.now,
+  });
+  // Prepared bytes are served while polls run; the renderer rebuilds when the store or a reload changes them.
+  const renderer = new MetricsRenderer([core.collector, reloader], createProcessRegistry(), {
+    pollsRunning: () => core.poller.busy,
+    onMetricError: core.onMetricError,
   });
   const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger);
   const app = createApp({
