@@ -17,7 +17,9 @@ export const ACCOUNT_ENV = {
 } as const;
 
 const ACCOUNT_KEYS = ['name', 'api_key', 'api_secret', 'api_secret_file', 'low_balance_threshold', 'base_url'] as const;
-const NAME_RE = /^[a-zA-Z0-9_.-]+$/;
+// At least one letter or digit: ".", ".." and "-" read as paths or options wherever a name is shown.
+const NAME_RE = /^[a-zA-Z0-9_.-]*[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const NAME_FORM = 'letters, digits, "_", "." or "-", with at least one letter or digit';
 const HEADER_TOKEN_RE = /^[\x21-\x7e]+$/;
 const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
@@ -45,13 +47,23 @@ export function plainHttpWarnings(accounts: readonly Account[]): string[] {
     .map((a) => `account ${a.name}: base URL is plain http: ${PLAIN_HTTP_RISK}`);
 }
 
-/** String(value), which throws for a YAML mapping that has a "toString" key. */
-function showValue(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
+/**
+ * Refuses a value, quoting a scalar back; a mapping or list is named by its kind (String() gives
+ * "[object Object]", and throws for a mapping with a "toString" key).
+ */
+function refuseValue(
+  problems: Problems,
+  where: string,
+  value: unknown,
+  expected: string,
+  show: (text: string) => { shown: string; why?: string } = (text) => ({ shown: text }),
+): void {
+  if (typeof value === 'object' && value !== null) {
+    problems.add(`${where}: ${Array.isArray(value) ? 'a list' : 'a mapping'} is not valid; expected ${expected}`);
+    return;
   }
+  const { shown, why } = show(String(value));
+  problems.invalid(where, shown, expected, why);
 }
 
 function checkApiKey(key: string, source: string, problems: Problems): void {
@@ -69,7 +81,7 @@ function parseThreshold(value: unknown, source: string, problems: Problems): num
         ? Number(value)
         : NaN;
   if (!Number.isFinite(parsed)) {
-    problems.invalid(source, showValue(value), 'a decimal number such as 100 or 12.5');
+    refuseValue(problems, source, value, 'a decimal number such as 100 or 12.5');
     return undefined;
   }
   return parsed;
@@ -95,7 +107,7 @@ function accountFromEnv(baseUrl: string, sources: ConfigSources, problems: Probl
   else problems.add(`${ACCOUNT_ENV.key} is set but no secret: set ${ACCOUNT_ENV.secret} or ${ACCOUNT_ENV.secretFile}`);
 
   const name = env[ACCOUNT_ENV.name] || 'default';
-  if (!NAME_RE.test(name)) problems.invalid(ACCOUNT_ENV.name, name, 'letters, digits, "_", "." or "-"');
+  if (!NAME_RE.test(name)) problems.invalid(ACCOUNT_ENV.name, name, NAME_FORM);
   const threshold = parseThreshold(env[ACCOUNT_ENV.threshold] || undefined, ACCOUNT_ENV.threshold, problems);
   return [
     {
@@ -154,10 +166,13 @@ function accountsFromFile(
     }
     const name = item.name;
     if (typeof name !== 'string' || !NAME_RE.test(name)) {
-      problems.add(`${at}.name: expected a unique name of letters, digits, "_", "." or "-"`);
-    } else if (seen.has(name)) {
-      problems.add(`${at}.name: "${name}" is used by an earlier account; names must be unique`);
-    } else seen.add(name);
+      problems.add(`${at}.name: expected a unique name of ${NAME_FORM}`);
+    } else if (seen.has(name.toLowerCase())) {
+      // Names that differ only in case would be one account to a reader, two series to Prometheus.
+      problems.add(
+        `${at}.name: "${name}" is used by an earlier account (names are compared ignoring case); names must be unique`,
+      );
+    } else seen.add(name.toLowerCase());
 
     const apiKey = item.api_key;
     if (typeof apiKey !== 'string') {
@@ -186,9 +201,10 @@ function accountsFromFile(
     let baseUrl = defaultBaseUrl;
     if (item.base_url !== undefined) {
       if (typeof item.base_url !== 'string' || !parseHttpUrl(item.base_url)) {
-        const text = showValue(item.base_url);
-        const why = typeof item.base_url === 'string' ? baseUrlProblem(text) : undefined;
-        problems.invalid(`${at}.base_url`, withoutCredentials(text), BASE_URL_FORM, why);
+        refuseValue(problems, `${at}.base_url`, item.base_url, BASE_URL_FORM, (text) => ({
+          shown: withoutCredentials(text),
+          why: baseUrlProblem(text),
+        }));
       } else baseUrl = item.base_url;
     }
     const threshold = parseThreshold(item.low_balance_threshold ?? undefined, `${at}.low_balance_threshold`, problems);

@@ -3,6 +3,7 @@ import { parseAccounts, plainHttpWarnings } from './accounts';
 import { readCommandLine } from './flags';
 import type { ListenAddress } from './listen-address';
 import { Problems } from './problems';
+import { parseProxyUrl, parseProxyVariables, proxyInUse, type ProxyVariables } from './proxy-settings';
 import {
   parseApiTimeout,
   parseBaseUrl,
@@ -12,7 +13,6 @@ import {
   parseListen,
   parseLogLevel,
   parseMaxAge,
-  parseProxyUrl,
   parsePollSchedule,
   parseTelemetryPath,
   parseWebConfigFile,
@@ -40,8 +40,12 @@ export interface ExporterConfig {
   caFile?: string;
   /** What --api.ca-file held when read (public certificates), to tell a changed file on reload. */
   caFilePem?: string;
-  /** --api.proxy-url; may hold proxy credentials: never log it whole. */
+  /** --api.proxy-url, with a scheme; may hold proxy credentials: never log it whole. */
   apiProxyUrl?: string;
+  /** HTTPS_PROXY, HTTP_PROXY (with a scheme) and NO_PROXY as the client uses them; may hold credentials. */
+  proxyVariables: ProxyVariables;
+  /** The proxy in use for the start-up log, without credentials ("none" when direct). */
+  proxyDescription: string;
   /** Six-field node-cron expression the poller runs on. */
   pollSchedule: string;
   /** Human words for the schedule, used in HELP strings and logs ("every 60s"). */
@@ -50,6 +54,8 @@ export interface ExporterConfig {
   /** The normal gap between polls (the interval, or the schedule's longest gap): the unit of back-off on -15. */
   pollGapMs: number;
   pollConcurrency: number;
+  /** --poll.spread: each account polls at its own offset within the interval (src/polling/spread.ts). */
+  pollSpread: boolean;
   logLevel: LogLevel;
   accounts: Account[];
   /** TLS and basic auth for the exporter's own endpoints, from --web.config.file. */
@@ -67,6 +73,13 @@ export type CliCommand =
   | { kind: 'version' }
   | { kind: 'run'; config: ExporterConfig; mode: 'serve' | 'check' | 'config-check' };
 
+/** Which proxy variables the accounts' base URLs can use. */
+function proxyUses(accounts: readonly Account[], apiProxyUrl: string | undefined) {
+  // A base URL refused above is '' here, and uses neither.
+  const uses = (scheme: RegExp): boolean => accounts.some((a) => scheme.test(a.baseUrl));
+  return { https: uses(/^https:/i), http: uses(/^http:/i), proxyUrlGiven: apiProxyUrl !== undefined };
+}
+
 /** Reads flags, environment and files; throws a ConfigError naming every problem at once. */
 export function loadConfig(sources: ConfigSources): CliCommand {
   const problems = new Problems();
@@ -82,13 +95,14 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
   const warnings: string[] = [];
   const ca = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
-  const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems);
+  const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems, warnings);
   const schedule = args.optional('poll.schedule');
   const interval = args.setting('poll.interval');
   const poll = parsePollSchedule(schedule, interval, problems);
   const gap = pollGap(schedule, interval);
   const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), gap, problems);
   const pollConcurrency = parseConcurrency(args.setting('poll.concurrency'), problems);
+  const pollSpread = parseBoolean(args.setting('poll.spread'), problems);
   const logLevel = parseLogLevel(args.setting('log.level'), problems);
   const webEnableLifecycle = parseBoolean(args.setting('web.enable-lifecycle'), problems);
   const configWatch = parseBoolean(args.setting('config.watch'), problems);
@@ -96,6 +110,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const configFile = args.optional('config.file');
   // '' only for a base URL refused above, and then the accounts go unused.
   const accounts = parseAccounts(configFile, baseUrl ?? '', sources, problems);
+  const proxyVariables = parseProxyVariables(sources.env, proxyUses(accounts, apiProxyUrl), problems);
   problems.throwIfAny();
 
   // No problem: every parser above returned its value.
@@ -111,12 +126,15 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       apiTimeoutMs: apiTimeoutMs!,
       ...(ca !== undefined ? { caFile: ca.path, caFilePem: ca.pem } : {}),
       ...(apiProxyUrl !== undefined ? { apiProxyUrl } : {}),
+      proxyVariables,
+      proxyDescription: proxyInUse(apiProxyUrl, proxyVariables),
       pollSchedule: poll!.expression,
       pollDescription: poll!.description,
       pollMaxAgeMs: pollMaxAgeMs!,
       // Known whenever the schedule parsed.
       pollGapMs: gap!.ms,
       pollConcurrency: pollConcurrency!,
+      pollSpread: pollSpread!,
       logLevel: logLevel!,
       accounts,
       ...(web ? { web } : {}),

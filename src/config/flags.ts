@@ -3,6 +3,7 @@ import { ACCOUNT_ENV } from './accounts';
 import { DURATION_FORM } from './duration';
 import { BASE_URL_FORM } from './http-url';
 import type { Problems } from './problems';
+import { PROXY_URL_FORM } from './proxy-settings';
 import { EVEN_INTERVALS_HELP } from './schedule';
 import type { ConfigSources, Setting } from './sources';
 import { LOG_LEVELS } from '../log/levels';
@@ -97,7 +98,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     flag: 'api.proxy-url',
     env: 'ITNIO_API_PROXY_URL',
-    form: 'an http(s) URL of a forward proxy, e.g. http://user:password@proxy.example:3128',
+    form: PROXY_URL_FORM,
     help: 'Egress proxy for the API; overrides HTTPS_PROXY/HTTP_PROXY (NO_PROXY still applies). HTTPS goes through a CONNECT tunnel.',
   },
   {
@@ -119,6 +120,14 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '1h',
     form: `${DURATION_FORM}, at least 1s and the poll interval`,
     help: 'After failed polls, keep the last good balance this long, then drop its series.',
+  },
+  {
+    flag: 'poll.spread',
+    env: 'ITNIO_POLL_SPREAD',
+    default: 'true',
+    form: 'true or false',
+    help: 'Spread each scheduled round over the interval (at most 1m): each account polls at its own stable offset after the slot, from a hash of its name and the host name. false polls every account at the slot.',
+    boolean: true,
   },
   {
     flag: 'poll.concurrency',

@@ -52,29 +52,6 @@ export function parseBaseUrl(setting: Setting, problems: Problems): string | und
   return undefined;
 }
 
-/** --api.proxy-url: an http(s) URL with a host; credentials are allowed here, but never echoed. */
-export function parseProxyUrl(setting: Setting | undefined, problems: Problems): string | undefined {
-  if (!setting) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(setting.value.trim());
-  } catch {
-    url = undefined;
-  }
-  if (
-    url &&
-    (url.protocol === 'http:' || url.protocol === 'https:') &&
-    url.hostname &&
-    (url.pathname === '/' || url.pathname === '') &&
-    !url.search &&
-    !url.hash
-  ) {
-    return setting.value.trim();
-  }
-  problems.invalid(setting.source, withoutCredentials(setting.value), setting.expected);
-  return undefined;
-}
-
 export function parseApiTimeout(setting: Setting, problems: Problems): number | undefined {
   return parseDurationIn(setting, problems, 100, 300_000);
 }

@@ -19,7 +19,12 @@ export function parseYamlFile(file: string, text: string): YamlFileResult {
       ok: false,
       problems: doc.errors.map((error) => {
         const where = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-        return `${file}: malformed YAML${where}: ${firstLine(error.message)}`;
+        // yaml's own advice ("please use YAML.parseAllDocuments()") is for programmers, not for this file's author.
+        const what =
+          error.code === 'MULTIPLE_DOCS'
+            ? 'the file holds more than one YAML document (a second "---"); expected one'
+            : firstLine(error.message);
+        return `${file}: malformed YAML${where}: ${what}`;
       }),
     };
   }

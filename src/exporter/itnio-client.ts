@@ -4,13 +4,12 @@ import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
 
 /** The ITNIO client as the configuration asks for it, for the exporter and for --check alike. */
 export function clientFor(
-  config: Pick<ExporterConfig, 'apiTimeoutMs' | 'caFile' | 'apiProxyUrl'>,
+  config: Pick<ExporterConfig, 'apiTimeoutMs' | 'caFile' | 'apiProxyUrl' | 'proxyVariables'>,
   now?: () => number,
-  env: NodeJS.ProcessEnv = process.env,
 ): BalanceClient {
   return createBalanceClient({
-    // HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read where the process starts, like other clients do.
-    proxy: { env, ...(config.apiProxyUrl ? { proxyUrl: config.apiProxyUrl } : {}) },
+    // HTTPS_PROXY, HTTP_PROXY and NO_PROXY as read and checked at start-up (src/config/proxy-settings.ts).
+    proxy: { env: { ...config.proxyVariables }, ...(config.apiProxyUrl ? { proxyUrl: config.apiProxyUrl } : {}) },
     timeoutMs: config.apiTimeoutMs,
     userAgent: `${EXPORTER_NAME}/${EXPORTER_VERSION}`,
     ...(config.caFile ? { caFile: config.caFile } : {}),

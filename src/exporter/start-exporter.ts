@@ -1,17 +1,21 @@
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { Server as HttpsServer } from 'node:https';
 import { Registry } from 'prom-client';
 import { AccountStore } from '../store/account-store';
 import { steadyNow, steadyToWallOffsetMs } from '../clock/steady';
 import { ConfigError, type ExporterConfig } from '../config/config';
+import { longestGapMs } from '../config/schedule';
 import type { BalanceClient } from '../itnio/client';
 import type { Logger } from '../log/logger';
 import { BalanceCollector } from '../metrics/collector';
 import { createProcessRegistry, MetricsRenderer } from '../metrics/exposition';
 import { reportEachMetricErrorOnce } from '../metrics/metric-errors';
 import { BALANCE_POLL } from '../polling/balance-kind';
+import type { PollTarget } from '../polling/kind';
 import { Poller } from '../polling/poller';
 import { createCronScheduler, type Scheduler } from '../polling/scheduler';
+import { SpreadRounds, spreadWindowMs } from '../polling/spread';
 import { WebFront } from '../web/front';
 import { closeServer, listenAll, serverUrl, systemdListenFds } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
@@ -33,6 +37,8 @@ export interface ExporterDeps {
   now?: () => number;
   /** Reads the configuration again for SIGHUP and /-/reload; throws ConfigError. */
   reloadConfig?: () => ExporterConfig | Promise<ExporterConfig>;
+  /** Salts the spread offsets (default: the host name); the spread benchmark runs two replicas in one process. */
+  spreadSalt?: string;
 }
 
 /** The polls of a running exporter, for tests and tools that want a round now. */
@@ -106,6 +112,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       ...(urls.length > 1 ? { urls } : {}),
       accounts: config.accounts.map((a) => a.name),
       schedule: config.pollSchedule,
+      proxy: config.proxyDescription,
     },
     `${EXPORTER_NAME} listening; polling ${config.accounts.length} account(s) ${config.pollDescription}`,
   );
@@ -188,21 +195,40 @@ function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, p
 /** Polls every kind at once, then each on its own schedule; returns the function that stops it all. */
 function startPolling(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks): () => Promise<void> {
   const stopExpirySweep = core.collector.startExpirySweep();
+  const spreads: SpreadRounds[] = [];
   const schedulers = core.plugins.map((plugin) => {
     const name = plugin.kind.name;
-    const scheduler =
-      (name === BALANCE_POLL ? deps.scheduler : deps.schedulers?.[name]) ??
-      createCronScheduler(plugin.schedule, deps.logger);
-    const pollDue = (): void => void core.poller.poll(name, core.store.due(clocks.steady()));
-    pollDue();
-    scheduler.start(pollDue);
+    const injected = name === BALANCE_POLL ? deps.scheduler : deps.schedulers?.[name];
+    const scheduler = injected ?? createCronScheduler(plugin.schedule, deps.logger);
+    // Checked again when a spread group goes: a reload may have removed or replaced the entry.
+    const poll = (targets: readonly PollTarget[]): void =>
+      void core.poller.poll(
+        name,
+        targets.filter((t) => core.store.isCurrent(t)),
+      );
+    // An injected scheduler is the whole policy (tests tick it); the cron one spreads its rounds.
+    const spread = !injected && config.pollSpread ? spreadFor(plugin, config, deps.spreadSalt) : undefined;
+    if (spread) spreads.push(spread);
+    poll(core.store.due(clocks.steady()));
+    scheduler.start(() => {
+      const due = core.store.due(clocks.steady());
+      if (spread) spread.round(due, poll);
+      else poll(due);
+    });
     return scheduler;
   });
   return async () => {
     stopExpirySweep();
+    for (const spread of spreads) spread.stop();
     await Promise.all(schedulers.map((s) => s.stop()));
     core.poller.stop();
   };
+}
+
+/** Offsets within the kind's gap between polls (at most a minute), salted with the host name. */
+function spreadFor(plugin: PollPlugin, config: ExporterConfig, salt = hostname()): SpreadRounds {
+  const gapMs = plugin.kind.name === BALANCE_POLL ? config.pollGapMs : longestGapMs(plugin.schedule);
+  return new SpreadRounds({ windowMs: spreadWindowMs(gapMs), salt });
 }
 
 /** Basic auth, configuration reload, the exposition and the Express app. */

@@ -7,10 +7,13 @@ export interface ProxySettings {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-const variable = (env: ProxySettings['env'], name: string): string | undefined => {
-  const value = env?.[name.toLowerCase()] ?? env?.[name];
-  return value?.trim() ? value.trim() : undefined;
-};
+/** Lower case first; an empty or blank variable counts as unset, as in Go and the npm ecosystem. */
+const variable = (env: ProxySettings['env'], name: string): string | undefined =>
+  env?.[name.toLowerCase()]?.trim() || env?.[name]?.trim() || undefined;
+
+// curl and Go read "host:port" and "user:password@host:port" as http:// (src/config/proxy-settings.ts checks them).
+const withScheme = (url: string | undefined): string | undefined =>
+  url === undefined || /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) ? url : `http://${url}`;
 
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
@@ -39,18 +42,18 @@ export function bypassesProxy(target: URL, noProxy: string | undefined): boolean
 /** The proxy URL for a request to `target`, or undefined for a direct connection. */
 export function proxyFor(target: URL, settings: ProxySettings): string | undefined {
   if (bypassesProxy(target, variable(settings.env, 'NO_PROXY'))) return undefined;
-  if (settings.proxyUrl) return settings.proxyUrl;
-  return target.protocol === 'https:' ? variable(settings.env, 'HTTPS_PROXY') : variable(settings.env, 'HTTP_PROXY');
+  if (settings.proxyUrl) return withScheme(settings.proxyUrl);
+  return withScheme(variable(settings.env, target.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY'));
 }
 
 /** A proxy URL as it may be shown: without user name or password. */
 export function proxyForDisplay(proxyUrl: string): string {
   try {
     const url = new URL(proxyUrl);
-    url.username = '';
-    url.password = '';
-    return url.origin === 'null' ? url.href : `${url.protocol}//${url.host}`;
+    // Anything but http(s) has no host to show, and may read a password as its path.
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.host) return `${url.protocol}//${url.host}`;
   } catch {
-    return 'an unparsable proxy URL';
+    // Shown as below: a URL that does not parse may still hold a password.
   }
+  return 'an unparsable proxy URL';
 }

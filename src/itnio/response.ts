@@ -1,3 +1,5 @@
+import { scanTopLevel } from './json-text';
+
 export interface BalanceValues {
   balance: number;
   gift: number;
@@ -9,26 +11,33 @@ export type ParsedBalanceResponse =
   | { kind: 'api_error'; status: string; reason: string }
   | { kind: 'invalid'; problem: string };
 
-const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Plain decimals only, as ITNIO writes them: "1e3" is not 1000 here, and "1e-400" not 0.
+const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const STATUS_RE = /^-?\d{1,6}$/;
 const MAX_REASON_LENGTH = 200;
+/** The fields whose value must be unambiguous. */
+const FIELDS: readonly string[] = ['status', 'balance', 'gift', 'credit'];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A decimal string ("99.990000") or a plain JSON number; anything else is not a number. */
-function toDecimal(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
+/**
+ * A decimal as written ("99.990000", or a JSON number's text); undefined for anything else,
+ * and for one too large (Infinity) or too small (a non-zero figure that reads as 0) for a double.
+ */
+function toDecimal(value: unknown, written: string | undefined): number | undefined {
+  const text = typeof value === 'number' ? written : value;
+  if (typeof text !== 'string') return undefined;
+  const trimmed = text.trim();
   if (!DECIMAL_RE.test(trimmed)) return undefined;
   const parsed = Number(trimmed);
-  return Number.isFinite(parsed) ? parsed : undefined;
+  if (!Number.isFinite(parsed) || (parsed === 0 && /[1-9]/.test(trimmed))) return undefined;
+  return parsed;
 }
 
-function toStatus(value: unknown): string | undefined {
-  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
+function toStatus(value: unknown, written: string | undefined): string | undefined {
+  const text = typeof value === 'number' ? written : value;
   if (typeof text !== 'string') return undefined;
   const trimmed = text.trim();
   if (!STATUS_RE.test(trimmed)) return undefined;
@@ -75,14 +84,18 @@ export function parseBalanceResponse(body: string): ParsedBalanceResponse {
     };
   }
   if (!isRecord(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };
-  const status = toStatus(json.status);
+  const text = scanTopLevel(body);
+  if (text.duplicateKey !== undefined && FIELDS.includes(text.duplicateKey)) {
+    return { kind: 'invalid', problem: `field "${text.duplicateKey}" appears twice (ambiguous)` };
+  }
+  const status = toStatus(json.status, text.numbers.get('status'));
   if (status === undefined) return { kind: 'invalid', problem: 'field "status" is missing or not an integer' };
   if (status !== '0') return { kind: 'api_error', status, reason: cleanReason(json.reason) };
 
   const values: Partial<BalanceValues> = {};
   for (const field of ['balance', 'gift', 'credit'] as const) {
     if (!(field in json)) return { kind: 'invalid', problem: `field "${field}" is missing` };
-    const parsed = toDecimal(json[field]);
+    const parsed = toDecimal(json[field], text.numbers.get(field));
     if (parsed === undefined) return { kind: 'invalid', problem: `field "${field}" is not a decimal number` };
     values[field] = parsed;
   }

@@ -33,10 +33,11 @@ export interface BackoffStreak {
 }
 
 /**
- * The back-off rule on "frequent query" (-15), shared by every kind of poll of an account (one
- * API key): each consecutive -15 doubles the poll interval (2, 4, 8… gaps) up to the cap;
+ * The back-off rule on "frequent query" (-15) and HTTP 429, shared by every kind of poll of an
+ * account (one API key): each consecutive one doubles the poll interval (2, 4, 8… gaps), or
+ * waits the 429's Retry-After if that is longer, up to the cap;
  * scheduled polls before the next allowed time are skipped. Any other answer (a success,
- * another status, a request failure) ends it: only -15 says the key is polled too often. Holds
+ * another status, a request failure) ends it: only -15 and 429 say the key is polled too often. Holds
  * no state of its own: the streak lives on the account's entry in the store.
  */
 export class PollBackoff {
@@ -63,17 +64,25 @@ export class PollBackoff {
     startedSteadyMs: number,
   ): { streak: BackoffStreak | undefined; state: BackoffState } {
     if (outcome.kind === 'aborted') return { streak, state: stateOf(streak) };
-    if (outcome.kind !== 'api_error' || outcome.status !== RATE_LIMITED_STATUS) {
+    const limit = rateLimit(outcome);
+    if (!limit) {
       return { streak: undefined, state: { seconds: 0, streak: 0, ...(streak ? { change: 'ended' as const } : {}) } };
     }
     const count = (streak?.count ?? 0) + 1;
-    const intervalMs = Math.min(this.gapMs * 2 ** count, this.capMs);
+    const intervalMs = Math.min(Math.max(this.gapMs * 2 ** count, limit.retryAfterMs), this.capMs);
     // With a cap of one gap (max-age of two gaps or less) there is nothing to widen.
     if (intervalMs <= this.gapMs) return { streak: undefined, state: { seconds: 0, streak: 0 } };
     const next: BackoffStreak = { count, intervalMs, nextPollSteadyMs: startedSteadyMs + intervalMs };
     const change = !streak ? 'started' : intervalMs > streak.intervalMs ? 'widened' : undefined;
     return { streak: next, state: { ...stateOf(next), ...(change ? { change } : {}) } };
   }
+}
+
+/** -15, or HTTP 429 with its Retry-After (0 without one): the key is polled too often. */
+function rateLimit(outcome: PollOutcome): { retryAfterMs: number } | undefined {
+  if (outcome.kind === 'api_error' && outcome.status === RATE_LIMITED_STATUS) return { retryAfterMs: 0 };
+  if (outcome.kind === 'failure' && outcome.rateLimited) return { retryAfterMs: outcome.retryAfterMs ?? 0 };
+  return undefined;
 }
 
 function stateOf(streak: BackoffStreak | undefined): BackoffState {

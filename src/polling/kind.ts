@@ -5,7 +5,10 @@ import type { Account } from '../config/account';
  * store read only `kind` (and the API `status` of an API error).
  */
 export type PollOutcome =
-  { kind: 'success' } | { kind: 'api_error'; status: string } | { kind: 'failure' } | { kind: 'aborted' };
+  | { kind: 'success' }
+  | { kind: 'api_error'; status: string }
+  | { kind: 'failure'; rateLimited?: true; retryAfterMs?: number }
+  | { kind: 'aborted' };
 
 /**
  * One kind of poll (getBalance, and later e.g. number/queryPage): a name and how to poll one

@@ -2,6 +2,7 @@ import { steadyNow } from '../clock/steady';
 import type { Account } from '../config/account';
 import type { BalanceOutcome } from '../itnio/client';
 import type { BackoffState } from './backoff';
+import { apiHost, HostQueues } from './host-queues';
 import type { PollKind, PollOutcome, PollTarget } from './kind';
 
 /** One finished poll of one account, as every consumer (store, metrics, logs) sees it. */
@@ -53,9 +54,9 @@ interface Job {
 }
 
 /**
- * Polls through one shared queue for every kind: at most `concurrency` requests in flight, and
- * a target that is queued or still being polled for a kind is never queued a second time for
- * it. It keeps no account set of its own: callers pass the store's entries, and after a reload
+ * Polls through one shared queue for every kind: at most `concurrency` requests in flight, shared
+ * fairly between API hosts (src/polling/host-queues.ts), and a target that is queued or still
+ * being polled for a kind is never queued a second time for it. It keeps no account set of its own: callers pass the store's entries, and after a reload
  * `retain` drops what the store no longer holds.
  */
 export class Poller {
@@ -65,7 +66,7 @@ export class Poller {
   private readonly steadyNow: () => number;
   private readonly onResult: PollListener;
   private readonly onListenerError: (error: unknown) => void;
-  private readonly queue: Job[] = [];
+  private readonly queue = new HostQueues<Job>();
   /** Jobs queued or in flight, per kind and target. */
   private readonly pending = new Map<PollKind, Map<PollTarget, Job>>();
   private running = 0;
@@ -84,7 +85,7 @@ export class Poller {
 
   /** Whether any poll is queued or in flight. */
   get busy(): boolean {
-    return this.running > 0 || this.queue.length > 0;
+    return this.running > 0 || this.queue.size > 0;
   }
 
   /** Queues a poll of the named kind for each target not already queued or in flight for it; resolves when they are done. */
@@ -103,10 +104,7 @@ export class Poller {
    * account's) and settled at once, so an account added back is polled again at once.
    */
   retain(isCurrent: (target: PollTarget) => boolean): void {
-    for (const job of this.queue.splice(0)) {
-      if (isCurrent(job.target)) this.queue.push(job);
-      else this.finish(job);
-    }
+    for (const job of this.queue.remove((queued) => isCurrent(queued.target))) this.finish(job);
     for (const jobs of this.pending.values()) {
       for (const job of jobs.values()) {
         if (isCurrent(job.target) || !job.controller) continue;
@@ -120,7 +118,7 @@ export class Poller {
   stop(): void {
     this.stopped = true;
     for (const jobs of this.pending.values()) for (const job of jobs.values()) job.controller?.abort();
-    for (const job of this.queue.splice(0)) this.finish(job);
+    for (const job of this.queue.remove()) this.finish(job);
   }
 
   private enqueue(kind: PollKind, target: PollTarget): Promise<void> {
@@ -131,7 +129,7 @@ export class Poller {
     const done = new Promise<void>((resolve) => (settle = resolve));
     const job: Job = { kind, target, done, settle };
     jobs.set(target, job);
-    this.queue.push(job);
+    this.queue.push(apiHost(target.account.baseUrl), job);
     return done;
   }
 
@@ -143,12 +141,14 @@ export class Poller {
   }
 
   private drain(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
-      const job = this.queue.shift() as Job;
+    while (this.running < this.concurrency) {
+      const next = this.queue.start(this.concurrency);
+      if (!next) return;
       this.running++;
-      void this.pollOne(job).finally(() => {
+      void this.pollOne(next.job).finally(() => {
         this.running--;
-        this.finish(job);
+        this.queue.ended(next.host);
+        this.finish(next.job);
         this.drain();
       });
     }

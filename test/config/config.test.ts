@@ -199,6 +199,43 @@ extra: 1
     for (const problem of list) expect(problem).not.toContain(SECRET);
   });
 
+  test('a mapping or list where a value belongs is named as such, never "[object Object]"', () => {
+    const file = `accounts:\n  - name: a\n    api_key: k\n    api_secret: "${SECRET}"\n    base_url: {x: 1}\n    low_balance_threshold: [1, 2]\n`;
+    const list = problems(['--config.file', '/c.yml'], {}, { '/c.yml': file });
+    expect(list).toEqual([
+      '/c.yml: accounts[0].base_url: a mapping is not valid; expected an http(s) URL without credentials, query or fragment',
+      '/c.yml: accounts[0].low_balance_threshold: a list is not valid; expected a decimal number such as 100 or 12.5',
+    ]);
+  });
+
+  test('a second YAML document is explained in words for the file author, without the library advice', () => {
+    const list = problems(['--config.file', '/c.yml'], {}, { '/c.yml': 'accounts: []\n---\nx: 1\n' });
+    expect(list).toEqual([
+      '/c.yml: malformed YAML at line 2, column 1: the file holds more than one YAML document (a second "---"); expected one',
+    ]);
+    expect(list.join()).not.toMatch(/please|parseAllDocuments/);
+  });
+
+  test.each(['.', '..', '-', '_', '-.-'])('the account name "%s" is refused (no letter or digit)', (name) => {
+    const file = `accounts:\n  - name: "${name}"\n    api_key: k\n    api_secret: "${SECRET}"\n`;
+    expect(problems(['--config.file', '/c.yml'], {}, { '/c.yml': file })).toEqual([
+      expect.stringMatching(/^\/c\.yml: accounts\[0\]\.name: expected a unique name of .*at least one letter or digit/),
+    ]);
+    expect(problems([], { ...oneAccountEnv, ITNIO_ACCOUNT: name })).toEqual([
+      expect.stringMatching(/^ITNIO_ACCOUNT: ".*" is not valid; expected .*at least one letter or digit/),
+    ]);
+  });
+
+  test('names that differ only in case are refused as one name', () => {
+    const entry = (name: string): string => `  - name: ${name}\n    api_key: k\n    api_secret: "${SECRET}"\n`;
+    const file = `accounts:\n${entry('Shop')}${entry('shop')}`;
+    expect(problems(['--config.file', '/c.yml'], {}, { '/c.yml': file })).toEqual([
+      expect.stringMatching(
+        /^\/c\.yml: accounts\[1\]\.name: "shop" is used by an earlier account \(names are compared ignoring case\)/,
+      ),
+    ]);
+  });
+
   test('an unreadable secret file or config file is named', () => {
     expect(problems(['--config.file', '/nope.yml'])).toEqual([
       expect.stringContaining('cannot read "/nope.yml" (ENOENT)'),
@@ -432,20 +469,98 @@ describe('--api.proxy-url', () => {
     expect(run(loadConfig(sources([], oneAccountEnv))).apiProxyUrl).toBeUndefined();
   });
 
-  test.each(['socks5://proxy:1080', 'proxy.example:3128', 'http://u:s3cr3t-pw@proxy/path', 'http://'])(
-    '"%s" is refused, its password not echoed',
-    (value) => {
-      const list = problems([`--api.proxy-url=${value}`], oneAccountEnv);
-      expect(list).toEqual([
-        expect.stringMatching(/^--api\.proxy-url: ".*" is not valid; expected an http\(s\) URL of a forward proxy/),
-      ]);
-      expect(list.join('\n')).not.toContain('s3cr3t-pw');
-    },
-  );
+  test.each([
+    ['socks5://u:s3cr3t-pw@proxy:1080', /socks5:\/\/ proxies are not supported/],
+    ['ftp://proxy.example:21', /ftp:\/\/ proxies are not supported/],
+    ['http://u:s3cr3t-pw@proxy/path', /no path, query or fragment/],
+    ['u:s3cr3t-pw@proxy.example:99999', /not a URL \(is the port a number from 1 to 65535\?\)/],
+    ['proxy.example:port', /not a URL/],
+    ['http://u:s3cr3t-pw@proxy.example:0', /port 0/],
+    ['http://', /not a URL/],
+  ])('"%s" is refused, saying why, its password not echoed', (value, why) => {
+    const list = problems([`--api.proxy-url=${value}`], oneAccountEnv);
+    expect(list).toEqual([
+      expect.stringMatching(/^--api\.proxy-url: ".*" is not valid: .*; expected an http\(s\) URL/),
+    ]);
+    expect(list[0]).toMatch(why);
+    expect(list.join('\n')).not.toContain('s3cr3t-pw');
+  });
+
+  test.each([
+    ['proxy.example:3128', 'http://proxy.example:3128'],
+    ['u:p4ss@proxy.example:3128', 'http://u:p4ss@proxy.example:3128'],
+    ['[::1]:3128', 'http://[::1]:3128'],
+    [' https://proxy.example ', 'https://proxy.example'],
+  ])('"%s" is read as curl and Go read it: %s', (value, expected) => {
+    expect(run(loadConfig(sources([], { ...oneAccountEnv, ITNIO_API_PROXY_URL: value }))).apiProxyUrl).toBe(expected);
+  });
+
+  test('a password on the command line is a warning that does not show it', () => {
+    const config = run(loadConfig(sources(['--api.proxy-url=u:p4ss@proxy.example:3128'], oneAccountEnv)));
+    expect(config.warnings).toEqual([
+      expect.stringMatching(/^--api\.proxy-url: the proxy password is on the command line/),
+    ]);
+    expect(config.warnings.join()).not.toContain('p4ss');
+    const fromEnv = run(loadConfig(sources([], { ...oneAccountEnv, ITNIO_API_PROXY_URL: 'http://u:p4ss@proxy:3128' })));
+    expect(fromEnv.warnings).toEqual([]);
+    expect(run(loadConfig(sources(['--api.proxy-url=proxy:3128'], oneAccountEnv))).warnings).toEqual([]);
+  });
 
   test('--help describes it', () => {
     expect(helpText()).toMatch(
       /--api\.proxy-url=VALUE\n\s+Egress proxy for the API; overrides HTTPS_PROXY\/HTTP_PROXY \(NO_PROXY still applies\)\. HTTPS goes through a CONNECT tunnel\. \[env ITNIO_API_PROXY_URL\]/,
     );
+  });
+});
+
+describe('HTTPS_PROXY, HTTP_PROXY and NO_PROXY', () => {
+  const withEnv = (env: Record<string, string>, argv: string[] = []) =>
+    loadConfig(sources(argv, { ...oneAccountEnv, ...env }));
+
+  test('a scheme-less value is read as http://, and the start-up description never shows credentials', () => {
+    const config = run(withEnv({ HTTPS_PROXY: 'exporter:s3cr3t-pw@proxy.example:3128', no_proxy: 'localhost' }));
+    expect(config.proxyVariables).toEqual({
+      HTTPS_PROXY: 'http://exporter:s3cr3t-pw@proxy.example:3128',
+      NO_PROXY: 'localhost',
+    });
+    expect(config.proxyDescription).toBe('http://proxy.example:3128 for https (HTTPS_PROXY); not for NO_PROXY hosts');
+    expect(run(withEnv({})).proxyDescription).toBe('none');
+  });
+
+  test('an empty lower-case variable does not hide the upper-case one', () => {
+    const config = run(
+      withEnv({ https_proxy: '', HTTPS_PROXY: 'http://proxy.example:3128', no_proxy: ' ', NO_PROXY: 'x' }),
+    );
+    expect(config.proxyVariables).toEqual({ HTTPS_PROXY: 'http://proxy.example:3128', NO_PROXY: 'x' });
+  });
+
+  test.each([
+    [
+      { https_proxy: 'socks5://u:s3cr3t-pw@proxy:1080' },
+      /^https_proxy: "socks5:\/\/\*\*\*@proxy:1080" is not valid: socks5/,
+    ],
+    [{ HTTPS_PROXY: 'u:s3cr3t-pw@proxy:70000' }, /^HTTPS_PROXY: "\*\*\*@proxy:70000" is not valid/],
+  ])('%o is refused at start-up, naming the variable and not the password', (env, expected) => {
+    const list = problems([], { ...oneAccountEnv, ...env });
+    expect(list).toEqual([expect.stringMatching(expected)]);
+    expect(list.join()).not.toContain('s3cr3t-pw');
+  });
+
+  test('a variable the accounts never use, or that --api.proxy-url replaces, is not checked', () => {
+    expect(run(withEnv({ HTTP_PROXY: 'socks5://proxy:1080' })).proxyVariables).toEqual({});
+    expect(run(withEnv({ HTTPS_PROXY: 'socks5://proxy:1080' }, ['--api.proxy-url=proxy:3128'])).apiProxyUrl).toBe(
+      'http://proxy:3128',
+    );
+  });
+});
+
+describe('--poll.spread (issue 20 item 10)', () => {
+  test('on by default; false or ITNIO_POLL_SPREAD=false turns it off; anything else is refused', () => {
+    expect(run(loadConfig(sources([], oneAccountEnv))).pollSpread).toBe(true);
+    expect(run(loadConfig(sources(['--poll.spread=false'], oneAccountEnv))).pollSpread).toBe(false);
+    expect(run(loadConfig(sources([], { ...oneAccountEnv, ITNIO_POLL_SPREAD: 'false' }))).pollSpread).toBe(false);
+    expect(problems(['--poll.spread=maybe'], oneAccountEnv)).toEqual([
+      '--poll.spread: "maybe" is not valid; expected true or false',
+    ]);
   });
 });

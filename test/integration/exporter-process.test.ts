@@ -94,7 +94,6 @@ describe('the built exporter against the simulator', () => {
       `itniotech_api_errors_total{account="shop",status="${status}"}`,
     ]),
     ['HTTP 500', { fault: 'http500' }, 'itniotech_request_failures_total{account="shop",reason="http_status"}'],
-    ['HTTP 429', { fault: 'http429' }, 'itniotech_request_failures_total{account="shop",reason="http_status"}'],
     ['a redirect', { fault: 'redirect' }, 'itniotech_request_failures_total{account="shop",reason="http_status"}'],
     [
       'HTML instead of JSON',
@@ -192,6 +191,23 @@ describe('the built exporter against the simulator', () => {
     expect(page).toContain('shop');
     const all = [text, page, exporter.stdout.join('\n'), exporter.stderr.join('')].join('\n');
     for (const secret of [SHOP.apiSecret, OTP.apiSecret, SHOP.apiKey, OTP.apiKey]) expect(all).not.toContain(secret);
+  });
+
+  // Last: the account then backs off for a minute (issue 20 item 10).
+  test('HTTP 429: counted, up 0, and the account backs off for at least its Retry-After (60 s)', async () => {
+    simulator.update(OTP.apiKey, { fault: 'http429' });
+    try {
+      const samples = await eventually(async () => {
+        const s = (await scrape(exporter)).samples;
+        return (s.get('itniotech_poll_backoff_seconds{account="otp"}') ?? 0) >= 60 ? s : undefined;
+      }, 'the back-off to reach the Retry-After');
+      expect(samples.get('itniotech_up{account="otp"}')).toBe(0);
+      expect(samples.get('itniotech_request_failures_total{account="otp",reason="http_status"}')).toBeGreaterThan(0);
+      // The other account keeps its pace.
+      expect(samples.get('itniotech_poll_backoff_seconds{account="shop"}')).toBe(0);
+    } finally {
+      simulator.update(OTP.apiKey, { fault: null });
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { Account } from '../../src/config/account';
 import { createBalanceClient } from '../../src/itnio/client';
 import { startSimulator, type Fault, type Simulator } from '../../src/simulator/simulator';
@@ -180,4 +180,66 @@ describe('a body whose Content-Encoding does not match it (item 10)', () => {
       });
     },
   );
+});
+
+describe('a malformed HTTP answer is invalid_response, not a network fault', () => {
+  const body = '{"status":"0","reason":"success","balance":"1.5","gift":"0","credit":"0"}';
+  const head = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n';
+  const chunk = `${body.length.toString(16)}\r\n${body}\r\n`;
+  test.each([
+    ['a chunked body cut off mid-chunk', `${head}Transfer-Encoding: chunked\r\n\r\n${chunk.slice(0, 30)}`],
+    ['a chunked body without its last chunk', `${head}Transfer-Encoding: chunked\r\n\r\n${chunk}`],
+    ['garbage for a chunk size', `${head}Transfer-Encoding: chunked\r\n\r\n${chunk}ZZZ\r\n\r\n`],
+    ['garbage after a chunk', `${head}Transfer-Encoding: chunked\r\n\r\n${chunk.slice(0, -2)}XXXX\r\n0\r\n\r\n`],
+  ])('%s', async (_, answer) => {
+    const server = createNetServer((socket) => {
+      socket.on('error', () => undefined);
+      // The answer, then the connection closes as a crashed upstream's would.
+      socket.once('data', () => socket.write(answer, () => setTimeout(() => socket.destroy(), 20)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sms`;
+      const outcome = await createBalanceClient({ timeoutMs: 5000 }).fetchBalance({
+        apiKey: KEY,
+        apiSecret: SECRET,
+        baseUrl,
+      });
+      expect(outcome).toMatchObject({ kind: 'failure', reason: 'invalid_response' });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('HTTP 429 and its Retry-After (issue 20 item 10)', () => {
+  test.each([
+    ['seconds', '120', 120_000],
+    ['an HTTP date', 'Thu, 03 Dec 2026 12:02:00 GMT', 120_000],
+    ['nothing', undefined, undefined],
+    ['garbage', 'soon', undefined],
+  ])('Retry-After as %s', async (_, header, expected) => {
+    const server = createServer((_req, res) => {
+      res.writeHead(429, header === undefined ? {} : { 'Retry-After': header }).end('slow down');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sms`;
+      const now = () => Date.parse('2026-12-03T12:00:00Z');
+      const outcome = await createBalanceClient({ timeoutMs: 5000, now }).fetchBalance({
+        apiKey: KEY,
+        apiSecret: SECRET,
+        baseUrl,
+      });
+      expect(outcome).toEqual({
+        kind: 'failure',
+        reason: 'http_status',
+        detail: expected === undefined ? 'HTTP 429' : 'HTTP 429 (Retry-After 120 s)',
+        rateLimited: true,
+        ...(expected === undefined ? {} : { retryAfterMs: expected }),
+      });
+    } finally {
+      server.close();
+    }
+  });
 });

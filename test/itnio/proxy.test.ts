@@ -7,7 +7,9 @@ import { failureReasonWords } from '../../src/itnio/failures';
 import { bypassesProxy, proxyFor, proxyForDisplay } from '../../src/itnio/proxy';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { describeUnlessMissing, hasBinary } from '../support/binaries';
+import { eventually } from '../support/exporter-process';
 import { freePort } from '../support/ports';
+import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy';
 import { makeSelfSignedCert, startTlsFront, type TlsFront } from '../support/tls-fixture';
 import { startTinyproxy, type Tinyproxy } from '../support/tinyproxy';
 
@@ -32,6 +34,17 @@ describe('which proxy a request takes', () => {
     ['NO_PROXY with the port', { https_proxy: 'http://p:3128', no_proxy: 'api.itniotech.com:443' }, undefined],
     ['NO_PROXY *', { https_proxy: 'http://p:3128', no_proxy: '*' }, undefined],
     ['NO_PROXY of another host', { https_proxy: 'http://p:3128', no_proxy: 'itniotech.com.evil' }, 'http://p:3128'],
+    [
+      'an empty lower-case variable does not hide the upper-case one',
+      { https_proxy: '', HTTPS_PROXY: 'http://u:1' },
+      'http://u:1',
+    ],
+    [
+      'an empty lower-case no_proxy does not hide NO_PROXY',
+      { HTTPS_PROXY: 'http://p:1', no_proxy: '', NO_PROXY: '*' },
+      undefined,
+    ],
+    ['a scheme-less value is http://, as in curl and Go', { HTTPS_PROXY: 'u:pw@p:3128' }, 'http://u:pw@p:3128'],
   ])('%s', (_, env, expected) => {
     expect(proxyFor(api, { env })).toBe(expected);
   });
@@ -46,13 +59,31 @@ describe('which proxy a request takes', () => {
 
   test('a proxy URL is shown without its credentials', () => {
     expect(proxyForDisplay(`http://user:${PROXY_PASSWORD}@proxy.example:3128`)).toBe('http://proxy.example:3128');
+    for (const url of [`user:${PROXY_PASSWORD}@proxy.example:3128`, `socks5://user:${PROXY_PASSWORD}@proxy:1080`])
+      expect(proxyForDisplay(url)).not.toContain(PROXY_PASSWORD);
   });
 });
+
+/** The simulator behind a TLS front whose self-signed certificate for 127.0.0.1 is trusted through `caFile`. */
+async function startTlsApi(prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const simulator = await startSimulator({
+    accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 12.5, gift: 1, credit: 0, spendPerHour: 0 }],
+  });
+  const cert = makeSelfSignedCert(dir);
+  const front = await startTlsFront(cert, simulator.url);
+  const close = async (): Promise<void> => {
+    await front.close();
+    await simulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, simulator, front, caFile: cert.certFile, close };
+}
 
 const missing = hasBinary('tinyproxy') && hasBinary('openssl') ? [] : ['tinyproxy or openssl not installed'];
 
 describeUnlessMissing(missing, 'polls through a real tinyproxy on loopback', () => {
-  let dir: string;
+  let api: Awaited<ReturnType<typeof startTlsApi>> | undefined;
   let simulator: Simulator;
   let front: TlsFront;
   let caFile: string;
@@ -60,22 +91,16 @@ describeUnlessMissing(missing, 'polls through a real tinyproxy on loopback', () 
   let authed: Tinyproxy;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'itniotech-proxy-'));
-    simulator = await startSimulator({
-      accounts: [{ apiKey: KEY, apiSecret: SECRET, balance: 12.5, gift: 1, credit: 0, spendPerHour: 0 }],
-    });
-    const cert = makeSelfSignedCert(dir);
-    caFile = cert.certFile;
-    front = await startTlsFront(cert, simulator.url);
+    api = await startTlsApi('itniotech-proxy-');
+    ({ simulator, front, caFile } = api);
+    const { dir } = api;
     open = await startTinyproxy(dir);
     authed = await startTinyproxy(dir, { user: 'exporter', password: PROXY_PASSWORD });
   });
   afterAll(async () => {
     await open?.close();
     await authed?.close();
-    await front?.close();
-    await simulator?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await api?.close();
   });
 
   const account = (baseUrl: string): Account => ({ name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl });
@@ -161,3 +186,75 @@ describeUnlessMissing(missing, 'polls through a real tinyproxy on loopback', () 
     },
   );
 });
+
+describeUnlessMissing(
+  hasBinary('openssl') ? [] : ['openssl not installed'],
+  'a proxy that accepts and never answers CONNECT',
+  () => {
+    let api: Awaited<ReturnType<typeof startTlsApi>> | undefined;
+    let front: TlsFront;
+    let caFile: string;
+    let proxy: StallingProxy;
+
+    beforeAll(async () => {
+      api = await startTlsApi('itniotech-stall-');
+      ({ front, caFile } = api);
+    });
+    beforeEach(async () => {
+      proxy = await startStallingProxy();
+    });
+    afterEach(() => proxy.close());
+    afterAll(() => api?.close());
+
+    const account = (): Account => ({ name: 'shop', apiKey: KEY, apiSecret: SECRET, baseUrl: `${front.url}/sms` });
+
+    test('each poll ends within the timeout, frees its socket, and polling recovers with the proxy', async () => {
+      const client = createBalanceClient({ timeoutMs: 300, caFile, proxy: { env: { HTTPS_PROXY: proxy.url } } });
+      // Three poll cycles of 30 (--poll.concurrency is at most 64): before the fix each pending
+      // CONNECT kept its socket, and after 64 of them the agent had no slot left for any request.
+      for (let cycle = 0; cycle < 3; cycle++) {
+        const outcomes = await Promise.all(Array.from({ length: 30 }, () => client.fetchBalance(account())));
+        for (const outcome of outcomes) expect(outcome).toMatchObject({ kind: 'failure', reason: 'timeout' });
+      }
+      await eventually(() => (proxy.openConnections() === 0 ? true : undefined), 'the proxy sockets to close');
+      proxy.recover();
+      await expect(client.fetchBalance(account())).resolves.toEqual({
+        kind: 'success',
+        balance: 12.5,
+        gift: 1,
+        credit: 0,
+      });
+    });
+
+    test('a shutdown abort frees the pending CONNECT at once', async () => {
+      const client = createBalanceClient({ timeoutMs: 60_000, caFile, proxy: { proxyUrl: proxy.url } });
+      const shutdown = new AbortController();
+      const pending = client.fetchBalance(account(), shutdown.signal);
+      await eventually(() => (proxy.openConnections() === 1 ? true : undefined), 'the CONNECT to arrive');
+      shutdown.abort();
+      await expect(pending).resolves.toEqual({ kind: 'aborted' });
+      await eventually(() => (proxy.openConnections() === 0 ? true : undefined), 'the proxy socket to close');
+    });
+
+    test('a proxy hanging up during CONNECT is a proxy failure', async () => {
+      proxy.closeDuringConnect();
+      const client = createBalanceClient({ timeoutMs: 5000, caFile, proxy: { proxyUrl: proxy.url } });
+      await expect(client.fetchBalance(account())).resolves.toMatchObject({
+        kind: 'failure',
+        reason: 'proxy',
+        detail: expect.stringContaining(`proxy ${proxy.url}`),
+      });
+    });
+
+    test('a proxy whose own TLS fails (an https:// URL for a plain-text proxy) is a proxy failure', async () => {
+      proxy.answerPlainText();
+      const proxyUrl = proxy.url.replace('http:', 'https:');
+      const client = createBalanceClient({ timeoutMs: 5000, caFile, proxy: { proxyUrl } });
+      await expect(client.fetchBalance(account())).resolves.toMatchObject({
+        kind: 'failure',
+        reason: 'proxy',
+        detail: expect.stringContaining(`proxy ${proxyUrl}`),
+      });
+    });
+  },
+);

@@ -8,7 +8,6 @@ describe('parseBalanceResponse', () => {
   test.each([
     ['success.json', { kind: 'success', balance: 99.99, gift: 50, credit: 0 }],
     ['success-negative.json', { kind: 'success', balance: -12.5, gift: 0, credit: 100 }],
-    ['balance-exponent.json', { kind: 'success', balance: 1000, gift: 0, credit: 0 }],
     ['status-16.json', { kind: 'api_error', status: '-16', reason: 'timestamp expires' }],
     ['status-1.json', { kind: 'api_error', status: '-1', reason: 'authentication error' }],
     ['status-unknown.json', { kind: 'api_error', status: '-99', reason: 'something new' }],
@@ -18,6 +17,7 @@ describe('parseBalanceResponse', () => {
 
   test.each([
     ['balance-na.json', 'field "balance" is not a decimal number'],
+    ['balance-exponent.json', 'field "balance" is not a decimal number'],
     ['balance-empty.json', 'field "balance" is not a decimal number'],
     ['balance-infinity.json', 'field "balance" is not a decimal number'],
     ['balance-null.json', 'field "balance" is not a decimal number'],
@@ -45,6 +45,62 @@ describe('parseBalanceResponse', () => {
       status: '-1',
       reason: 'x',
     });
+  });
+
+  test.each([
+    ['an exponent in a string', '{"status":"0","balance":"1e3","gift":"0","credit":"0"}', 'balance'],
+    ['an exponent that underflows to 0', '{"status":"0","balance":"1e-400","gift":"0","credit":"0"}', 'balance'],
+    ['an exponent in a JSON number', '{"status":"0","balance":5,"gift":1E3,"credit":0}', 'gift'],
+    [
+      'a long decimal that underflows to 0',
+      `{"status":"0","balance":"0.${'0'.repeat(400)}1","gift":"0","credit":"0"}`,
+      'balance',
+    ],
+    [
+      'a long JSON number that underflows to 0',
+      `{"status":"0","balance":1,"gift":0,"credit":0.${'0'.repeat(400)}1}`,
+      'credit',
+    ],
+    ['a JSON number that overflows', `{"status":"0","balance":${'9'.repeat(400)},"gift":0,"credit":0}`, 'balance'],
+  ])('%s is an invalid response, never a fake number', (_, body, field) => {
+    expect(parseBalanceResponse(body)).toEqual({
+      kind: 'invalid',
+      problem: `field "${field}" is not a decimal number`,
+    });
+  });
+
+  test('a zero written as zero is zero', () => {
+    expect(parseBalanceResponse('{"status":"0","balance":"0.000000","gift":0,"credit":"-0"}')).toMatchObject({
+      kind: 'success',
+      balance: 0,
+      gift: 0,
+    });
+  });
+
+  test.each([
+    ['"-1" then "0"', '{"status":"-1","reason":"auth","status":"0","balance":"1","gift":"0","credit":"0"}', 'status'],
+    ['"0" then "-1"', '{"status":"0","status":"-1","reason":"auth"}', 'status'],
+    ['two balances', '{"status":"0","balance":"1","gift":"0","credit":"0","balance":"900"}', 'balance'],
+    [
+      'a status spelled with an escape',
+      '{"status":"-1","st\\u0061tus":"0","balance":"1","gift":"0","credit":"0"}',
+      'status',
+    ],
+  ])('a field given twice (%s) is ambiguous: invalid, not a success', (_, body, field) => {
+    expect(parseBalanceResponse(body)).toEqual({
+      kind: 'invalid',
+      problem: `field "${field}" appears twice (ambiguous)`,
+    });
+  });
+
+  test('the same key in a nested object, or inside a string, is not a duplicate', () => {
+    const body =
+      '{"status":"0","reason":"\\"status\\":1","extra":{"status":"-1"},"balance":"1","gift":"0","credit":"0"}';
+    expect(parseBalanceResponse(body)).toEqual({ kind: 'success', balance: 1, gift: 0, credit: 0 });
+  });
+
+  test('a JSON-number status must be an integer as written', () => {
+    expect(parseBalanceResponse('{"status":0.0,"balance":"1","gift":"0","credit":"0"}').kind).toBe('invalid');
   });
 
   test('a huge number that overflows to Infinity is invalid', () => {

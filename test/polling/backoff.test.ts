@@ -29,6 +29,29 @@ function streakOf(backoff: PollBackoff) {
 }
 
 describe('PollBackoff', () => {
+  test('HTTP 429 backs off as -15 does, and waits at least its Retry-After (issue 20 item 10)', () => {
+    const backoff = new PollBackoff({ gapMs: MINUTE, maxAgeMs: 60 * MINUTE });
+    const http429 = (retryAfterMs?: number): BalanceOutcome => ({
+      kind: 'failure',
+      reason: 'http_status',
+      detail: 'HTTP 429',
+      rateLimited: true,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+    const a = streakOf(backoff);
+    // Without Retry-After: the -15 doubling (2, 4 gaps).
+    expect([a.record(http429(), 0).seconds, a.record(http429(), MINUTE).seconds]).toEqual([120, 240]);
+    // A Retry-After longer than the doubled interval wins, up to the cap (max-age minus a gap).
+    expect(a.record(http429(30 * MINUTE), 2 * MINUTE)).toMatchObject({ seconds: 1800, nextPollSteadyMs: 32 * MINUTE });
+    expect(a.record(http429(24 * 60 * MINUTE), 3 * MINUTE).seconds).toBe(59 * 60);
+    expect(a.allows(3 * MINUTE + 58 * MINUTE)).toBe(false);
+    // Any other answer ends it, as after -15.
+    expect(a.record(OK, 4 * MINUTE)).toEqual({ seconds: 0, streak: 0, change: 'ended' });
+    // Another HTTP error is not a rate limit.
+    const b = streakOf(backoff);
+    expect(b.record({ kind: 'failure', reason: 'http_status', detail: 'HTTP 500' }, 0).seconds).toBe(0);
+  });
+
   test('each consecutive -15 doubles the interval up to max-age minus one gap', () => {
     const backoff = new PollBackoff({ gapMs: MINUTE, maxAgeMs: 10 * MINUTE });
     expect(backoff.capMs).toBe(9 * MINUTE);
