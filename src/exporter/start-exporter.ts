@@ -181,8 +181,8 @@ function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, p
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
   store.subscribe({
+    // Removed and replaced entries' polls end by themselves (their entry's `removed` signal).
     onAccounts: (_current, { added, replaced }) => {
-      poller.retain((target) => store.isCurrent(target));
       // New and replaced accounts get numbers (and readiness) now rather than at the next scheduled poll.
       const fresh = new Set<string>([...added, ...replaced].map((a) => a.name));
       const targets = store.targets().filter((t) => fresh.has(t.account.name));

@@ -26,4 +26,9 @@ export interface PollKind<O extends PollOutcome = PollOutcome> {
 export interface PollTarget {
   /** The account's configuration in force; a reload may replace it on a kept entry. */
   readonly account: Account;
+  /**
+   * Aborted when the store stops holding this entry (a reload removed it, or made it another
+   * ITNIO account): the poller drops its queued polls and aborts those in flight. Absent: never.
+   */
+  readonly removed?: AbortSignal;
 }

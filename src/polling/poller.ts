@@ -51,13 +51,16 @@ interface Job {
   done: Promise<void>;
   settle: () => void;
   controller?: AbortController;
+  /** Stops listening to the target's `removed` signal. */
+  unlisten?: () => void;
 }
 
 /**
  * Polls through one shared queue for every kind: at most `concurrency` requests in flight, shared
  * fairly between API hosts (src/polling/host-queues.ts), and a target that is queued or still
- * being polled for a kind is never queued a second time for it. It keeps no account set of its own: callers pass the store's entries, and after a reload
- * `retain` drops what the store no longer holds.
+ * being polled for a kind is never queued a second time for it. It keeps no account set of its
+ * own: callers pass the store's entries, and an entry's `removed` signal (set by the store on a
+ * reload) drops its queued polls and aborts those in flight, so no one has to tell the poller.
  */
 export class Poller {
   private readonly kinds: ReadonlyMap<string, PollKind>;
@@ -67,8 +70,10 @@ export class Poller {
   private readonly onResult: PollListener;
   private readonly onListenerError: (error: unknown) => void;
   private readonly queue = new HostQueues<Job>();
-  /** Jobs queued or in flight, per kind and target. */
-  private readonly pending = new Map<PollKind, Map<PollTarget, Job>>();
+  /** Jobs queued or in flight, per target and kind; weak, so an entry the store dropped goes with them. */
+  private readonly pending = new WeakMap<PollTarget, Map<PollKind, Job>>();
+  /** Jobs whose request is out, for stop(). */
+  private readonly inFlight = new Set<Job>();
   private running = 0;
   private stopped = false;
 
@@ -80,7 +85,6 @@ export class Poller {
     this.steadyNow = options.steadyNow ?? steadyNow;
     this.onResult = options.onResult;
     this.onListenerError = options.onListenerError ?? (() => undefined);
-    for (const kind of options.kinds) this.pending.set(kind, new Map());
   }
 
   /** Whether any poll is queued or in flight. */
@@ -98,45 +102,49 @@ export class Poller {
     return Promise.all(waits).then(() => undefined);
   }
 
-  /**
-   * Keeps only the polls of targets `isCurrent` accepts (after a reload): the others are dropped
-   * from the queue, their in-flight requests aborted (their credentials are no longer the
-   * account's) and settled at once, so an account added back is polled again at once.
-   */
-  retain(isCurrent: (target: PollTarget) => boolean): void {
-    for (const job of this.queue.remove((queued) => isCurrent(queued.target))) this.finish(job);
-    for (const jobs of this.pending.values()) {
-      for (const job of jobs.values()) {
-        if (isCurrent(job.target) || !job.controller) continue;
-        job.controller.abort();
-        this.finish(job);
-      }
-    }
-  }
-
   /** Aborts in-flight requests and drops the queue; later calls to poll do nothing. */
   stop(): void {
     this.stopped = true;
-    for (const jobs of this.pending.values()) for (const job of jobs.values()) job.controller?.abort();
+    for (const job of this.inFlight) job.controller?.abort();
     for (const job of this.queue.remove()) this.finish(job);
   }
 
   private enqueue(kind: PollKind, target: PollTarget): Promise<void> {
-    const jobs = this.pending.get(kind) as Map<PollTarget, Job>;
-    const existing = jobs.get(target);
+    if (target.removed?.aborted) return Promise.resolve();
+    let jobs = this.pending.get(target);
+    if (!jobs) this.pending.set(target, (jobs = new Map()));
+    const existing = jobs.get(kind);
     if (existing) return existing.done;
     let settle: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (settle = resolve));
     const job: Job = { kind, target, done, settle };
-    jobs.set(target, job);
+    jobs.set(kind, job);
+    const { removed } = target;
+    if (removed) {
+      const onRemoved = (): void => this.drop(job);
+      removed.addEventListener('abort', onRemoved, { once: true });
+      job.unlisten = () => removed.removeEventListener('abort', onRemoved);
+    }
     this.queue.push(apiHost(target.account.baseUrl), job);
     return done;
   }
 
+  /**
+   * The store dropped the job's entry: a queued job leaves the queue, an in-flight one is aborted
+   * (its credentials are no longer the account's); either is settled at once, so an account
+   * added back is polled again at once.
+   */
+  private drop(job: Job): void {
+    if (job.controller) job.controller.abort();
+    else this.queue.remove((queued) => queued !== job);
+    this.finish(job);
+  }
+
   /** Settles a job; only its own entry, as a reload may have settled it and a new one begun. */
   private finish(job: Job): void {
-    const jobs = this.pending.get(job.kind);
-    if (jobs?.get(job.target) === job) jobs.delete(job.target);
+    const jobs = this.pending.get(job.target);
+    if (jobs?.get(job.kind) === job) jobs.delete(job.kind);
+    job.unlisten?.();
     job.settle();
   }
 
@@ -145,8 +153,10 @@ export class Poller {
       const next = this.queue.start(this.concurrency);
       if (!next) return;
       this.running++;
+      this.inFlight.add(next.job);
       void this.pollOne(next.job).finally(() => {
         this.running--;
+        this.inFlight.delete(next.job);
         this.queue.ended(next.host);
         this.finish(next.job);
         this.drain();

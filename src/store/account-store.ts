@@ -76,12 +76,23 @@ class AccountEntry implements AccountView {
   counts: BalanceCounts = emptyBalanceCounts();
   slots: ReadonlyMap<string, unknown> = new Map();
   streak: BackoffStreak | undefined;
+  private readonly removal = new AbortController();
   constructor(
     public account: Account,
     history: HistoryOptions,
   ) {
     this.status = withThreshold({ name: account.name }, account);
     this.history = new BalanceHistory(history);
+  }
+
+  /** Aborted once a reload drops this entry: the poller drops its polls (src/polling/poller.ts). */
+  get removed(): AbortSignal {
+    return this.removal.signal;
+  }
+
+  /** Marks the entry as no longer the store's. */
+  remove(): void {
+    this.removal.abort();
   }
 }
 
@@ -252,6 +263,8 @@ export class AccountStore {
       }
       this.entries.set(account.name, entry);
     }
+    // Removed and replaced entries: their queued and in-flight polls end now.
+    for (const [name, entry] of previous) if (this.entries.get(name) !== entry) entry.remove();
     this.accounts = accounts;
     this.changes++;
     this.counts.accounts++;
