@@ -6,8 +6,9 @@
 const LAYERS = {
   log: [],
   clock: [],
-  itnio: [],
-  config: ['log'],
+  input: [],
+  itnio: ['input'],
+  config: ['log', 'input'],
   simulator: ['itnio', 'config'],
   polling: ['clock', 'itnio', 'config', 'log'],
   store: ['clock', 'polling', 'itnio', 'config'],

@@ -24,7 +24,8 @@ COPY package.json package-lock.json ./
 RUN --mount=type=secret,id=npm_ca,required=false \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
     npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.browser.json ./
+COPY scripts/build-page-script.mjs ./scripts/
 COPY src ./src
 # No source maps: the TypeScript sources they point at are not shipped.
 RUN npm run build -- --sourceMap false

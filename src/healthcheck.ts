@@ -4,7 +4,8 @@
  * config file turns TLS on. The listen address and web config file are found by the exporter's own
  * command-line reader: a flag, else its environment variable, else the default. The flags are the
  * probe's own arguments when it has any, otherwise those of the exporter beside it: in a
- * container that is PID 1, whose command line /proc/1/cmdline shows. Exits 0 when healthy.
+ * container that is PID 1, whose command line /proc/1/cmdline shows. `--probe.tls`, the probe's own
+ * flag, says HTTPS without a web config (the Helm chart's test pod). Exits 0 when healthy.
  */
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -39,7 +40,10 @@ function webConfigHasTls(file: string | undefined): boolean {
   }
 }
 
-const own = process.argv.slice(2);
+/** The probe's own flag, not the exporter's: HTTPS without reading the web config (`helm test` mounts none). */
+const PROBE_TLS = '--probe.tls';
+const own = process.argv.slice(2).filter((arg) => arg !== PROBE_TLS);
+const forceTls = process.argv.includes(PROBE_TLS);
 // The exporter's own reading of its flags, variables and defaults (src/config/flags.ts), so the
 // probe never disagrees with it about a flag name or the default port. Problems are the exporter's
 // to report: the probe just probes.
@@ -53,7 +57,7 @@ const listen = args.all('web.listen-address').map((setting) => parseListenAddres
 if (!listen) process.exit(1);
 const wildcard = ['', '0.0.0.0', '::'].includes(listen.host);
 const host = wildcard ? '127.0.0.1' : listen.host;
-const tls = webConfigHasTls(args.optional('web.config.file')?.value);
+const tls = forceTls || webConfigHasTls(args.optional('web.config.file')?.value);
 // The probe talks to this very process; the certificate is for its public name, not 127.0.0.1.
 const request = tls ? httpsRequest : httpRequest;
 const probe = request(

@@ -7,7 +7,7 @@ import { RATE_LIMITED_STATUS } from '../polling/backoff';
 import { describeFailure } from '../polling/poll-log';
 
 /** What a -15 means when --check sent a single request. */
-export const RATE_LIMITED_CHECK_ADVICE =
+const RATE_LIMITED_CHECK_ADVICE =
   '--check sent this account one request, so something else polls ITNIO with the same API key (a running exporter, ' +
   'another monitoring system, a script): wait a minute and check again, and give each system its own key or poll less often; ' +
   'a running exporter backs the account off by itself while ITNIO says -15.';

@@ -1,9 +1,6 @@
+import { hasControlCharacter } from '../input/control-characters';
 import type { Problems } from './problems';
 import type { ConfigSources } from './sources';
-
-// C0 controls, DEL and C1 controls: never part of a secret, and a sign of a mangled value.
-// eslint-disable-next-line no-control-regex
-const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** ITNIO secrets are a few dozen characters; anything this long is a wrong file, hashed on every poll. */
 const MAX_SECRET_LENGTH = 1024;
@@ -29,7 +26,7 @@ export function parseApiSecret(
     problems.add(`${source}: ${what} is longer than ${MAX_SECRET_LENGTH} characters; expected the API secret`);
     return undefined;
   }
-  if (CONTROL_RE.test(secret)) {
+  if (hasControlCharacter(secret)) {
     problems.add(`${source}: ${what} holds a control character (not shown); expected the API secret as printable text`);
     return undefined;
   }

@@ -68,6 +68,11 @@ export interface ExporterConfig {
   warnings: string[];
 }
 
+/** Every warning of a valid configuration, the web config file's included: a log line each. */
+export function configWarnings(config: ExporterConfig): string[] {
+  return [...config.warnings, ...(config.web?.warnings ?? [])];
+}
+
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }

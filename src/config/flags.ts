@@ -5,6 +5,7 @@ import { BASE_URL_FORM } from './http-url';
 import type { Problems } from './problems';
 import { PROXY_URL_FORM } from './proxy-settings';
 import { EVEN_INTERVALS_HELP } from './schedule';
+import { RESERVED_PATHS } from './settings';
 import type { ConfigSources, Setting } from './sources';
 import { LOG_LEVELS } from '../log/levels';
 
@@ -21,6 +22,8 @@ interface FlagSpec {
   boolean?: true;
   /** May be given more than once; its variable then holds the values separated by commas. */
   multiple?: true;
+  /** Where docs/configuration.md says more: a link target such as "#accounts-file" or "metrics.md#series". */
+  docs?: string;
 }
 
 export const FLAGS: readonly FlagSpec[] = [
@@ -39,12 +42,14 @@ export const FLAGS: readonly FlagSpec[] = [
     form: 'true or false',
     help: 'Serve on the sockets systemd passes (socket activation, LISTEN_FDS) instead of --web.listen-address.',
     boolean: true,
+    docs: 'install/systemd.md#socket-activation',
   },
   {
     flag: 'web.config.file',
     env: 'ITNIO_WEB_CONFIG_FILE',
     form: 'a path to a Prometheus exporter-toolkit web config YAML file',
     help: 'Web config file enabling TLS and/or basic auth (Prometheus exporter-toolkit format).',
+    docs: '#web-configuration-file',
   },
   {
     flag: 'web.enable-lifecycle',
@@ -53,19 +58,21 @@ export const FLAGS: readonly FlagSpec[] = [
     form: 'true or false',
     help: 'Enable POST /-/reload to re-read the configuration (as SIGHUP does).',
     boolean: true,
+    docs: '#reloading-the-configuration',
   },
   {
     flag: 'web.telemetry-path',
     env: 'ITNIO_TELEMETRY_PATH',
     default: '/metrics',
     form: 'a path of /-separated segments of letters, digits, ".", "_", "~" or "-", such as /metrics',
-    help: 'Path under which to expose metrics.',
+    help: `Path under which to expose metrics (not ${RESERVED_PATHS.join(', ')}).`,
   },
   {
     flag: 'config.file',
     env: 'ITNIO_CONFIG_FILE',
     form: 'a path to a YAML file',
     help: 'YAML file listing the accounts to poll.',
+    docs: '#accounts-file',
   },
   {
     flag: 'config.watch',
@@ -74,6 +81,7 @@ export const FLAGS: readonly FlagSpec[] = [
     form: 'true or false',
     help: 'Reload by itself when a file the configuration was read from changes (accounts, secrets, web config).',
     boolean: true,
+    docs: '#reloading-the-configuration',
   },
   {
     flag: 'api.base-url',
@@ -93,13 +101,14 @@ export const FLAGS: readonly FlagSpec[] = [
     flag: 'api.ca-file',
     env: 'ITNIO_API_CA_FILE',
     form: 'a path to a PEM file of CA certificates',
-    help: 'Extra CA certificates to trust for the API (TLS is always verified).',
+    help: "Extra CA certificates to trust for the API, besides Node.js' own list (TLS is always verified).",
   },
   {
     flag: 'api.proxy-url',
     env: 'ITNIO_API_PROXY_URL',
     form: PROXY_URL_FORM,
     help: 'Egress proxy for the API; overrides HTTPS_PROXY/HTTP_PROXY (NO_PROXY still applies). HTTPS goes through a CONNECT tunnel.',
+    docs: '#egress-proxy',
   },
   {
     flag: 'poll.interval',
@@ -107,12 +116,14 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '60s',
     form: `a duration from 1s to 24h that cron fires evenly: ${EVEN_INTERVALS_HELP}`,
     help: 'How often to poll every account.',
+    docs: '#durations-and-poll-intervals',
   },
   {
     flag: 'poll.schedule',
     env: 'ITNIO_POLL_SCHEDULE',
     form: 'a cron expression with 5 or 6 fields, e.g. "*/30 * * * * *"',
     help: 'Cron schedule for polls; overrides --poll.interval.',
+    docs: '#polling',
   },
   {
     flag: 'poll.max-age',
@@ -120,6 +131,7 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '1h',
     form: `${DURATION_FORM}, at least 1s and the poll interval`,
     help: 'After failed polls, keep the last good balance this long, then drop its series.',
+    docs: 'metrics.md#after-a-failed-poll',
   },
   {
     flag: 'poll.spread',
@@ -146,8 +158,12 @@ export const FLAGS: readonly FlagSpec[] = [
 ];
 
 export const MODE_FLAGS = [
-  { flag: 'check', help: 'Poll each account once, print the result, exit 0 if all succeeded, 1 otherwise.' },
-  { flag: 'config.check', help: 'Validate the configuration and exit.' },
+  {
+    flag: 'check',
+    help: 'Poll each account once, print the result, exit 0 if all succeeded, 1 otherwise.',
+    docs: '#checking-a-configuration',
+  },
+  { flag: 'config.check', help: 'Validate the configuration and exit.', docs: '#checking-a-configuration' },
   { flag: 'help', help: 'Show this help and exit.' },
   { flag: 'version', help: 'Show the version and exit.' },
 ] as const;
@@ -169,22 +185,14 @@ function specOf(flag: string): FlagSpec {
   return spec;
 }
 
-/** Reads argv, recording each unknown, misused or secret-looking flag and every stray argument. */
-export function readCommandLine(sources: ConfigSources, problems: Problems): CommandLine {
-  const options = Object.fromEntries([
-    ...FLAGS.map((f) => [
-      f.flag,
-      { type: f.boolean ? ('boolean' as const) : ('string' as const), ...(f.multiple ? { multiple: true } : {}) },
-    ]),
-    ...MODE_FLAGS.map((f) => [f.flag, { type: 'boolean' as const }]),
-  ]);
-  const args = [...sources.argv];
-  const { values, positionals } = parseArgs({ args, options, strict: false, allowPositionals: true });
+type ArgValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
 
+/** Records each unknown, misused or secret-looking flag, and the stray arguments. */
+function checkArguments(values: ArgValues, strayArguments: number, problems: Problems): void {
   // Not quoted: after a refused "--api.secret VALUE" the value arrives here, and may be a secret.
-  if (positionals.length > 0) {
+  if (strayArguments > 0) {
     problems.add(
-      `${positionals.length} unexpected argument(s) that are not flags (not shown, as they may hold a secret); ` +
+      `${strayArguments} unexpected argument(s) that are not flags (not shown, as they may hold a secret); ` +
         'flags look like --name=value',
     );
   }
@@ -208,6 +216,21 @@ export function readCommandLine(sources: ConfigSources, problems: Problems): Com
       problems.add(`--${name} takes no value`);
     }
   }
+}
+
+/** Reads argv, recording each unknown, misused or secret-looking flag and every stray argument. */
+export function readCommandLine(sources: ConfigSources, problems: Problems): CommandLine {
+  const options = Object.fromEntries([
+    ...FLAGS.map((f) => [
+      f.flag,
+      { type: f.boolean ? ('boolean' as const) : ('string' as const), ...(f.multiple ? { multiple: true } : {}) },
+    ]),
+    ...MODE_FLAGS.map((f) => [f.flag, { type: 'boolean' as const }]),
+  ]);
+  const args = [...sources.argv];
+  const { values, positionals } = parseArgs({ args, options, strict: false, allowPositionals: true });
+
+  checkArguments(values, positionals.length, problems);
 
   const optional = (flag: string): Setting | undefined => {
     const spec = specOf(flag);
@@ -244,7 +267,7 @@ export function readCommandLine(sources: ConfigSources, problems: Problems): Com
   };
 }
 
-function modeOf(values: Record<string, string | boolean | Array<string | boolean> | undefined>): CommandLine['mode'] {
+function modeOf(values: ArgValues): CommandLine['mode'] {
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';
   if (values.check === true) return 'check';

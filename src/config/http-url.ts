@@ -1,11 +1,10 @@
 /** The API base URLs: the --api.base-url default and each account's base_url. */
 
+// How a refused URL is quoted back in a problem (defined once, for the ITNIO client's proxy URLs too).
+export { withoutCredentials } from '../input/url-credentials';
+
 /** What a base URL must look like, for --help and problems. */
 export const BASE_URL_FORM = 'an http(s) URL without credentials, query or fragment';
-
-// A scheme followed by slashes (in the spellings the URL parser accepts, "https:\\" too), or
-// http(s) without them. Any other "word:" before an "@" may be a user name.
-const SCHEME_RE = /^(?:[A-Za-z][A-Za-z0-9+.-]*:[/\\]+|https?:)/i;
 
 interface Inspected {
   url?: URL;
@@ -40,17 +39,6 @@ export function parseHttpUrl(text: string): URL | undefined {
 /** For a refused base URL, what is wrong with it beyond not being an http(s) URL, if anything. */
 export function baseUrlProblem(text: string): string | undefined {
   return inspect(text).why;
-}
-
-/**
- * A refused URL as it may be quoted back. Everything between the scheme and the last "@" is
- * masked: where a user name or password ends cannot be told once it holds "@", "/" or a space.
- * A query or fragment after that is cut to "?…" or "#…", as it may hold a token.
- */
-export function withoutCredentials(text: string): string {
-  const at = text.lastIndexOf('@');
-  const masked = at < 0 ? text : `${SCHEME_RE.exec(text)?.[0] ?? ''}***@${text.slice(at + 1)}`;
-  return masked.replace(/([?#]).*$/s, '$1…');
 }
 
 export function isPlainHttpToRemote(baseUrl: string): boolean {

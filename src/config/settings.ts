@@ -32,7 +32,8 @@ export function parseListen(setting: Setting, problems: Problems): ListenAddress
 }
 
 /** Paths the exporter serves itself; the telemetry path may not take one. */
-const RESERVED_PATHS = ['/healthz', '/readyz', '/-/healthy', '/-/ready', '/api/v1/status', '/-/reload'];
+/** Paths the exporter serves itself, which --web.telemetry-path may not take. */
+export const RESERVED_PATHS = ['/healthz', '/readyz', '/-/healthy', '/-/ready', '/api/v1/status', '/-/reload'];
 // A plain literal path: the server matches it exactly, as a route pattern it could shadow others.
 const PLAIN_PATH_RE = /^(?:\/[A-Za-z0-9._~-]+)+$/;
 

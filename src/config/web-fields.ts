@@ -2,9 +2,8 @@ import type { Problems } from './problems';
 
 /** Reading one mapping of the web config file, each problem naming `at.key`. */
 
-export function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+// The one "is this a mapping" of the exporter, read here by the web config's parsers.
+export { isMapping } from '../input/mapping';
 
 export class Fields {
   constructor(

@@ -4,7 +4,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { Registry } from 'prom-client';
 import { AccountStore } from '../store/account-store';
 import { steadyNow, steadyToWallOffsetMs } from '../clock/steady';
-import { ConfigError, type ExporterConfig } from '../config/config';
+import { ConfigError, configWarnings, type ExporterConfig } from '../config/config';
 import { longestGapMs } from '../config/schedule';
 import type { BalanceClient } from '../itnio/client';
 import type { Logger } from '../log/logger';
@@ -96,7 +96,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   };
   const client = deps.client ?? clientFor(config, clocks.now);
   const core = buildCore(config, deps, clocks, [...pollPlugins(config, client), ...(deps.extraPolls ?? [])]);
-  for (const warning of [...config.warnings, ...(config.web?.warnings ?? [])]) deps.logger.warn(warning);
+  for (const warning of configWarnings(config)) deps.logger.warn(warning);
   const web = buildWeb(config, deps, core, clocks);
   const targets = config.systemdSocket ? systemdListenFds() : (config.listenAddresses ?? [config.listen]);
   const servers = await listenAll(web.app, targets, config.web?.tls);

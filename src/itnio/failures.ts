@@ -16,7 +16,8 @@ export interface FailureWords {
 
 /**
  * Statuses other than 0 (success): getBalance's own, -15 from a white-label twin of the API, and
- * the rest of ITNIO's global status table (../shared/docs/itnio-api.md).
+ * the rest of ITNIO's global status table, as its API documentation lists them
+ * (docs/metrics.md#status-codes-and-failure-reasons shows this table).
  */
 export const API_STATUSES = {
   '-1': {
@@ -88,7 +89,7 @@ export const UNDOCUMENTED_STATUS: FailureWords = {
 };
 
 /** Why a request got no usable getBalance answer at all (the client's reasons). */
-export const FAILURE_REASON_WORDS = {
+const FAILURE_REASON_WORDS = {
   timeout: {
     meaning: 'no answer within the timeout',
     hint: 'check that this host reaches the API host, or raise --api.timeout if the API is just slow',

@@ -1,3 +1,6 @@
+import { toOneLine } from '../input/control-characters';
+import { parseDecimal } from '../input/decimal';
+import { isMapping } from '../input/mapping';
 import { scanTopLevel } from './json-text';
 
 export interface BalanceValues {
@@ -12,15 +15,10 @@ export type ParsedBalanceResponse =
   | { kind: 'invalid'; problem: string };
 
 // Plain decimals only, as ITNIO writes them: "1e3" is not 1000 here, and "1e-400" not 0.
-const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const STATUS_RE = /^-?\d{1,6}$/;
 const MAX_REASON_LENGTH = 200;
 /** The fields whose value must be unambiguous. */
 const FIELDS: readonly string[] = ['status', 'balance', 'gift', 'credit'];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * A decimal as written ("99.990000", or a JSON number's text); undefined for anything else,
@@ -30,9 +28,8 @@ function toDecimal(value: unknown, written: string | undefined): number | undefi
   const text = typeof value === 'number' ? written : value;
   if (typeof text !== 'string') return undefined;
   const trimmed = text.trim();
-  if (!DECIMAL_RE.test(trimmed)) return undefined;
-  const parsed = Number(trimmed);
-  if (!Number.isFinite(parsed) || (parsed === 0 && /[1-9]/.test(trimmed))) return undefined;
+  const parsed = parseDecimal(trimmed);
+  if (parsed === undefined || (parsed === 0 && /[1-9]/.test(trimmed))) return undefined;
   return parsed;
 }
 
@@ -45,10 +42,6 @@ function toStatus(value: unknown, written: string | undefined): string | undefin
   return String(Number(trimmed));
 }
 
-// C0 and C1 controls and DEL, and the Unicode line and paragraph separators: a line break or
-// a terminal escape in a log line. Each run becomes one space.
-// eslint-disable-next-line no-control-regex
-const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 // Bidi marks, embeddings, overrides and isolates reorder what a reader sees ("invoice\u202Efdp.exe"
 // shows as "invoiceexe.pdf"); shown escaped, so that the text is read as it was sent.
 const BIDI_RE = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
@@ -57,9 +50,7 @@ const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 /** Printable, single-line, bounded: the reason is vendor free text that ends up in logs and `--check`. */
 function cleanReason(value: unknown): string {
   if (typeof value !== 'string') return '';
-  const clean = value
-    .replace(LONE_SURROGATE_RE, '\ufffd')
-    .replace(CONTROL_RE, ' ')
+  const clean = toOneLine(value.replace(LONE_SURROGATE_RE, '\ufffd'))
     .replace(BIDI_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .trim();
   // Counted in characters, so a cut never splits a surrogate pair.
@@ -83,7 +74,7 @@ export function parseBalanceResponse(body: string): ParsedBalanceResponse {
         start === '<' ? 'body is HTML, not JSON' : body.length === 0 ? 'body is empty' : 'body is not valid JSON',
     };
   }
-  if (!isRecord(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };
+  if (!isMapping(json)) return { kind: 'invalid', problem: 'body is not a JSON object' };
   const text = scanTopLevel(body);
   if (text.duplicateKey !== undefined && FIELDS.includes(text.duplicateKey)) {
     return { kind: 'invalid', problem: `field "${text.duplicateKey}" appears twice (ambiguous)` };

@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger';
 import type { PollResult } from './poller';
 
 /** Seconds the local clock is ahead of the server's (negative: behind), when the server sent a Date. */
-export function clockSkewSeconds(result: PollResult): number | undefined {
+function clockSkewSeconds(result: PollResult): number | undefined {
   const { outcome } = result;
   if (outcome.kind !== 'api_error' || !outcome.serverDate) return undefined;
   // The Date header has whole-second precision; compare with the moment the request was sent.

@@ -1,10 +1,10 @@
 import { Gauge, Registry } from 'prom-client';
 import type { Account } from '../config/account';
-import { ConfigError, type ExporterConfig } from '../config/config';
+import { ConfigError, configWarnings, type ExporterConfig } from '../config/config';
 import type { Logger } from '../log/logger';
 import type { WebConfig } from '../config/web-config';
 
-export interface ReloadTargets {
+interface ReloadTargets {
   /** The account set in force (the account store's). */
   accounts(): readonly Account[];
   /** Replaces the account set; returns the accounts that are new, or now another ITNIO account. */
@@ -148,7 +148,7 @@ export class ConfigReloader {
       this.lastSuccessful = true;
       this.lastSuccessMs = (this.options.now ?? Date.now)();
       this.attemptDone();
-      for (const warning of [...next.warnings, ...(next.web?.warnings ?? [])]) logger.warn({ trigger }, warning);
+      for (const warning of configWarnings(next)) logger.warn({ trigger }, warning);
       if (this.authUsers > 0 && (next.web?.users.size ?? 0) === 0) {
         logger.warn({ trigger }, 'basic auth is now off: the reloaded web config has no basic_auth_users');
       }

@@ -1,11 +1,9 @@
 import type { AccountReport, ChartPoint, StatusReport } from './report';
 
 /*
- * The account cards of the status page. The server renders them into the page and the page's
- * script renders them again from GET /api/v1/status: the script carries these very functions
- * (`STATUS_VIEW_FUNCTIONS`, by their source text), so both sides cannot drift apart.
- * Hence each function here must be self-contained: no imports at run time, no module-level
- * values, only calls to the other functions of this list.
+ * The account cards of the status page. The server renders them into the page, and the page's
+ * script (browser/page-script.ts, bundled with this module at build time) renders them again
+ * from GET /api/v1/status: both run this one module, so they cannot drift apart.
  */
 
 export function escapeText(text: string): string {
@@ -15,16 +13,14 @@ export function escapeText(text: string): string {
   );
 }
 
-export function formatAmount(value: number | null): string {
-  if (value === null) return '—';
-  // toLocaleString builds a formatter per call (most of a 1000-card page's render time); the one
-  // kept lives on the function itself, as a module-level value would not reach the page script.
-  const self = formatAmount as typeof formatAmount & { formatter?: Intl.NumberFormat };
-  self.formatter ??= new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return self.formatter.format(value);
+// One formatter for every amount: toLocaleString builds one per call, most of a 1000-card page's render time.
+const AMOUNT_FORMAT = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+function formatAmount(value: number | null): string {
+  return value === null ? '—' : AMOUNT_FORMAT.format(value);
 }
 
-/** Seconds for people, "1 h 5 min" (not src/duration.ts, which writes and reads flag values like "1h5m"). */
+/** Seconds for people, "1 h 5 min" (not src/config/duration.ts, which writes and reads flag values like "1h5m"). */
 export function humanDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
@@ -36,14 +32,14 @@ export function humanDuration(seconds: number): string {
   return small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
 }
 
-export function formatDaysLeft(days: number): string {
+function formatDaysLeft(days: number): string {
   if (days < 1) return `${(days * 24).toFixed(1)} hours`;
   if (days < 10) return `${days.toFixed(1)} days`;
   if (days < 1000) return `${Math.round(days)} days`;
   return 'over 1,000 days';
 }
 
-export interface ChartGeometry {
+interface ChartGeometry {
   /** SVG points of the balance line, in a 0..width × 0..height box. */
   line: string;
   /** The line closed down to the bottom edge, for the area under it. */
@@ -55,7 +51,7 @@ export interface ChartGeometry {
 }
 
 /** Scales the chart points ([seconds, balance]) into the chart box; y grows downwards as in SVG. */
-export function chartGeometry(
+function chartGeometry(
   points: readonly ChartPoint[],
   threshold: number | null,
   width: number,
@@ -99,7 +95,7 @@ export function chartGeometry(
   };
 }
 
-export function renderChart(account: AccountReport): string {
+function renderChart(account: AccountReport): string {
   const width = 300;
   const height = 64;
   const geometry = chartGeometry(account.chart, account.lowBalanceThreshold, width, height);
@@ -119,7 +115,7 @@ export function renderChart(account: AccountReport): string {
   );
 }
 
-export function stateLabel(state: string): { icon: string; text: string } {
+function stateLabel(state: string): { icon: string; text: string } {
   switch (state) {
     case 'ok':
       return { icon: '✓', text: 'OK' };
@@ -132,85 +128,112 @@ export function stateLabel(state: string): { icon: string; text: string } {
   }
 }
 
+function renderValue(field: string, title: string, amount: number | null, extraClass = ''): string {
+  return `<div class="value${extraClass}"><dt>${title}</dt><dd data-field="${field}">${formatAmount(amount)}</dd></div>`;
+}
+
+function renderValues(account: AccountReport): string {
+  const thresholdTitle = account.lowBalanceThresholdSource === 'account' ? 'Low below' : 'Low below (rules’ default)';
+  return (
+    `<dl class="values">${renderValue('balance', 'Balance', account.balance, ' main')}` +
+    `${renderValue('gift', 'Gift', account.gift)}${renderValue('credit', 'Credit', account.credit)}` +
+    `${renderValue('threshold', thresholdTitle, account.lowBalanceThreshold)}</dl>`
+  );
+}
+
+function describeLastSuccess(account: AccountReport): string {
+  if (account.lastSuccessAt === null || account.lastSuccessAgeSeconds === null) return 'never';
+  const at = escapeText(account.lastSuccessAt);
+  return `<time datetime="${at}" title="${at}">${humanDuration(account.lastSuccessAgeSeconds)} ago</time>`;
+}
+
+/** How long the money lasts at the recent spend, or why that is not known. */
+function describeRunway(account: AccountReport): string {
+  if (account.daysLeft === null || account.spendPerDay === null) {
+    return account.spendPerDay === 0 ? 'no spending seen recently' : 'not enough polls yet to estimate';
+  }
+  const runway = `${account.daysLeft < 1000 ? '≈ ' : ''}${formatDaysLeft(account.daysLeft)} left, spending ${formatAmount(account.spendPerDay)}/day`;
+  // The rate divides by the whole window, as the recording rule does: say when data is short.
+  if (account.spendDataSeconds >= account.spendWindowSeconds) return runway;
+  return `${runway} (${humanDuration(account.spendWindowSeconds)} rate from ${humanDuration(account.spendDataSeconds)} of data)`;
+}
+
+/** The last hour's spend beside the normal hour's. */
+function describeHourlySpend(account: AccountReport): string {
+  if (account.spendPerHour === null) return 'not enough polls yet';
+  const normal =
+    account.normalSpendPerHour === null
+      ? `not known yet (${account.normalSpendHours} of ${account.normalSpendMinHours} h of history)`
+      : formatAmount(account.normalSpendPerHour);
+  return `${formatAmount(account.spendPerHour)} · normal hour: ${normal}`;
+}
+
+function renderSurgeNote(account: AccountReport): string {
+  if (!account.spendSurge || account.spendPerHour === null || account.surgeThresholdPerHour === null) return '';
+  const normal = account.normalSpendPerHour ?? 0;
+  const times = normal > 0 ? `${(account.spendPerHour / normal).toFixed(1)} times` : 'far more than';
+  return (
+    '<p class="surge" data-field="surge"><strong><span aria-hidden="true">⚡</span> Spend surge:</strong> ' +
+    `the last hour cost ${times} the normal hour (above ${formatAmount(account.surgeThresholdPerHour)}). ` +
+    'Check for SMS pumping, a leaked API key or a sending loop.</p>'
+  );
+}
+
+function renderBackoffNote(account: AccountReport): string {
+  const b = account.backoff;
+  if (!b) return '';
+  return (
+    '<p class="backoff" data-field="backoff"><strong><span aria-hidden="true">⏳</span> Backing off:</strong> ' +
+    `ITNIO answered “frequent query” (status -15) ${b.streak} time${b.streak === 1 ? '' : 's'} in a row, ` +
+    `so this account is polled every ${humanDuration(b.seconds)} until it answers otherwise; next poll from ` +
+    `<time datetime="${escapeText(b.nextPollAt)}">${escapeText(formatClock(b.nextPollAt))}</time>.</p>`
+  );
+}
+
+/** The last error: current (with what to do) while the account is failing, else kept as history. */
+function renderLastError(account: AccountReport): string {
+  const e = account.lastError;
+  if (!e) return '';
+  const what = e.kind === 'api_status' ? `Status ${escapeText(e.code)}` : escapeText(e.code.replace('_', ' '));
+  const current = account.state === 'failing';
+  const hint = current
+    ? `<p><strong>What to do:</strong> <span data-field="error-hint">${escapeText(e.hint)}</span></p>`
+    : '';
+  const detail = e.detail ? `${e.kind === 'api_status' ? 'ITNIO said' : 'Detail'}: “${escapeText(e.detail)}” · ` : '';
+  return (
+    `<div class="error${current ? '' : ' resolved'}" data-field="error">` +
+    `<p><strong>${current ? 'Error' : 'Previous error'}: ${what}</strong> — <span data-field="error-meaning">${escapeText(e.meaning)}</span></p>` +
+    hint +
+    `<p class="detail">${detail}` +
+    `<time datetime="${escapeText(e.at)}">${escapeText(e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time></p></div>`
+  );
+}
+
+function renderCardHeader(account: AccountReport, name: string): string {
+  const label = stateLabel(account.state);
+  return (
+    `<header><h2 id="account-${name}-name">${name}</h2>` +
+    `<p class="badge" data-field="state"><span aria-hidden="true">${label.icon}</span> ${label.text}</p></header>`
+  );
+}
+
 export function renderAccountCard(account: AccountReport): string {
   const name = escapeText(account.name);
-  const label = stateLabel(account.state);
-  const value = (field: string, title: string, amount: number | null, extra: string): string =>
-    `<div class="value${extra}"><dt>${title}</dt><dd data-field="${field}">${formatAmount(amount)}</dd></div>`;
-  const lastSuccess =
-    account.lastSuccessAt === null || account.lastSuccessAgeSeconds === null
-      ? 'never'
-      : `<time datetime="${escapeText(account.lastSuccessAt)}" title="${escapeText(account.lastSuccessAt)}">${humanDuration(account.lastSuccessAgeSeconds)} ago</time>`;
-  let runway: string;
-  if (account.daysLeft !== null && account.spendPerDay !== null) {
-    runway = `${account.daysLeft < 1000 ? '≈ ' : ''}${formatDaysLeft(account.daysLeft)} left, spending ${formatAmount(account.spendPerDay)}/day`;
-    // The rate divides by the whole window, as the recording rule does: say when data is short.
-    if (account.spendDataSeconds < account.spendWindowSeconds)
-      runway += ` (${humanDuration(account.spendWindowSeconds)} rate from ${humanDuration(account.spendDataSeconds)} of data)`;
-  } else if (account.spendPerDay === 0) {
-    runway = 'no spending seen recently';
-  } else {
-    runway = 'not enough polls yet to estimate';
-  }
-  let hourly: string;
-  if (account.spendPerHour === null) {
-    hourly = 'not enough polls yet';
-  } else {
-    const normal =
-      account.normalSpendPerHour === null
-        ? `not known yet (${account.normalSpendHours} of ${account.normalSpendMinHours} h of history)`
-        : formatAmount(account.normalSpendPerHour);
-    hourly = `${formatAmount(account.spendPerHour)} · normal hour: ${normal}`;
-  }
-  let surge = '';
-  if (account.spendSurge && account.spendPerHour !== null && account.surgeThresholdPerHour !== null) {
-    const normal = account.normalSpendPerHour ?? 0;
-    const times = normal > 0 ? `${(account.spendPerHour / normal).toFixed(1)} times` : 'far more than';
-    const how = `${times} the normal hour`;
-    surge =
-      '<p class="surge" data-field="surge"><strong><span aria-hidden="true">⚡</span> Spend surge:</strong> ' +
-      `the last hour cost ${how} (above ${formatAmount(account.surgeThresholdPerHour)}). ` +
-      'Check for SMS pumping, a leaked API key or a sending loop.</p>';
-  }
-  let backoff = '';
-  const b = account.backoff;
-  if (b) {
-    backoff =
-      '<p class="backoff" data-field="backoff"><strong><span aria-hidden="true">⏳</span> Backing off:</strong> ' +
-      `ITNIO answered “frequent query” (status -15) ${b.streak} time${b.streak === 1 ? '' : 's'} in a row, ` +
-      `so this account is polled every ${humanDuration(b.seconds)} until it answers otherwise; next poll from ` +
-      `<time datetime="${escapeText(b.nextPollAt)}">${escapeText(formatClock(b.nextPollAt))}</time>.</p>`;
-  }
-  let error = '';
-  const e = account.lastError;
-  if (e) {
-    const what = e.kind === 'api_status' ? `Status ${escapeText(e.code)}` : escapeText(e.code.replace('_', ' '));
-    const current = account.state === 'failing';
-    error =
-      `<div class="error${current ? '' : ' resolved'}" data-field="error">` +
-      `<p><strong>${current ? 'Error' : 'Previous error'}: ${what}</strong> — <span data-field="error-meaning">${escapeText(e.meaning)}</span></p>` +
-      (current
-        ? `<p><strong>What to do:</strong> <span data-field="error-hint">${escapeText(e.hint)}</span></p>`
-        : '') +
-      `<p class="detail">${e.detail ? `${e.kind === 'api_status' ? 'ITNIO said' : 'Detail'}: “${escapeText(e.detail)}” · ` : ''}` +
-      `<time datetime="${escapeText(e.at)}">${escapeText(e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time></p></div>`;
-  }
+  const state = escapeText(account.state);
   return (
-    `<article class="card state-${escapeText(account.state)}" id="account-${name}" data-account="${name}" ` +
-    `data-state="${escapeText(account.state)}"${account.spendSurge ? ' data-surge="true"' : ''} ` +
+    `<article class="card state-${state}" id="account-${name}" data-account="${name}" ` +
+    `data-state="${state}"${account.spendSurge ? ' data-surge="true"' : ''} ` +
     `aria-labelledby="account-${name}-name">` +
-    `<header><h2 id="account-${name}-name">${name}</h2>` +
-    `<p class="badge" data-field="state"><span aria-hidden="true">${label.icon}</span> ${label.text}</p></header>` +
+    renderCardHeader(account, name) +
     `<p class="reason" data-field="state-reason">${escapeText(account.stateReason)}</p>` +
-    surge +
-    backoff +
-    `<dl class="values">${value('balance', 'Balance', account.balance, ' main')}${value('gift', 'Gift', account.gift, '')}` +
-    `${value('credit', 'Credit', account.credit, '')}${value('threshold', account.lowBalanceThresholdSource === 'account' ? 'Low below' : 'Low below (rules’ default)', account.lowBalanceThreshold, '')}</dl>` +
-    `<p class="meta"><span>Last success: <span data-field="last-success">${lastSuccess}</span></span>` +
-    `<span>Money lasts: <span data-field="days-left">${runway}</span></span>` +
-    `<span>Spent in the last hour: <span data-field="spend-hour">${hourly}</span></span></p>` +
+    renderSurgeNote(account) +
+    renderBackoffNote(account) +
+    renderValues(account) +
+    `<p class="meta"><span>Last success: <span data-field="last-success">${describeLastSuccess(account)}</span></span>` +
+    `<span>Money lasts: <span data-field="days-left">${describeRunway(account)}</span></span>` +
+    `<span>Spent in the last hour: <span data-field="spend-hour">${describeHourlySpend(account)}</span></span></p>` +
     renderChart(account) +
-    error +
+    renderLastError(account) +
     '</article>'
   );
 }
@@ -235,17 +258,3 @@ export function renderSummary(report: StatusReport): string {
       : `${problems} of ${report.accounts.length} account(s) need attention`;
   return `<strong>${head}</strong>${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
-
-/** The functions the page script needs, in an order where each one's callees come first. */
-export const STATUS_VIEW_FUNCTIONS: ReadonlyArray<(...args: never[]) => unknown> = [
-  escapeText,
-  formatAmount,
-  humanDuration,
-  formatDaysLeft,
-  chartGeometry,
-  renderChart,
-  stateLabel,
-  formatClock,
-  renderAccountCard,
-  renderSummary,
-];

@@ -1,14 +1,9 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RULES_DEFAULT_LOW_BALANCE_THRESHOLD } from './verdict';
 import { PAGE_NORMAL_MIN_HOURS, RULES_NORMAL_QUANTILE, RULES_SURGE_FACTOR, RULES_SURGE_FLOOR_PER_HOUR } from './surge';
-import {
-  escapeText,
-  formatClock,
-  humanDuration,
-  renderAccountCard,
-  renderSummary,
-  STATUS_VIEW_FUNCTIONS,
-} from './cards';
+import { escapeText, formatClock, humanDuration, renderAccountCard, renderSummary } from './cards';
 import type { StatusReport } from './report';
 
 export interface LandingPageInput {
@@ -19,47 +14,26 @@ export interface LandingPageInput {
   refreshMs: number;
 }
 
-/**
- * Re-renders the cards from the JSON API every few seconds. The view functions come in by
- * their source text (see cards.ts); everything else is plain DOM.
- *
- * That text is whatever the compiler emitted: a TS target that needs module-level helpers, or
- * coverage instrumentation (jest --coverage over test/status-page/cards.test.ts), breaks it.
- * test/status-page/page-script.test.ts runs the script of the built page (dist/) in a bare context.
- */
-const PAGE_SCRIPT = `(() => {
-'use strict';
-${STATUS_VIEW_FUNCTIONS.map((fn) => fn.toString()).join('\n')}
-const body = document.body;
-const accounts = document.getElementById('accounts');
-const summary = document.getElementById('summary');
-const updated = document.getElementById('updated');
-const connection = document.getElementById('connection');
-let busy = false;
-async function refresh() {
-  if (busy || document.hidden) return;
-  busy = true;
-  try {
-    const response = await fetch(body.dataset.api, { headers: { Accept: 'application/json' }, cache: 'no-store' });
-    if (!response.ok) throw new Error('HTTP ' + response.status);
-    const report = await response.json();
-    accounts.innerHTML = report.accounts.map(renderAccountCard).join('');
-    summary.innerHTML = renderSummary(report);
-    updated.textContent = formatClock(report.generatedAt);
-    updated.dateTime = report.generatedAt;
-    connection.hidden = true;
-    body.dataset.updates = String(Number(body.dataset.updates || 0) + 1);
-  } catch (error) {
-    connection.textContent = 'Live update failed (' + (error && error.message ? error.message : error) + '); the data below may be old.';
-    connection.hidden = false;
-  } finally {
-    busy = false;
-  }
+/** The page script (./browser/page-script.ts) as `npm run build` bundles it, beside this module. */
+const PAGE_SCRIPT_FILE = join('browser', 'page-script.js');
+// Beside the built module in dist/; from the sources (ts-jest), in the repository's dist/.
+const PAGE_SCRIPT_PLACES = [
+  join(__dirname, PAGE_SCRIPT_FILE),
+  join(__dirname, '..', '..', 'dist', 'status-page', PAGE_SCRIPT_FILE),
+];
+
+let pageScript: string | undefined;
+
+/** The bundled page script, read once; the page carries it inline. */
+function readPageScript(): string {
+  if (pageScript !== undefined) return pageScript;
+  const file = PAGE_SCRIPT_PLACES.find((place) => existsSync(place));
+  if (!file) throw new Error(`the status page script is not built: no ${PAGE_SCRIPT_PLACES[0]} (npm run build)`);
+  const text = readFileSync(file, 'utf8');
+  if (/<\/script/i.test(text)) throw new Error(`${file} holds "</script", which would end the page's script early`);
+  pageScript = text;
+  return text;
 }
-setInterval(refresh, Number(body.dataset.refreshMs) || 5000);
-document.addEventListener('visibilitychange', refresh);
-document.getElementById('live').textContent = 'Updates live every ' + Math.round((Number(body.dataset.refreshMs) || 5000) / 1000) + ' s.';
-})();`;
 
 const PAGE_STYLE = `
 :root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--text:#1b1f24;--muted:#57606a;--line:#d0d7de;
@@ -117,16 +91,21 @@ const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(
  * Only the page's own inline style and script run (by hash, so the page can be cached and
  * compressed once), the script may fetch from this origin only, and the page cannot be framed.
  */
-export const STATUS_PAGE_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(PAGE_SCRIPT)}`,
-  `style-src ${sha256(PAGE_STYLE)}`,
-  "connect-src 'self'",
-  'img-src data:',
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+let csp: string | undefined;
+
+export function statusPageCsp(): string {
+  csp ??= [
+    "default-src 'none'",
+    `script-src ${sha256(readPageScript())}`,
+    `style-src ${sha256(PAGE_STYLE)}`,
+    "connect-src 'self'",
+    'img-src data:',
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return csp;
+}
 
 /** How the page's spend-surge mark differs from the alert: both the same rule, different data. */
 const SURGE_NOTE =
@@ -165,7 +144,7 @@ ${report.accounts.map(renderAccountCard).join('\n')}
 <p class="sub">States, first match wins: <strong>failing</strong> (last poll failed) · <strong>stale</strong> (no successful poll within ${escapeText(humanDuration(report.maxAgeSeconds))}, or none yet) · <strong>low</strong> (balance below the account's threshold or, without one, the alert rules' default of ${RULES_DEFAULT_LOW_BALANCE_THRESHOLD}) · <strong>ok</strong>. Money left is estimated like the Prometheus rules: decreases over the last ${escapeText(humanDuration(report.spendWindowSeconds))}, top-ups ignored.</p>
 <p class="sub">${SURGE_NOTE}</p></footer>
 </main>
-<script>${PAGE_SCRIPT}</script>
+<script>${readPageScript()}</script>
 </body>
 </html>
 `;

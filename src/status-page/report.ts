@@ -76,7 +76,7 @@ export interface AccountReport {
   chart: ChartPoint[];
 }
 
-export interface BackoffReport {
+interface BackoffReport {
   /** The account's widened poll interval. */
   seconds: number;
   /** Consecutive -15 answers behind it. */
@@ -96,7 +96,7 @@ export interface StatusReport {
   accounts: AccountReport[];
 }
 
-export interface SpendSurgeRule {
+interface SpendSurgeRule {
   factor: number;
   floorPerHour: number;
   normalQuantile: number;

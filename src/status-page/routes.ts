@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Express, Request, Response } from 'express';
 import type { AccountStore } from '../store/account-store';
-import { renderLandingPage, STATUS_PAGE_CSP } from './page';
+import { renderLandingPage, statusPageCsp } from './page';
 import { acceptsGzip } from '../web/compression';
 import { buildStatusReport, type StatusReport } from './report';
 
@@ -111,7 +111,7 @@ export function addStatusRoutes(app: Express, options: StatusRoutesOptions): voi
   const cache = new StatusReportCache(options);
 
   app.get('/', (req, res) => {
-    res.set('Content-Security-Policy', STATUS_PAGE_CSP);
+    res.set('Content-Security-Policy', statusPageCsp());
     send(req, res, 'html', cache.htmlBody());
   });
 

@@ -42,7 +42,7 @@ export interface AccountStatus {
   backoff?: AccountBackoff;
 }
 
-export interface AccountBackoff {
+interface AccountBackoff {
   /** The widened poll interval. */
   seconds: number;
   /** Consecutive -15 answers behind it. */

@@ -34,7 +34,7 @@ function clientAuthOptions(type: ClientAuthType): Pick<ServerOptions, 'requestCe
 }
 
 /** Whether a finished handshake meets the policy; false means drop the connection. */
-export function clientCertAcceptable(
+function clientCertAcceptable(
   type: ClientAuthType,
   socket: Pick<TLSSocket, 'authorized' | 'getPeerCertificate'>,
 ): boolean {

@@ -5,7 +5,8 @@ import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { inCI } from '../support/binaries';
 import { ACCOUNT_A } from '../support/exporter-harness';
 import { eventually, startExporterProcess, type ExporterProcess } from '../support/exporter-process';
-import { fetchUrl, sampleValue } from '../support/https-request';
+import { fetchUrl } from '../support/https-request';
+import { sampleValue } from '../support/prom-text';
 
 /*
  * The wall clock of the exporter process steps while it runs, through libfaketime (Debian's

@@ -116,6 +116,8 @@ describe('dist/healthcheck.js', () => {
       expect(await probe({ ITNIO_LISTEN_ADDRESS: `:${port}`, ITNIO_WEB_CONFIG_FILE: webConfig })).toBe(0);
       // Plain HTTP against the TLS port is not healthy.
       expect(await probe({ ITNIO_LISTEN_ADDRESS: `:${port}` })).toBe(1);
+      // --probe.tls: HTTPS with no web config to read (the Helm chart's test pod mounts none).
+      expect(await probe({}, [`--web.listen-address=127.0.0.1:${port}`, '--probe.tls'])).toBe(0);
     } finally {
       await harness.close();
     }

@@ -4,7 +4,8 @@ import { startExporter, type RunningExporter } from '../../src/exporter/start-ex
 import { createLogger } from '../../src/log/logger';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { ACCOUNT_A, idleScheduler, loadRunConfig } from '../support/exporter-harness';
-import { fetchUrl, sampleValue } from '../support/https-request';
+import { fetchUrl } from '../support/https-request';
+import { sampleValue } from '../support/prom-text';
 
 /** Where the upstream's redirect points: it records whatever reaches it. */
 async function startRedirectTarget(): Promise<{

@@ -3,10 +3,14 @@
  * default and full values, every object against its schema, the restricted profile, the schema's
  * refusal of a misspelt value, the generated rules and dashboard, and the same pod as the kustomize base.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describeUnlessMissing, inCI } from '../support/binaries';
+import { createTestPki } from '../support/certs';
+import { ACCOUNT_A, startHarness } from '../support/exporter-harness';
 import { ROOT } from '../support/exporter-process';
 import {
   CHART,
@@ -52,6 +56,30 @@ function expectRestricted(pod: PodSpec): void {
   expect((pod.volumes ?? []).map((v) => Object.keys(v).sort())).toEqual(
     (pod.volumes ?? []).map(() => ['name', 'secret']),
   );
+}
+
+/** A probe as the kubelet sends it over HTTPS: no certificate check, no client certificate; the status or the error. */
+function kubeletHttpsGet(port: number, path: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, rejectUnauthorized: false, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    req.end();
+  });
+}
+
+/** A tcpSocket probe: the connection is accepted. */
+function tcpConnects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
 }
 
 /** What the chart and the kustomize base must agree on. */
@@ -203,10 +231,10 @@ describeUnlessMissing(missing, 'deploy/helm/itniotech-exporter', () => {
     ]);
   });
 
-  test('helm test runs the image health probe against the Service, with the web config when there is one', () => {
+  test('helm test runs the image health probe against the Service, told the scheme, with no Secret mounted', () => {
     for (const [objects, extra] of [
       [defaults, []],
-      [full, ['--web.config.file=/etc/itniotech-exporter/web/web-config.yml']],
+      [full, ['--probe.tls']],
     ] as const) {
       const hook = only(objects, 'Pod');
       expect(hook.metadata.annotations?.['helm.sh/hook']).toBe('test');
@@ -218,6 +246,145 @@ describeUnlessMissing(missing, 'deploy/helm/itniotech-exporter', () => {
         `--web.listen-address=${only(objects, 'Service').metadata.name}.monitoring.svc:10042`,
         ...extra,
       ]);
+      expect((hook.spec as PodSpec).volumes).toBeUndefined();
+      expect(container.volumeMounts).toBeUndefined();
+    }
+  });
+
+  test('networkPolicy: the test pod is not the exporter, and the exporter admits it; extra egress is added', () => {
+    const objects = helmTemplate([
+      '--values',
+      FULL,
+      '--set-json',
+      'networkPolicy.extraEgress=[{"to":[{"ipBlock":{"cidr":"10.1.2.3/32"}}],"ports":[{"port":3128,"protocol":"TCP"}]}]',
+    ]);
+    const policy = only(objects, 'NetworkPolicy').spec as {
+      podSelector: { matchLabels: Record<string, string> };
+      ingress: Array<{
+        from: Array<{ podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown }>;
+      }>;
+      egress: Array<{ ports: Array<{ port: number }> }>;
+    };
+    const selects = (selector: Record<string, string>, labels: Record<string, string> = {}): boolean =>
+      Object.entries(selector).every(([key, value]) => labels[key] === value);
+    const exporterLabels = deploymentSpec(objects).template.metadata.labels;
+    const testLabels = only(objects, 'Pod').metadata.labels;
+    expect(selects(policy.podSelector.matchLabels, exporterLabels)).toBe(true);
+    expect(selects(policy.podSelector.matchLabels, testLabels)).toBe(false);
+    // A peer with a podSelector and no namespaceSelector is a pod of the policy's own namespace.
+    const admitsTest = policy.ingress.some((rule) =>
+      rule.from.some(
+        (peer) =>
+          peer.namespaceSelector === undefined &&
+          peer.podSelector?.matchLabels !== undefined &&
+          selects(peer.podSelector.matchLabels, testLabels),
+      ),
+    );
+    expect(admitsTest).toBe(true);
+    // Nor does that rule admit the exporter itself or any pod without the test's labels.
+    expect(
+      policy.ingress.some((rule) =>
+        rule.from.some(
+          (peer) => peer.namespaceSelector === undefined && selects(peer.podSelector?.matchLabels ?? {}, {}),
+        ),
+      ),
+    ).toBe(false);
+    expect(policy.egress.map((rule) => rule.ports.map((p) => p.port))).toEqual([[53, 53], [443], [3128]]);
+    expectValid(objects);
+  });
+
+  test('one listener: the port is containerPort, and extraArgs may not add a --web.listen-address', () => {
+    const [container] = deploymentSpec(helmTemplate(['--set', 'containerPort=9100'])).template.spec.containers as [
+      Container,
+    ];
+    expect(container.args?.[0]).toBe('--web.listen-address=:9100');
+    expect(container.ports).toEqual([{ name: 'metrics', containerPort: 9100, protocol: 'TCP' }]);
+    for (const arg of ['--web.listen-address=:9000', '--web.listen-address']) {
+      const run = helm(['template', 'x', CHART, '--set-json', `extraArgs=${JSON.stringify([arg])}`]);
+      expect(run.status).not.toBe(0);
+      expect(run.output).toContain('extraArgs must not contain --web.listen-address: set containerPort instead');
+    }
+  });
+
+  test('webConfig.tls: HTTPS probes (the kubelet skips certificate checks); the ServiceMonitor follows', () => {
+    const tls = helmTemplate(['--set', 'webConfig.existingSecret=web', '--set', 'webConfig.tls=true']);
+    const [container] = deploymentSpec(tls).template.spec.containers as [Container];
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'] as const)
+      expect({ probe, httpGet: (container[probe] as { httpGet?: unknown }).httpGet }).toEqual({
+        probe,
+        httpGet: { path: probe === 'readinessProbe' ? '/readyz' : '/healthz', port: 'metrics', scheme: 'HTTPS' },
+      });
+    const monitor = helmTemplate(['--values', FULL, '--set', 'serviceMonitor.scheme=']);
+    expect(
+      (only(monitor, 'ServiceMonitor').spec as { endpoints: Array<{ scheme: string }> }).endpoints[0]?.scheme,
+    ).toBe('https');
+    const [fullContainer] = deploymentSpec(full).template.spec.containers as [Container];
+    expect((fullContainer.livenessProbe as { httpGet: { scheme?: string } }).httpGet.scheme).toBe('HTTPS');
+    const noSecret = helm(['template', 'x', CHART, '--set', 'webConfig.tls=true']);
+    expect(noSecret.status).not.toBe(0);
+    expect(noSecret.output).toContain('webConfig.tls needs webConfig.existingSecret');
+  });
+
+  test('webConfig.clientCertRequired: TCP probes, since the kubelet sends no client certificate', () => {
+    const objects = helmTemplate([
+      '--set',
+      'webConfig.existingSecret=web',
+      '--set',
+      'webConfig.tls=true',
+      '--set',
+      'webConfig.clientCertRequired=true',
+    ]);
+    const [container] = deploymentSpec(objects).template.spec.containers as [Container];
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'] as const) {
+      expect(container[probe]).toEqual(expect.objectContaining({ tcpSocket: { port: 'metrics' } }));
+      expect(container[probe]).not.toHaveProperty('httpGet');
+    }
+    expectValid(objects);
+  });
+
+  test('the rendered probes pass against a TLS exporter the way the kubelet sends them, in both client-cert modes', async () => {
+    const pki = createTestPki();
+    const tlsConfig = `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\n  client_ca_file: ${pki.caCert}\n`;
+    const base = ['--set', 'webConfig.existingSecret=web', '--set', 'webConfig.tls=true'];
+    try {
+      for (const [clientAuth, values] of [
+        ['VerifyClientCertIfGiven', base],
+        ['RequireAndVerifyClientCert', [...base, '--set', 'webConfig.clientCertRequired=true']],
+      ] as const) {
+        const webConfig = join(pki.dir, `${clientAuth}.yml`);
+        writeFileSync(webConfig, `${tlsConfig}  client_auth_type: ${clientAuth}\n`);
+        const [container] = deploymentSpec(helmTemplate([...values])).template.spec.containers as [Container];
+        const harness = await startHarness(
+          [ACCOUNT_A],
+          (s) => [`--api.base-url=${s.baseUrl}`, `--web.config.file=${webConfig}`],
+          { ITNIO_API_KEY: ACCOUNT_A.apiKey, ITNIO_API_SECRET: ACCOUNT_A.apiSecret },
+        );
+        const port = Number(new URL(harness.exporter.url).port);
+        try {
+          for (const name of ['startupProbe', 'livenessProbe', 'readinessProbe'] as const) {
+            const probe = container[name] as { httpGet?: { path: string; scheme?: string }; tcpSocket?: unknown };
+            if (probe.httpGet) {
+              expect(probe.httpGet.scheme).toBe('HTTPS');
+              // /readyz may still say 503 (no poll yet): an HTTP answer means the handshake passed.
+              const status = await kubeletHttpsGet(port, probe.httpGet.path);
+              expect({ clientAuth, name, status }).toEqual({
+                clientAuth,
+                name,
+                status: name === 'readinessProbe' ? expect.any(Number) : 200,
+              });
+            } else {
+              expect({ clientAuth, name, tcp: await tcpConnects(port) }).toEqual({ clientAuth, name, tcp: true });
+            }
+          }
+          // Why the TCP probes: without a client certificate, no HTTPS request gets through.
+          if (clientAuth === 'RequireAndVerifyClientCert')
+            expect(typeof (await kubeletHttpsGet(port, '/healthz'))).toBe('string');
+        } finally {
+          await harness.close();
+        }
+      }
+    } finally {
+      pki.remove();
     }
   });
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { DEMO_ACCOUNTS } from '../../src/simulator/demo-accounts';
 import { describeUnlessMissing, hasBinary, inCI } from '../support/binaries';
+import { createTestPki } from '../support/certs';
 import { eventually, ROOT } from '../support/exporter-process';
 import { parseSamples } from '../support/prom-text';
 import { buildImage, podman, podmanOk } from '../support/podman';
@@ -127,11 +128,15 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
   let dir: string;
   const secretCommands = docCommands('kubectl create secret generic');
 
-  /** GET url from inside the pod's network namespace (the simulator's container), as a probe: its status, or 0. */
+  /**
+   * GET url from inside the pod's network namespace (the simulator's container), as a probe: its
+   * status, or 0. Over HTTPS as the kubelet does it: the certificate is not verified.
+   */
   function httpGet(url: string): { status: number; body: string } {
     const script = `fetch(${JSON.stringify(url)}).then(async (r) => console.log(r.status + '\\n' + (await r.text())), () => console.log(0))`;
     // A podman exec can take seconds on a busy machine: a generous limit, not a speed target.
-    const out = podmanOk(['exec', simulator, 'node', '-e', script], 60_000);
+    const noVerify = url.startsWith('https:') ? ['-e', 'NODE_TLS_REJECT_UNAUTHORIZED=0'] : [];
+    const out = podmanOk(['exec', ...noVerify, simulator, 'node', '--no-warnings', '-e', script], 60_000);
     const [status, ...body] = out.split('\n');
     return { status: Number(status), body: body.join('\n') };
   }
@@ -195,10 +200,11 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
   async function runPod(
     label: string,
     objects: K8sObject[],
-    secret: SecretObject,
+    secretOrSecrets: SecretObject | SecretObject[],
     accounts: string[],
     extraEnv: Record<string, string> = {},
   ) {
+    const secrets = new Map([secretOrSecrets].flat().map((s) => [s.metadata.name, s]));
     const pod: PodSpec = structuredClone(deploymentSpec(objects).template.spec);
     const [container] = pod.containers as [Container];
     // As `kubectl set env` would add them.
@@ -208,12 +214,12 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
 
     const volumeDirs = new Map<string, string>();
     for (const volume of pod.volumes ?? []) {
-      if (volume.secret?.secretName !== secret.metadata.name)
-        throw new Error(`volume ${volume.name}: no such Secret in this test`);
+      const secret = secrets.get(volume.secret?.secretName ?? '');
+      if (!secret) throw new Error(`volume ${volume.name}: no such Secret in this test`);
       const fsGroup = pod.securityContext?.fsGroup as number | undefined;
       volumeDirs.set(volume.name, secretVolumeDir(join(dir, label, volume.name), volume, secret, fsGroup));
     }
-    const { options, args } = podmanRunArgs(pod, container, new Map([[secret.metadata.name, secret]]), volumeDirs);
+    const { options, args } = podmanRunArgs(pod, container, secrets, volumeDirs);
     const name = `itnio-k8s-${label}-${process.pid}`;
     // The pod of a test that failed before its end would still hold the port: one pod at a time.
     const earlier = containers.filter((c) => c !== simulator);
@@ -253,7 +259,8 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
     await probePasses(container.readinessProbe, 'readiness', 20_000);
     expect(passes(container, container.livenessProbe)).toBe(true);
 
-    const metricsUrl = probeUrl(container, { httpGet: { path: '/metrics', port: 'metrics' } });
+    const scheme = container.readinessProbe?.httpGet?.scheme;
+    const metricsUrl = probeUrl(container, { httpGet: { path: '/metrics', port: 'metrics', scheme } });
     const samples = parseSamples(httpGet(metricsUrl).body);
     for (const account of accounts) {
       expect({ account, up: samples.get(`itniotech_up{account="${account}"}`) }).toEqual({ account, up: 1 });
@@ -375,18 +382,41 @@ describeUnlessMissing(missing, 'the rendered pod, run as a container', () => {
   );
 
   chartTest(
-    'the chart, several accounts: accountsFile.enabled, with the accounts file and Secret of the docs',
+    'the chart, several accounts, TLS on (webConfig.tls): the HTTPS probes pass; helm test passes with no Secret',
     async () => {
       requireHelm();
       const { secret, names } = docSeveralSecret(secretCommands, join(dir, 'secret-chart-several'));
-      const { name, pod } = await runPod(
-        'chart-several',
-        helmTemplate(['--set', 'accountsFile.enabled=true']),
-        secret,
-        names,
-      );
-      await stopsGracefully(name, pod);
+      const pki = createTestPki();
+      try {
+        const web = '/etc/itniotech-exporter/web';
+        const webSecret: SecretObject = {
+          metadata: { name: 'itniotech-exporter-web' },
+          data: Object.fromEntries(
+            Object.entries({
+              'web-config.yml': `tls_server_config:\n  cert_file: ${web}/tls.crt\n  key_file: ${web}/tls.key\n`,
+              'tls.crt': pki.read(pki.serverCert),
+              'tls.key': pki.read(pki.serverKey),
+            }).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+          ),
+        };
+        const objects = helmTemplate([
+          '--set',
+          'accountsFile.enabled=true',
+          '--set',
+          `webConfig.existingSecret=${webSecret.metadata.name}`,
+          '--set',
+          'webConfig.tls=true',
+        ]);
+        const [container] = deploymentSpec(objects).template.spec.containers as [Container];
+        expect(container.readinessProbe?.httpGet?.scheme).toBe('HTTPS');
+        // runPod waits for the start-up and readiness probes over HTTPS and reads /metrics the same way.
+        const { name, pod } = await runPod('chart-several', objects, [secret, webSecret], names);
+        expect(helmTestHook(objects, 'chart-several')).toBe(0);
+        await stopsGracefully(name, pod);
+      } finally {
+        pki.remove();
+      }
     },
-    90_000,
+    120_000,
   );
 });

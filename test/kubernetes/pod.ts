@@ -140,13 +140,13 @@ export function podmanRunArgs(
   return { options, args: container.args ?? [] };
 }
 
-/** The probe's URL on the pod's loopback: its path and its port, a named one resolved. */
+/** The probe's URL on the pod's loopback: its scheme, path and port, a named one resolved. */
 export function probeUrl(container: Container, probe: Probe | undefined): string {
   if (!probe?.httpGet) throw new Error(`container ${container.name}: not an httpGet probe`);
   const { path, port } = probe.httpGet;
   const number = typeof port === 'number' ? port : container.ports?.find((p) => p.name === port)?.containerPort;
   if (number === undefined) throw new Error(`container ${container.name}: no port named ${port}`);
-  return `http://127.0.0.1:${number}${path}`;
+  return `${probe.httpGet.scheme === 'HTTPS' ? 'https' : 'http'}://127.0.0.1:${number}${path}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { ConfigError, type ExporterConfig } from '../../src/config/config';
 import { createLogger } from '../../src/log/logger';
 import { MetricsRenderer } from '../../src/metrics/exposition';
 import { ConfigReloader } from '../../src/reload/config-reloader';
-import { sampleValue } from '../support/https-request';
+import { sampleValue } from '../support/prom-text';
 import { ACCOUNT_A, loadRunConfig } from '../support/exporter-harness';
 
 /**

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C } from '../support/exporter-harness';
-import { fetchUrl, sampleValue } from '../support/https-request';
+import { fetchUrl } from '../support/https-request';
+import { sampleValue } from '../support/prom-text';
 import { eventually } from '../support/exporter-process';
 
 const MAIN = join(__dirname, '../../dist/main.js');

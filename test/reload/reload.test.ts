@@ -12,7 +12,8 @@ import {
   startHarness,
   type Harness,
 } from '../support/exporter-harness';
-import { fetchUrl, sampleValue, type FetchOptions } from '../support/https-request';
+import { fetchUrl, type FetchOptions } from '../support/https-request';
+import { sampleValue } from '../support/prom-text';
 import { eventually } from '../support/exporter-process';
 
 let dir: string;

@@ -1,16 +1,11 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { runInNewContext } from 'node:vm';
 import type { AccountReport, StatusReport } from '../../src/status-page/report';
+import { PAGE_SCRIPT, runPageScript } from '../support/page-script';
 
 /*
- * The page script is put together from the view functions' source text (Function.prototype.
- * toString), so it is only as good as what the compiler emitted for them. This runs the script of
- * the page the build produces (dist/, as `npm start` serves it), not ts-jest's output: a change
- * of TS target that adds a module-level helper, or anything else that breaks the functions' self-
- * containment, fails here.
+ * Runs the page script as the build bundles it (dist/, as `npm start` serves it), not ts-jest's
+ * output: a bundle that misses a module, or a script that throws without a browser, fails here.
  */
-const DIST = join(__dirname, '..', '..', 'dist', 'status-page', 'page.js');
 
 const account = (name: string, state: AccountReport['state'], balance: number | null): AccountReport => ({
   name,
@@ -66,53 +61,18 @@ const report: StatusReport = {
   accounts: [account('shop', 'ok', 1234.5), account('alerts', 'low', 50), account('otp', 'failing', null)],
 };
 
-interface Element {
-  innerHTML: string;
-  textContent: string;
-  hidden: boolean;
-  dateTime: string;
-}
-
 // In CI a missing build fails the tests below rather than skipping them.
-const describeBuilt = existsSync(DIST) || process.env.CI === 'true' ? describe : describe.skip;
-if (!existsSync(DIST)) console.warn(`page script test skipped: no ${DIST} (npm test builds it; or run npm run build)`);
+const describeBuilt = existsSync(PAGE_SCRIPT) || process.env.CI === 'true' ? describe : describe.skip;
+if (!existsSync(PAGE_SCRIPT))
+  console.warn(`page script test skipped: no ${PAGE_SCRIPT} (npm test builds it; or run npm run build)`);
 
 describeBuilt('the built status page script', () => {
   test('renders the cards and summary from the JSON API in a bare context', async () => {
-    // Loaded at run time on purpose: the built file, not the TypeScript source.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const built = require(DIST) as typeof import('../../src/status-page/page');
-    const html = built.renderLandingPage({
-      report: { ...report, accounts: [] },
-      telemetryPath: '/metrics',
-      statusApiPath: '/api/v1/status',
-      refreshMs: 3000,
-    });
-    const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1];
-    expect(script).toBeDefined();
-
-    const elements = new Map<string, Element>();
-    const element = (id: string): Element => {
-      if (!elements.has(id)) elements.set(id, { innerHTML: '', textContent: '', hidden: false, dateTime: '' });
-      return elements.get(id) as Element;
-    };
-    const body = { dataset: { api: '/api/v1/status', refreshMs: '3000' } as Record<string, string> };
-    const fetched: string[] = [];
-    let tick: (() => Promise<void>) | undefined;
-    runInNewContext(script as string, {
-      document: { body, hidden: false, getElementById: element, addEventListener: () => undefined },
-      fetch: async (url: string) => {
-        fetched.push(url);
-        return { ok: true, status: 200, json: async () => JSON.parse(JSON.stringify(report)) as unknown };
-      },
-      setInterval: (fn: () => Promise<void>) => void (tick = fn),
-    });
-    expect(tick).toBeDefined();
-    await tick?.();
+    const { element, dataset, fetched } = await runPageScript(report);
 
     expect(fetched).toEqual(['/api/v1/status']);
     expect(element('connection').hidden).toBe(true);
-    expect(body.dataset.updates).toBe('1');
+    expect(dataset.updates).toBe('1');
     const cards = element('accounts').innerHTML;
     for (const a of report.accounts) expect(cards).toContain(`data-account="${a.name}" data-state="${a.state}"`);
     expect(cards).toContain('1,234.50');

@@ -69,7 +69,7 @@ function issue(dir: string, name: string, subject: string, ca: string, extension
   ]);
 }
 
-function selfSignedCa(dir: string, name: string, subject: string): void {
+function selfSigned(dir: string, name: string, subject: string, extra: string[] = []): void {
   openssl(dir, [
     'req',
     '-x509',
@@ -86,14 +86,26 @@ function selfSignedCa(dir: string, name: string, subject: string): void {
     '2',
     '-subj',
     subject,
+    ...extra,
   ]);
+}
+
+export interface SelfSignedCert {
+  keyFile: string;
+  certFile: string;
+}
+
+/** A throw-away self-signed certificate for 127.0.0.1, made with the openssl CLI in `dir`. */
+export function makeSelfSignedCert(dir: string): SelfSignedCert {
+  selfSigned(dir, 'self-signed', '/CN=127.0.0.1', ['-addext', 'subjectAltName=IP:127.0.0.1']);
+  return { keyFile: join(dir, 'self-signed.key'), certFile: join(dir, 'self-signed.crt') };
 }
 
 /** A throw-away CA with a server certificate for 127.0.0.1 and client certificates, made with the openssl CLI. */
 export function createTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'itnio-pki-'));
-  selfSignedCa(dir, 'ca', '/CN=itnio test CA');
-  selfSignedCa(dir, 'rogue-ca', '/CN=untrusted CA');
+  selfSigned(dir, 'ca', '/CN=itnio test CA');
+  selfSigned(dir, 'rogue-ca', '/CN=untrusted CA');
   issue(
     dir,
     'server',

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import bundlePageScript from './bundle-page-script';
 
 /*
  * Jest's globalSetup: brings dist/ up to date before any test runs, because several tests run the
  * built exporter (node dist/main.js), not ts-jest's output. The build is `tsc -p tsconfig.build.json`
- * (as `npm run build`), incremental, and skipped when no input changed since the last clean build.
+ * and the page script's bundle (as `npm run build`), incremental, and skipped when no input changed since the last clean build.
  */
 const ROOT = join(__dirname, '..', '..');
 const SRC = join(ROOT, 'src');
@@ -14,7 +15,12 @@ const DIST = join(ROOT, 'dist');
 const BUILD_INFO = join(DIST, '.tsbuildinfo');
 /** Its mtime is the start of the last build that finished without errors. */
 const STAMP = join(DIST, '.build-stamp');
-const CONFIG_INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'node_modules/typescript/package.json'];
+const CONFIG_INPUTS = [
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'tsconfig.browser.json',
+  'node_modules/typescript/package.json',
+];
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -69,6 +75,8 @@ export default function globalSetup(): void {
   if (run.status !== 0 && run.status !== 2) {
     throw new Error(`building dist/ (tsc -p tsconfig.build.json) failed: ${run.error?.message ?? output}`);
   }
+  // The status page script: esbuild bundles it for the browser (npm run build does the same).
+  bundlePageScript();
   pruneOrphans();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (run.status === 2) {

@@ -47,11 +47,3 @@ export function fetchUrl(url: string, options: FetchOptions = {}): Promise<Fetch
     req.end();
   });
 }
-
-/** Value of one sample in Prometheus text output, or undefined if the series is absent. */
-export function sampleValue(text: string, series: string): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
-  }
-  return undefined;
-}

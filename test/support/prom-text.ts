@@ -8,3 +8,8 @@ export function parseSamples(text: string): Map<string, number> {
   }
   return samples;
 }
+
+/** Value of one sample in Prometheus text output, or undefined if the series is absent. */
+export function sampleValue(text: string, series: string): number | undefined {
+  return parseSamples(text).get(series);
+}

@@ -1,46 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import type { SelfSignedCert } from './certs';
 
-export interface SelfSignedCert {
-  keyFile: string;
-  certFile: string;
-}
-
-/** A throw-away self-signed certificate for 127.0.0.1, made by the openssl CLI in `dir`. */
-export function makeSelfSignedCert(dir: string): SelfSignedCert {
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'cert.pem');
-  const result = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (result.error || result.status !== 0)
-    throw new Error(`openssl could not make a certificate: ${result.error?.message ?? result.stderr}`);
-  return { keyFile, certFile };
-}
+// The TLS front's certificate comes from the one certificate maker of the tests.
+export { makeSelfSignedCert, type SelfSignedCert } from './certs';
 
 export interface TlsFront {
   /** e.g. https://127.0.0.1:43121 */

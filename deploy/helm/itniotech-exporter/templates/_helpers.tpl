@@ -27,6 +27,20 @@ app.kubernetes.io/name: {{ include "itniotech-exporter.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* The `helm test` pod's labels: its own name, so that nothing selecting the exporter selects it. */}}
+{{- define "itniotech-exporter.testSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "itniotech-exporter.name" . }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
+{{- end }}
+
+{{- define "itniotech-exporter.testLabels" -}}
+helm.sh/chart: {{ include "itniotech-exporter.chart" . }}
+{{ include "itniotech-exporter.testSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
 {{- define "itniotech-exporter.labels" -}}
 helm.sh/chart: {{ include "itniotech-exporter.chart" . }}
 {{ include "itniotech-exporter.selectorLabels" . }}
@@ -59,4 +73,44 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{- define "itniotech-exporter.webConfigFile" -}}
 /etc/itniotech-exporter/web/{{ .Values.webConfig.key }}
+{{- end }}
+
+{{/* Refuses values that would render a pod that cannot work, naming the value and what to do. */}}
+{{- define "itniotech-exporter.validate" -}}
+{{- range .Values.extraArgs }}
+{{- if or (eq . "--web.listen-address") (hasPrefix "--web.listen-address=" .) }}
+{{- fail "extraArgs must not contain --web.listen-address: set containerPort instead (the flag is repeatable, so a second one would add a listener, not move it)" }}
+{{- end }}
+{{- end }}
+{{- if and .Values.webConfig.tls (not .Values.webConfig.existingSecret) }}
+{{- fail "webConfig.tls needs webConfig.existingSecret: TLS is turned on by the web config in that Secret" }}
+{{- end }}
+{{- if and .Values.webConfig.clientCertRequired (not .Values.webConfig.tls) }}
+{{- fail "webConfig.clientCertRequired needs webConfig.tls: client certificates exist only with TLS" }}
+{{- end }}
+{{- end }}
+
+{{/*
+A probe of the values, made to match the web config: with webConfig.tls an httpGet probe gets scheme HTTPS
+(the kubelet does not verify the certificate); with webConfig.clientCertRequired it becomes a tcpSocket probe
+on the same port, since the kubelet sends no client certificate and the TLS handshake would fail.
+*/}}
+{{- define "itniotech-exporter.probe" -}}
+{{- $probe := deepCopy .probe }}
+{{- $web := .Values.webConfig }}
+{{- if hasKey $probe "httpGet" }}
+{{- if $web.clientCertRequired }}
+{{- $port := $probe.httpGet.port }}
+{{- $_ := unset $probe "httpGet" }}
+{{- $_ := set $probe "tcpSocket" (dict "port" $port) }}
+{{- else if and $web.tls (not (hasKey $probe.httpGet "scheme")) }}
+{{- $_ := set $probe.httpGet "scheme" "HTTPS" }}
+{{- end }}
+{{- end }}
+{{- toYaml $probe }}
+{{- end }}
+
+{{/* The ServiceMonitor's scheme: serviceMonitor.scheme when set, else https exactly when webConfig.tls is on. */}}
+{{- define "itniotech-exporter.scrapeScheme" -}}
+{{- default (ternary "https" "http" (.Values.webConfig.tls | default false)) .Values.serviceMonitor.scheme }}
 {{- end }}
