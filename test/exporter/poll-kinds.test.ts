@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Gauge } from 'prom-client';
 import type { PollKindState } from '../../src/store/account-store';
 import { startExporter, type RunningExporter } from '../../src/exporter/start-exporter';
@@ -12,6 +11,7 @@ import type { PollKind } from '../../src/polling/kind';
 import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { ACCOUNT_A, ACCOUNT_B, minuteConfigFor } from '../support/exporter-harness';
+import { capturedLogger } from '../support/captured-logger';
 import { eventually } from '../support/exporter-process';
 import { fetchUrl } from '../support/https-request';
 
@@ -189,14 +189,7 @@ describe('a plugin metric that fails to compute', () => {
   const dir = mkdtempSync(join(tmpdir(), 'itniotech-kinds-broken-'));
   let simulator: Simulator;
   let exporter: RunningExporter;
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { logger, lines } = capturedLogger('info');
   const failedMetrics = (): unknown[] =>
     lines.filter((l) => l.msg === 'computing a metric failed').map((l) => [l.metric, l.err]);
 
@@ -231,7 +224,7 @@ describe('a plugin metric that fails to compute', () => {
     simulator = await startSimulator({ accounts: [ACCOUNT_A] });
     const config = minuteConfigFor(dir, simulator, [['alpha', ACCOUNT_A]]);
     exporter = await startExporter(config, {
-      logger: createLogger('info', sink),
+      logger,
       scheduler: handTicked(),
       schedulers: { broken: handTicked() },
       extraPolls: [brokenPlugin],
