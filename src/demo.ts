@@ -6,6 +6,22 @@ import { startSimulator, type Simulator } from './simulator/simulator';
 
 const DEMO_CONFIG_PATH = '<demo accounts>';
 
+const DEMO_DEFAULTS: ReadonlyArray<readonly [flag: string, value: string]> = [
+  ['config.file', DEMO_CONFIG_PATH],
+  ['web.listen-address', '127.0.0.1:10042'],
+  ['poll.interval', '5s'],
+];
+
+/**
+ * The demo's flags, then those given after `npm run demo --`. A default goes in only when its
+ * flag is not given: "later flags win" does not hold for a repeatable one (--web.listen-address
+ * given twice listens on both).
+ */
+function demoArgv(given: readonly string[]): string[] {
+  const has = (flag: string): boolean => given.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+  return [...DEMO_DEFAULTS.filter(([flag]) => !has(flag)).map(([flag, value]) => `--${flag}=${value}`), ...given];
+}
+
 /** `npm run demo`: the simulator plus the exporter polling it every 5s, on loopback. */
 async function main(): Promise<void> {
   let simulator: Simulator;
@@ -15,14 +31,7 @@ async function main(): Promise<void> {
     simulator = await startSimulator({ accounts: DEMO_ACCOUNTS, host: '127.0.0.1', port: 0 });
   }
   const command = loadConfig({
-    // Later flags win, so anything given after `npm run demo --` overrides these.
-    argv: [
-      '--config.file',
-      DEMO_CONFIG_PATH,
-      '--web.listen-address=127.0.0.1:10042',
-      '--poll.interval=5s',
-      ...process.argv.slice(2),
-    ],
+    argv: demoArgv(process.argv.slice(2)),
     env: {},
     readFile: (path) => {
       if (path !== DEMO_CONFIG_PATH) throw Object.assign(new Error('not found'), { code: 'ENOENT' });

@@ -75,7 +75,7 @@ async function main(): Promise<number> {
       return allOk ? 0 : 1;
     }
     case 'serve':
-      return serve(config, reloadConfig, config.configWatch ? watchFiles : undefined);
+      return serve(config, reloadConfig, config.configWatch ? watchFiles : undefined, () => loader.close());
   }
 }
 

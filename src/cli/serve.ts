@@ -13,6 +13,8 @@ export async function serve(
   config: ExporterConfig,
   reloadConfig: () => ExporterConfig | Promise<ExporterConfig>,
   watchFiles?: WatchFiles,
+  /** Ends a reload still waiting for files to settle, so it holds up no shutdown. */
+  cancelReload?: () => void,
 ): Promise<number> {
   const logger = createLogger(config.logLevel);
   // Handlers go in before start-up, so a signal during start-up is not the default hard kill.
@@ -40,6 +42,7 @@ export async function serve(
   const signal = await stopRequested;
   process.off('SIGHUP', onHangup);
   watcher?.close();
+  cancelReload?.();
   logger.info({ signal }, 'shutting down');
   await running.close();
   logger.info('stopped');

@@ -46,20 +46,31 @@ export function readSnapshot(paths: Iterable<string>, readFile: (path: string) =
  * Reads the configuration so that a file caught half written is never applied: a reload whose
  * files differ from those last applied is read again after a quiet period, and only a read whose
  * every file is byte for byte what the read before it saw counts, parse error or not. A file that
- * keeps changing past maxWaitMs fails the reload. `files` says what the last read went through.
+ * keeps changing past maxWaitMs fails the reload. `files` says what the last settled read went
+ * through: after a reload that gave up on a changing file they still differ, so the file is read
+ * again once it settles.
  */
 export class SettledLoader<T> {
   private applied: FileSnapshot | undefined;
+  /** What the applied files gave; returned again, the same object, while they stay the same. */
+  private appliedValue: T | undefined;
   private seen: FileSnapshot = new Map();
-  private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private closed = false;
+  /** Ends the quiet period under way at once (close). */
+  private wake: (() => void) | undefined;
 
   constructor(private readonly options: SettledLoaderOptions<T>) {
-    this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
     this.now = options.now ?? Date.now;
   }
 
-  /** The files the last read went through, and what they held then. */
+  /** At shutdown: a reload waiting for files to settle fails now, and none starts any more. */
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  /** The files the last settled read went through (applied or refused), and what they held then. */
   get files(): FileSnapshot {
     return this.seen;
   }
@@ -67,22 +78,33 @@ export class SettledLoader<T> {
   /** The first read, at start-up: nothing to compare it with. */
   initial(): T {
     const attempt = this.attempt();
+    this.seen = attempt.snapshot;
     if (!attempt.outcome.ok) throw attempt.outcome.error;
     this.applied = attempt.snapshot;
+    this.appliedValue = attempt.outcome.value;
     return attempt.outcome.value;
   }
 
+  /** The configuration once its files settle; the very object applied before when they are the same as then. */
   async reload(): Promise<T> {
+    this.refuseWhenClosed();
     const started = this.now();
     let previous = this.attempt();
-    // The complete files in force, read again: nothing to wait for.
-    if (previous.outcome.ok && sameSnapshot(previous.snapshot, this.applied)) return previous.outcome.value;
+    // The complete files in force, read again: nothing to wait for, and nothing new to apply.
+    if (previous.outcome.ok && sameSnapshot(previous.snapshot, this.applied)) {
+      this.seen = previous.snapshot;
+      return this.appliedValue as T;
+    }
     for (;;) {
       await this.sleep(this.options.quietMs);
+      this.refuseWhenClosed();
       const current = this.attempt();
       if (sameSnapshot(previous.snapshot, current.snapshot)) {
+        this.seen = current.snapshot;
         if (!current.outcome.ok) throw current.outcome.error;
+        if (sameSnapshot(current.snapshot, this.applied)) return this.appliedValue as T;
         this.applied = current.snapshot;
+        this.appliedValue = current.outcome.value;
         return current.outcome.value;
       }
       if (this.now() - started >= this.options.maxWaitMs) {
@@ -97,6 +119,24 @@ export class SettledLoader<T> {
       }
       previous = current;
     }
+  }
+
+  private refuseWhenClosed(): void {
+    if (this.closed) throw new ConfigError(['the exporter is shutting down; nothing applied']);
+  }
+
+  /** A timer that neither keeps the process alive nor outlives close(). */
+  private sleep(ms: number): Promise<void> {
+    if (this.options.sleep) return this.options.sleep(ms);
+    return new Promise((done) => {
+      const timer = setTimeout(() => this.wake?.(), ms);
+      timer.unref();
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        done();
+      };
+    });
   }
 
   private attempt(): Attempt<T> {
@@ -118,7 +158,6 @@ export class SettledLoader<T> {
     } catch (error) {
       outcome = { ok: false, error };
     }
-    this.seen = snapshot;
     return { snapshot, outcome };
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger';
 import { readSnapshot, sameSnapshot, type FileSnapshot } from './settled-load';
 
 export interface ConfigWatcherOptions {
-  /** The files the last configuration read went through (SettledLoader.files). */
+  /** The files the last settled configuration read went through (SettledLoader.files). */
   files: () => FileSnapshot;
   readFile: (path: string) => string;
   /** Re-reads and applies the configuration (the exporter's reload). */

@@ -8,9 +8,10 @@ export interface Account {
 }
 
 /**
- * Whether two entries poll the same ITNIO account: same key, secret and base URL. A reload that
- * changes any of them points the name at another account, whose numbers are not comparable.
+ * Whether two entries poll the same ITNIO account: same key and base URL. A reload that changes
+ * either points the name at another account, whose numbers are not comparable; a new secret
+ * (a rotation) is the same account, signed differently.
  */
 export function sameItnioAccount(a: Account, b: Account): boolean {
-  return a.apiKey === b.apiKey && a.apiSecret === b.apiSecret && a.baseUrl === b.baseUrl;
+  return a.apiKey === b.apiKey && a.baseUrl === b.baseUrl;
 }

@@ -16,3 +16,20 @@ export function clientFor(
     ...(now ? { now } : {}),
   });
 }
+
+type ClientSettings = Parameters<typeof clientFor>[0];
+
+/** A client whose trust can change while polls hold on to it: the exporter's, rebuilt when the CA file changes. */
+export interface RenewableClient {
+  client: BalanceClient;
+  /** Builds the client again (reading --api.ca-file again); polls already sent finish on the old one. */
+  renew(config: ClientSettings): void;
+}
+
+export function renewableClientFor(config: ClientSettings, now?: () => number): RenewableClient {
+  let current = clientFor(config, now);
+  return {
+    client: { fetchBalance: (credentials, signal) => current.fetchBalance(credentials, signal) },
+    renew: (next) => void (current = clientFor(next, now)),
+  };
+}

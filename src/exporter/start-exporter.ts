@@ -19,7 +19,7 @@ import { SpreadRounds, spreadWindowMs } from '../polling/spread';
 import { WebFront } from '../web/front';
 import { closeServer, listenAll, serverUrl, systemdListenFds } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
-import { clientFor } from './itnio-client';
+import { renewableClientFor, type RenewableClient } from './itnio-client';
 import { pollPlugins, type PollPlugin } from './poll-kinds';
 import { ConfigReloader, type ReloadResult } from '../reload/config-reloader';
 import { createApp } from './http-app';
@@ -94,10 +94,12 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     steady: deps.now ?? steadyNow,
     wallOffsetMs: deps.now ? () => 0 : steadyToWallOffsetMs,
   };
-  const client = deps.client ?? clientFor(config, clocks.now);
+  // A client given by a test stays as it is; the exporter's own is rebuilt when the CA file changes.
+  const api = deps.client ? undefined : renewableClientFor(config, clocks.now);
+  const client = deps.client ?? (api as RenewableClient).client;
   const core = buildCore(config, deps, clocks, [...pollPlugins(config, client), ...(deps.extraPolls ?? [])]);
   for (const warning of configWarnings(config)) deps.logger.warn(warning);
-  const web = buildWeb(config, deps, core, clocks);
+  const web = buildWeb(config, deps, core, clocks, api);
   const targets = config.systemdSocket ? systemdListenFds() : (config.listenAddresses ?? [config.listen]);
   const servers = await listenAll(web.app, targets, config.web?.tls);
   web.serversReady(servers);
@@ -122,6 +124,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
       web.renderer.close();
       await stopPolling();
       await Promise.all(servers.map((s) => closeServer(s)));
+      await web.front.close();
     })();
     return closing;
   };
@@ -181,10 +184,14 @@ function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, p
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
   store.subscribe({
-    // Removed and replaced entries' polls end by themselves (their entry's `removed` signal).
-    onAccounts: (_current, { added, replaced }) => {
-      // New and replaced accounts get numbers (and readiness) now rather than at the next scheduled poll.
+    // Removed and replaced entries' polls, and in-flight ones signed with a rotated secret, end by
+    // themselves (the entry's signals, src/polling/kind.ts).
+    onAccounts: (_current, { added, replaced, resigned }) => {
+      // New and replaced accounts get numbers (and readiness) now rather than at the next scheduled
+      // poll; one with a rotated secret too, unless its key is backing off.
       const fresh = new Set<string>([...added, ...replaced].map((a) => a.name));
+      const due = new Set(store.due(clocks.steady()).map((t) => t.account.name));
+      for (const a of resigned) if (due.has(a.name)) fresh.add(a.name);
       const targets = store.targets().filter((t) => fresh.has(t.account.name));
       for (const plugin of plugins) void poller.poll(plugin.kind.name, targets);
     },
@@ -232,7 +239,7 @@ function spreadFor(plugin: PollPlugin, config: ExporterConfig, salt = hostname()
 }
 
 /** Basic auth, configuration reload, the exposition and the Express app. */
-function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks) {
+function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks, api?: RenewableClient) {
   // Headers, rate limit and basic auth; probes stay open so an orchestrator needs no password.
   const front = new WebFront(config.web, EXPORTER_NAME);
   let servers: Server[] = [];
@@ -246,6 +253,7 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
         front.setWebConfig(web);
         if (applyTls && web?.tls) for (const s of servers) updateTlsServer(s as HttpsServer, web.tls);
       },
+      ...(api ? { setApiCa: (next: ExporterConfig) => api.renew(next) } : {}),
     },
     logger: deps.logger,
     now: clocks.now,
@@ -272,5 +280,5 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
     auth: front.middleware(),
     ...(config.webEnableLifecycle ? { reload } : {}),
   });
-  return { app, renderer, reload, serversReady: (s: Server[]) => void (servers = s) };
+  return { app, renderer, reload, front, serversReady: (s: Server[]) => void (servers = s) };
 }

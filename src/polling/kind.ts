@@ -31,4 +31,10 @@ export interface PollTarget {
    * ITNIO account): the poller drops its queued polls and aborts those in flight. Absent: never.
    */
   readonly removed?: AbortSignal;
+  /**
+   * Aborted when requests sent with `account` as it is now no longer speak for the account: the
+   * entry was removed or replaced, or its secret rotated (the entry then gets a new signal). The
+   * poller aborts a request in flight when the signal it went out with aborts. Absent: never.
+   */
+  readonly credentials?: AbortSignal;
 }

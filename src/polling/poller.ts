@@ -51,16 +51,17 @@ interface Job {
   done: Promise<void>;
   settle: () => void;
   controller?: AbortController;
-  /** Stops listening to the target's `removed` signal. */
-  unlisten?: () => void;
+  /** Stops listening to the target's signals. */
+  unlisten: Array<() => void>;
 }
 
 /**
  * Polls through one shared queue for every kind: at most `concurrency` requests in flight, shared
  * fairly between API hosts (src/polling/host-queues.ts), and a target that is queued or still
  * being polled for a kind is never queued a second time for it. It keeps no account set of its
- * own: callers pass the store's entries, and an entry's `removed` signal (set by the store on a
- * reload) drops its queued polls and aborts those in flight, so no one has to tell the poller.
+ * own: callers pass the store's entries, whose signals (set by the store on a reload) drop their
+ * queued polls when the entry is removed and abort those in flight when the credentials they
+ * were sent with are no longer the account's, so no one has to tell the poller.
  */
 export class Poller {
   private readonly kinds: ReadonlyMap<string, PollKind>;
@@ -117,22 +118,25 @@ export class Poller {
     if (existing) return existing.done;
     let settle: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (settle = resolve));
-    const job: Job = { kind, target, done, settle };
+    const job: Job = { kind, target, done, settle, unlisten: [] };
     jobs.set(kind, job);
-    const { removed } = target;
-    if (removed) {
-      const onRemoved = (): void => this.drop(job);
-      removed.addEventListener('abort', onRemoved, { once: true });
-      job.unlisten = () => removed.removeEventListener('abort', onRemoved);
-    }
+    this.listen(job, target.removed);
     this.queue.push(apiHost(target.account.baseUrl), job);
     return done;
   }
 
+  /** Calls drop(job) once `signal` aborts, until the job is finished. */
+  private listen(job: Job, signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const onAbort = (): void => this.drop(job);
+    signal.addEventListener('abort', onAbort, { once: true });
+    job.unlisten.push(() => signal.removeEventListener('abort', onAbort));
+  }
+
   /**
-   * The store dropped the job's entry: a queued job leaves the queue, an in-flight one is aborted
-   * (its credentials are no longer the account's); either is settled at once, so an account
-   * added back is polled again at once.
+   * The store dropped the job's entry, or the credentials its request went out with: a queued
+   * job leaves the queue, an in-flight one is aborted; either is settled at once, so an account
+   * added back (or re-signed) is polled again at once.
    */
   private drop(job: Job): void {
     if (job.controller) job.controller.abort();
@@ -144,7 +148,7 @@ export class Poller {
   private finish(job: Job): void {
     const jobs = this.pending.get(job.target);
     if (jobs?.get(job.kind) === job) jobs.delete(job.kind);
-    job.unlisten?.();
+    for (const unlisten of job.unlisten.splice(0)) unlisten();
     job.settle();
   }
 
@@ -173,6 +177,8 @@ export class Poller {
     const started = process.hrtime.bigint();
     const controller = new AbortController();
     job.controller = controller;
+    // A request signed with credentials the store has since revoked (a rotated secret) is aborted.
+    this.listen(job, target.credentials);
     let outcome: PollOutcome;
     try {
       outcome = await kind.poll(account, controller.signal);

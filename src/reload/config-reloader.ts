@@ -4,6 +4,9 @@ import { ConfigError, configWarnings, type ExporterConfig } from '../config/conf
 import type { Logger } from '../log/logger';
 import type { WebConfig } from '../config/web-config';
 
+/** The watcher's trigger (src/config-watch/watch.ts FILE_CHANGE_TRIGGER). */
+const FILE_CHANGE = 'file change';
+
 interface ReloadTargets {
   /** The account set in force (the account store's). */
   accounts(): readonly Account[];
@@ -11,6 +14,8 @@ interface ReloadTargets {
   setAccounts(accounts: readonly Account[]): { added: readonly Account[]; replaced: readonly Account[] };
   /** Basic auth users and, when TLS stays on with the same client auth, certificate and key. */
   setWebConfig(web: WebConfig | undefined, applyTls: boolean): void;
+  /** The certificates of --api.ca-file changed: the ITNIO client(s) trust the new ones from now on. */
+  setApiCa?(config: ExporterConfig): void;
 }
 
 export interface ConfigReloaderOptions {
@@ -46,7 +51,6 @@ const RESTART_ONLY: readonly RestartOnly[] = [
   { setting: 'tls_server_config.client_auth_type', value: (c) => c.web?.tls?.clientAuthType ?? 'NoClientCert' },
   { setting: '--api.timeout', value: (c) => c.apiTimeoutMs },
   { setting: '--api.ca-file', value: (c) => c.caFile },
-  { setting: '--api.ca-file (its certificates changed)', value: (c) => c.caFilePem },
   { setting: '--api.proxy-url', value: (c) => c.apiProxyUrl },
   { setting: '--poll.interval / --poll.schedule', value: (c) => c.pollSchedule },
   { setting: '--poll.max-age', value: (c) => c.pollMaxAgeMs },
@@ -79,9 +83,12 @@ export class ConfigReloader {
   private lastSuccessMs: number;
   private attempted = 0;
   private readonly listeners: (() => void)[] = [];
+  /** The configuration last applied: a load that returns this very object has nothing new. */
+  private current: ExporterConfig;
 
   constructor(private readonly options: ConfigReloaderOptions) {
     this.initial = options.initial;
+    this.current = options.initial;
     this.authUsers = options.initial.web?.users.size ?? 0;
     this.lastSuccessMs = (options.now ?? Date.now)();
     const state = (): { successful: boolean; successMs: number } => ({
@@ -129,11 +136,27 @@ export class ConfigReloader {
     return run;
   }
 
+  /** A good reload of the files in force: counted and timed as one, but nothing is applied again. */
+  private unchanged(trigger: string): ReloadResult {
+    this.succeeded();
+    // Asked for (SIGHUP, /-/reload): acknowledged; found by the watcher (a file changed back): a debug line.
+    const level = trigger === FILE_CHANGE ? 'debug' : 'info';
+    this.options.logger[level]({ trigger }, 'configuration reloaded; nothing changed');
+    return { ok: true, added: [], removed: [], needsRestart: settingsNeedingRestart(this.initial, this.current) };
+  }
+
+  private succeeded(): void {
+    this.lastSuccessful = true;
+    this.lastSuccessMs = (this.options.now ?? Date.now)();
+    this.attemptDone();
+  }
+
   private async reloadNow(trigger: string): Promise<ReloadResult> {
     const { logger, targets } = this.options;
     let next: ExporterConfig;
     try {
       next = await this.options.load();
+      if (next === this.current) return this.unchanged(trigger);
       const newNames = new Set(next.accounts.map((a) => a.name));
       const removed = targets
         .accounts()
@@ -144,15 +167,16 @@ export class ConfigReloader {
 
       targets.setWebConfig(next.web, tlsUnchanged && next.web?.tls !== undefined);
       const { added, replaced } = targets.setAccounts(next.accounts);
+      const apiCaChanged = next.caFilePem !== this.current.caFilePem && targets.setApiCa !== undefined;
+      if (apiCaChanged) targets.setApiCa?.(next);
 
-      this.lastSuccessful = true;
-      this.lastSuccessMs = (this.options.now ?? Date.now)();
-      this.attemptDone();
+      this.succeeded();
       for (const warning of configWarnings(next)) logger.warn({ trigger }, warning);
       if (this.authUsers > 0 && (next.web?.users.size ?? 0) === 0) {
         logger.warn({ trigger }, 'basic auth is now off: the reloaded web config has no basic_auth_users');
       }
       this.authUsers = next.web?.users.size ?? 0;
+      this.current = next;
       logger.info(
         {
           trigger,
@@ -161,6 +185,7 @@ export class ConfigReloader {
           removed,
           replaced: replaced.map((a) => a.name),
           basicAuthUsers: next.web?.users.size ?? 0,
+          ...(apiCaChanged ? { apiCaFileReloaded: true } : {}),
         },
         'configuration reloaded',
       );

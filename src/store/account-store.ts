@@ -77,6 +77,7 @@ class AccountEntry implements AccountView {
   slots: ReadonlyMap<string, unknown> = new Map();
   streak: BackoffStreak | undefined;
   private readonly removal = new AbortController();
+  private signing = new AbortController();
   constructor(
     public account: Account,
     history: HistoryOptions,
@@ -90,9 +91,23 @@ class AccountEntry implements AccountView {
     return this.removal.signal;
   }
 
+  /** Aborted once requests sent with the account as it is now no longer speak for it: the poller aborts them. */
+  get credentials(): AbortSignal {
+    return this.signing.signal;
+  }
+
   /** Marks the entry as no longer the store's. */
   remove(): void {
     this.removal.abort();
+    this.signing.abort();
+  }
+
+  /** Takes a new secret: requests signed with the old one are revoked. */
+  resign(account: Account): void {
+    const revoked = this.signing;
+    this.signing = new AbortController();
+    this.account = account;
+    revoked.abort();
   }
 }
 
@@ -102,8 +117,8 @@ export interface AccountStoreListener {
   onResult?(result: PollResult, status: Readonly<AccountStatus>): void;
   /**
    * The set of accounts changed (a reload). `added` were not configured before; `replaced` kept
-   * their name but now poll another ITNIO account (key, secret or base URL changed), so the
-   * store dropped what it knew of them. Both want polling at once.
+   * their name but now poll another ITNIO account (key or base URL changed), so the store
+   * dropped what it knew of them. Both want polling at once. A new secret alone is neither.
    */
   onAccounts?(accounts: readonly Account[], changes: AccountChanges): void;
   /** Anything changed (a result of any kind, a reload); the change count has moved. */
@@ -128,6 +143,8 @@ export interface StoreChangeCounts {
 export interface AccountChanges {
   added: readonly Account[];
   replaced: readonly Account[];
+  /** Kept, with a new secret: in-flight polls signed with the old one count for nothing. */
+  resigned: readonly Account[];
 }
 
 export interface AccountStoreOptions {
@@ -236,21 +253,26 @@ export class AccountStore {
     return backoff ? all.filter((e) => backoff.allows(e.streak, nowSteadyMs)) : all;
   }
 
-  /** Whether a poll of `target` still speaks for an account the store holds (not removed, not replaced). */
-  isCurrent(target: PollTarget | undefined): boolean {
-    return target !== undefined && this.entries.get(target.account.name) === target;
+  /**
+   * Whether a poll of `target` still speaks for an account the store holds (not removed, not
+   * replaced) and, given what it was sent with (`sentAs`), was signed with the secret in force.
+   */
+  isCurrent(target: PollTarget | undefined, sentAs?: Account): boolean {
+    if (target === undefined || this.entries.get(target.account.name) !== target) return false;
+    return sentAs === undefined || sentAs.apiSecret === target.account.apiSecret;
   }
 
   /**
    * Replaces the set of accounts. A kept account keeps its entry: state, counts, history,
-   * back-off and slots (its threshold follows the new entry); a removed one loses them all, and
-   * so does one whose key, secret or base URL changed (another ITNIO account under the same
+   * back-off and slots (its threshold and secret follow the new entry); a removed one loses them
+   * all, and so does one whose key or base URL changed (another ITNIO account under the same
    * name). Returns what changed.
    */
   setAccounts(accounts: readonly Account[]): AccountChanges {
     const previous = this.entries;
     const added: Account[] = [];
     const replaced: Account[] = [];
+    const resigned: Account[] = [];
     this.entries = new Map();
     for (const account of accounts) {
       let entry = previous.get(account.name);
@@ -258,6 +280,10 @@ export class AccountStore {
       else if (!sameItnioAccount(entry.account, account)) replaced.push(account);
       if (!entry || replaced.includes(account)) entry = new AccountEntry(account, this.historyOptions);
       else {
+        if (entry.account.apiSecret !== account.apiSecret) {
+          resigned.push(account);
+          entry.resign(account);
+        }
         entry.account = account;
         entry.status = withThreshold({ ...entry.status }, account);
       }
@@ -268,7 +294,7 @@ export class AccountStore {
     this.accounts = accounts;
     this.changes++;
     this.counts.accounts++;
-    const changes = { added, replaced };
+    const changes = { added, replaced, resigned };
     for (const listener of this.listeners) listener.onAccounts?.(accounts, changes);
     this.changed();
     return changes;
@@ -276,12 +302,13 @@ export class AccountStore {
 
   /**
    * Records a finished poll of any kind and returns the account's back-off after it. An aborted
-   * poll, and one whose target the store no longer holds (removed, or now another ITNIO
-   * account), change nothing.
+   * poll, one whose target the store no longer holds (removed, or now another ITNIO account),
+   * and one signed with a secret rotated since, change nothing.
    */
   record<O extends PollOutcome>(result: PollResult<O>): BackoffState | undefined {
     const entry = result.target;
-    if (!(entry instanceof AccountEntry) || !this.isCurrent(entry) || result.outcome.kind === 'aborted') return;
+    if (!(entry instanceof AccountEntry) || result.outcome.kind === 'aborted') return;
+    if (!this.isCurrent(entry, result.account)) return;
     this.changes++;
     const backoff = this.recordBackoff(entry, result);
     const kind = result.kind ?? BALANCE_POLL;

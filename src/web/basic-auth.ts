@@ -85,16 +85,28 @@ export class BasicAuth {
   private readonly challenge: string;
   private readonly verify: PasswordVerifier;
   private readonly wait: (ms: number) => Promise<void>;
+  private readonly closeVerifier: (() => Promise<void>) | undefined;
 
   constructor(options: BasicAuthOptions) {
     this.users = options.users;
     this.openPaths = new Set(options.openPaths);
     this.challenge = `Basic realm="${options.realm.replace(/["\\]/g, '')}", charset="UTF-8"`;
-    this.verify = options.verify ?? workerVerifier();
+    if (options.verify) {
+      this.verify = options.verify;
+    } else {
+      const worker = workerVerifier();
+      this.verify = worker;
+      this.closeVerifier = worker.close;
+    }
     this.maxConcurrentChecks = options.maxConcurrentChecks ?? 1;
     this.maxWaiting = options.maxWaiting ?? 16;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     this.wait = options.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Ends the bcrypt worker thread, if this started one. */
+  async close(): Promise<void> {
+    await this.closeVerifier?.();
   }
 
   get enabled(): boolean {

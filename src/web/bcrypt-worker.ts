@@ -2,6 +2,9 @@ import { Worker } from 'node:worker_threads';
 
 export type PasswordVerifier = (password: string, hash: string) => Promise<boolean>;
 
+/** A verifier that holds a thread until closed. */
+export type ClosableVerifier = PasswordVerifier & { close(): Promise<void> };
+
 // Runs in the worker: bcryptjs is pure JavaScript, ~100 ms of CPU per check at cost 10, which on
 // the main thread would stall every scrape for that long.
 const WORKER_SOURCE = `
@@ -18,7 +21,7 @@ parentPort.on('message', ({ id, password, hash }) => {
  * bcrypt checks on a worker thread, started on first use and not keeping the process alive.
  * Checks run one after another there; callers limit how many they hand over at once.
  */
-export function workerVerifier(): PasswordVerifier {
+export function workerVerifier(): ClosableVerifier {
   let worker: Worker | undefined;
   let nextId = 0;
   const pending = new Map<number, (ok: boolean) => void>();
@@ -39,7 +42,7 @@ export function workerVerifier(): PasswordVerifier {
     });
     return w;
   };
-  return (password, hash) =>
+  const verify: PasswordVerifier = (password, hash) =>
     new Promise<boolean>((resolve) => {
       worker ??= start();
       const id = nextId++;
@@ -47,4 +50,7 @@ export function workerVerifier(): PasswordVerifier {
       worker.ref();
       worker.postMessage({ id, password, hash });
     });
+  // Ends the thread; a check under way is refused ('exit' above), a later one starts a new thread.
+  const close = async (): Promise<void> => void (await worker?.terminate());
+  return Object.assign(verify, { close });
 }

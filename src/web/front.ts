@@ -25,6 +25,11 @@ export class WebFront {
     this.auth.setUsers(web?.users ?? new Map());
   }
 
+  /** Ends what outlives requests: the bcrypt worker thread. */
+  close(): Promise<void> {
+    return this.auth.close();
+  }
+
   middleware(): RequestHandler {
     const policy = this.policy.middleware();
     const auth = this.auth.middleware();

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoConfigYaml } from '../../src/simulator/demo-accounts';
@@ -211,8 +212,15 @@ describe('demo', () => {
     expect(readFileSync(join(ROOT, 'examples', 'demo.yml'), 'utf8')).toBe(demoConfigYaml('http://simulator:10043/sms'));
   });
 
-  test('the demo serves balances from the simulator within seconds', async () => {
+  test('the demo serves balances from the simulator within seconds, on the address given and no other', async () => {
     assertBuilt();
+    // Its default address taken (by this test, or by whatever holds it already): a demo that
+    // still listened there besides the address given would fail to start.
+    const holder = createServer();
+    await new Promise<void>((resolve) => {
+      holder.once('error', () => resolve());
+      holder.listen(10042, '127.0.0.1', () => resolve());
+    });
     const child = spawn(
       process.execPath,
       [join(ROOT, 'dist', 'demo.js'), '--web.listen-address=127.0.0.1:0', '--poll.interval=1s'],
@@ -231,9 +239,13 @@ describe('demo', () => {
       }, 'demo balances');
       for (const name of ['marketing', 'alerts', 'otp'])
         expect(samples.get(`itniotech_balance{account="${name}"}`)).toBeGreaterThan(0);
+      expect(new URL(metricsUrl).port).not.toBe('10042');
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      holder.close();
     }
   });
 });

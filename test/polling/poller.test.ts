@@ -241,6 +241,33 @@ test("a reload that changes an account's key aborts its in-flight poll and lets 
   ]);
 });
 
+test("a reload that rotates an account's secret aborts its in-flight poll, signed with the old one", async () => {
+  const held = heldClient();
+  const results: PollResult[] = [];
+  const run = polling({
+    client: held.client,
+    accounts: [account('a')],
+    concurrency: 2,
+    onResult: (r) => results.push(r),
+  });
+  void run.pollAll();
+  await tick();
+  const before = run.store.target('a');
+  run.setAccounts([{ ...account('a'), apiSecret: 'rotated-secret' }]);
+  await tick();
+  // The same entry (the same ITNIO account), but the request signed with the old secret is gone.
+  expect(run.store.target('a')).toBe(before);
+  expect(results.map((r) => r.outcome.kind)).toEqual(['aborted']);
+  const again = run.pollSome(['a']);
+  await tick();
+  held.open.get('a')?.pop()?.({ kind: 'success', balance: 2, gift: 0, credit: 0 });
+  await again;
+  expect(results.map((r) => [r.outcome.kind, r.account.apiSecret])).toEqual([
+    ['aborted', account('a').apiSecret],
+    ['success', 'rotated-secret'],
+  ]);
+});
+
 test('a reload that changes only the threshold keeps the in-flight poll', async () => {
   const held = heldClient();
   const results: PollResult[] = [];

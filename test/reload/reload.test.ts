@@ -8,6 +8,8 @@ import {
   ACCOUNT_A,
   ACCOUNT_B,
   ACCOUNT_C,
+  closeBoth,
+  idleScheduler,
   loadRunConfig,
   startHarness,
   type Harness,
@@ -15,6 +17,10 @@ import {
 import { fetchUrl, type FetchOptions } from '../support/https-request';
 import { sampleValue } from '../support/prom-text';
 import { eventually } from '../support/exporter-process';
+import { startTlsFront, type TlsFront } from '../support/tls-fixture';
+import { startExporter } from '../../src/exporter/start-exporter';
+import { createLogger } from '../../src/log/logger';
+import { startSimulator } from '../../src/simulator/simulator';
 
 let dir: string;
 let pki: TestPki;
@@ -103,10 +109,10 @@ describe('reloading accounts (POST /-/reload)', () => {
     // Kept unchanged: not reset and not polled again by the reload.
     expect(sampleValue(after, 'itniotech_requests_total{account="bravo"}')).toBe(1);
     expect(h.simulator.requestCount(ACCOUNT_B.apiKey)).toBe(1);
-    // A new secret makes it another account as far as its numbers go: polled at once, counted afresh.
+    // A new secret is the same ITNIO account: polled at once (it is not backing off), its counters kept.
     expect(sampleValue(after, 'itniotech_balance{account="alpha"}')).toBe(ACCOUNT_A.balance);
-    expect(sampleValue(after, 'itniotech_api_errors_total{account="alpha",status="-1"}')).toBe(0);
-    expect(sampleValue(after, 'itniotech_requests_total{account="alpha"}')).toBe(1);
+    expect(sampleValue(after, 'itniotech_api_errors_total{account="alpha",status="-1"}')).toBe(1);
+    expect(sampleValue(after, 'itniotech_requests_total{account="alpha"}')).toBe(2);
     expect(h.simulator.requestCount(ACCOUNT_A.apiKey)).toBe(2);
     expect(sampleValue(after, 'itniotech_exporter_config_last_reload_successful')).toBe(1);
   });
@@ -306,5 +312,53 @@ describe('settingsNeedingRestart', () => {
       ITNIO_ACCOUNT: 'renamed',
     });
     expect(settingsNeedingRestart(base, next)).toEqual(expected);
+  });
+});
+
+describe('a changed --api.ca-file on reload (issue 19 item 4)', () => {
+  let pki: TestPki;
+  let front: TlsFront;
+  let h: Harness;
+  let caFile: string;
+
+  beforeAll(async () => {
+    pki = createTestPki();
+    caFile = join(pki.dir, 'api-ca.pem');
+    // ITNIO's certificate comes from the second CA; the CA file trusts only the first, for now.
+    writeFileSync(caFile, pki.read(pki.caCert));
+    const simulator = await startSimulator({ accounts: [ACCOUNT_A] });
+    front = await startTlsFront({ keyFile: pki.otherServerKey, certFile: pki.otherServerCert }, simulator.url);
+    const args = ['--web.listen-address=127.0.0.1:0', '--poll.interval=1m', `--api.ca-file=${caFile}`];
+    const env = {
+      ITNIO_API_KEY: ACCOUNT_A.apiKey,
+      ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
+      ITNIO_BASE_URL: `${front.url}/sms`,
+    };
+    const exporter = await startExporter(loadRunConfig(args, env), {
+      logger: createLogger('silent'),
+      scheduler: idleScheduler,
+      reloadConfig: () => loadRunConfig(args, env),
+    });
+    h = { simulator, exporter, close: () => closeBoth(exporter, simulator) };
+  });
+  afterAll(async () => {
+    await h?.close();
+    await front?.close();
+    pki?.remove();
+  });
+
+  test('polls use the new CA after the reload, without a restart', async () => {
+    await h.exporter.poller.pollAll();
+    const refused = await metrics(h);
+    expect(sampleValue(refused, 'itniotech_up{account="default"}')).toBe(0);
+    expect(sampleValue(refused, 'itniotech_request_failures_total{account="default",reason="network"}')).toBe(1);
+
+    writeFileSync(caFile, pki.read(pki.otherCaCert));
+    const result = await h.exporter.reload('test');
+    expect(result).toMatchObject({ ok: true, needsRestart: [] });
+    await h.exporter.poller.pollAll();
+    const trusted = await metrics(h);
+    expect(sampleValue(trusted, 'itniotech_up{account="default"}')).toBe(1);
+    expect(sampleValue(trusted, 'itniotech_balance{account="default"}')).toBe(ACCOUNT_A.balance);
   });
 });

@@ -122,7 +122,6 @@ describe('AccountStore', () => {
 
   test.each([
     ['key', { apiKey: 'other-key' }],
-    ['secret', { apiSecret: 'other-secret' }],
     ['base URL', { baseUrl: 'http://127.0.0.1:9/other' }],
   ])('a changed %s makes it another account: state and history dropped, old polls discarded', (_what, change) => {
     const store = new AccountStore({ accounts: [account('a')], maxAgeMs: HOUR, now: () => 5000 });
@@ -142,6 +141,33 @@ describe('AccountStore', () => {
     store.record({ ...poll(store, 'a', 2000, ok(7)), account: account('a', change) });
     expect(store.get('a')?.values?.balance).toBe(7);
     expect(store.points('a').map((p) => p.balance)).toEqual([7]);
+  });
+
+  test('a rotated secret is the same account: state, history and back-off kept, polls signed with the old secret discarded', () => {
+    const backoff = { gapMs: 60_000, maxAgeMs: HOUR };
+    const store = new AccountStore({ accounts: [account('a')], maxAgeMs: HOUR, now: () => 5000, backoff });
+    store.record(poll(store, 'a', 1000, ok(10)));
+    store.record(poll(store, 'a', 1200, { kind: 'api_error', status: '-15', reason: 'frequent query' }));
+    const backingOff = store.get('a')?.backoff;
+    expect(backingOff).toBeDefined();
+    const before = poll(store, 'a', 1500, ok(999));
+    const rotated = account('a', { apiSecret: 'rotated-secret' });
+    const { added, replaced } = store.setAccounts([rotated]);
+    expect(added).toEqual([]);
+    expect(replaced).toEqual([]);
+    expect(store.get('a')?.values?.balance).toBe(10);
+    expect(store.get('a')?.backoff).toEqual(backingOff);
+    expect(store.points('a')).toHaveLength(1);
+    expect(store.due(5000)).toEqual([]);
+    // Sent with the old secret, answered after the rotation: not recorded, not current.
+    expect(store.isCurrent(store.target('a'), before.account)).toBe(false);
+    store.record(before);
+    expect(store.get('a')?.values?.balance).toBe(10);
+    // Signed with the new secret: recorded on the same entry.
+    expect(store.isCurrent(store.target('a'), rotated)).toBe(true);
+    store.record({ ...poll(store, 'a', 2000, ok(7)), account: rotated });
+    expect(store.get('a')?.values?.balance).toBe(7);
+    expect(store.points('a').map((p) => p.balance)).toEqual([10, 7]);
   });
 
   test('a changed threshold alone keeps state and history', () => {

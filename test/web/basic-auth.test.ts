@@ -1,5 +1,6 @@
 import bcrypt from 'bcryptjs';
 import express from 'express';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BasicAuth, parseBasicAuthorization } from '../../src/web/basic-auth';
@@ -85,6 +86,17 @@ describe('BasicAuth.check', () => {
     expect(await auth.check(basic('alice:correct horsE'))).toBe(false);
     expect(await auth.check(basic(`bob:${HTPASSWD_PASSWORD}`))).toBe(false);
     expect(await auth.check(undefined)).toBe(false);
+  });
+
+  it("close() ends the bcrypt worker thread (an exporter's close leaves no thread behind)", async () => {
+    const threads = (): number => Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    const before = threads();
+    const auth = new BasicAuth({ users: users(), openPaths: [], realm: 'test' });
+    expect(await auth.check(basic(`alice:${HTPASSWD_PASSWORD}`))).toBe(true);
+    expect(threads()).toBeGreaterThan(before);
+    await auth.close();
+    for (let i = 0; i < 100 && threads() > before; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(threads()).toBe(before);
   });
 
   it('runs bcrypt once for repeated good credentials', async () => {
