@@ -25,8 +25,11 @@ export interface PollPlugin {
   schedule: string;
   /** Its state slot on each account in the store; getBalance has none, its state is the store's own. */
   state?: PollKindState;
-  /** Registers its metrics on the exporter's registry, computed from the store when read (storeGauge). */
-  registerMetrics?(registry: Registry, reader: StoreReader): void;
+  /**
+   * Registers its metrics on the exporter's registry, computed from the store when read
+   * (storeGauge); pass `onError` on to them, so a metric that fails to compute is logged.
+   */
+  registerMetrics?(registry: Registry, reader: StoreReader, onError: (metric: string, error: unknown) => void): void;
   /** Logs one of its results. */
   log?(logger: Logger, result: PollResult<PollOutcome>): void;
 }

@@ -11,6 +11,7 @@ import type { NumbersClient } from '../itnio/numbers-client';
 import type { Logger } from '../log/logger';
 import { BalanceCollector } from '../metrics/collector';
 import { createProcessRegistry, MetricsRenderer } from '../metrics/exposition';
+import { reportEachMetricErrorOnce } from '../metrics/metric-errors';
 import { BALANCE_POLL } from '../polling/balance-kind';
 import type { PollTarget } from '../polling/kind';
 import { Poller } from '../polling/poller';
@@ -81,6 +82,8 @@ interface Core {
   collector: BalanceCollector;
   poller: Poller;
   plugins: readonly PollPlugin[];
+  /** Logs a metric that failed to compute, once per distinct error. */
+  onMetricError: (metric: string, error: unknown) => void;
 }
 
 const noReloadSource = (): ExporterConfig => {
@@ -156,22 +159,21 @@ function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, p
     backoff: { gapMs: config.pollGapMs, maxAgeMs: config.pollMaxAgeMs },
   });
   const registry = new Registry();
+  const onMetricError = reportEachMetricErrorOnce((metric, err) =>
+    logger.error({ metric, err }, 'computing a metric failed'),
+  );
   const collector = new BalanceCollector({
     registry,
     store,
     maxAgeMs: config.pollMaxAgeMs,
     version: EXPORTER_VERSION,
     now: clocks.steady,
-    onError: (metric, error) =>
-      logger.error(
-        { metric, err: error instanceof Error ? error.message : String(error) },
-        'computing a metric failed',
-      ),
+    onError: onMetricError,
   });
   const logs = new Map(plugins.map((p) => [p.kind.name, p.log]));
   for (const plugin of plugins) {
     if (plugin.state) store.registerKind(plugin.state);
-    plugin.registerMetrics?.(registry, collector.reader);
+    plugin.registerMetrics?.(registry, collector.reader, onMetricError);
   }
   const poller = new Poller({
     kinds: plugins.map((p) => p.kind),
@@ -186,8 +188,9 @@ function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, p
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recording a poll result failed'),
   });
   store.subscribe({
+    // Removed and replaced entries' polls, and in-flight ones signed with a rotated secret, end by
+    // themselves (the entry's signals, src/polling/kind.ts).
     onAccounts: (_current, { added, replaced, resigned }) => {
-      poller.retain((target, sentAs) => store.isCurrent(target, sentAs));
       // New and replaced accounts get numbers (and readiness) now rather than at the next scheduled
       // poll; one with a rotated secret too, unless its key is backing off.
       const fresh = new Set<string>([...added, ...replaced].map((a) => a.name));
@@ -197,7 +200,7 @@ function buildCore(config: ExporterConfig, deps: ExporterDeps, clocks: Clocks, p
       for (const plugin of plugins) void poller.poll(plugin.kind.name, targets);
     },
   });
-  return { store, collector, poller, plugins };
+  return { store, collector, poller, plugins, onMetricError };
 }
 
 /** Polls every kind at once, then each on its own schedule; returns the function that stops it all. */
@@ -241,13 +244,6 @@ function spreadFor(plugin: PollPlugin, config: ExporterConfig, salt = hostname()
 
 /** Basic auth, configuration reload, the exposition and the Express app. */
 function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks, api?: RenewableClient) {
-  const processRegistry = createProcessRegistry();
-  // Prepared bytes are served while polls run; the renderer rebuilds when the store changes.
-  const renderer = new MetricsRenderer(core.collector, processRegistry, {
-    pollsRunning: () => core.poller.busy,
-    // The reload gauges live with the process metrics, which are otherwise reused for a second.
-    processChangeCount: () => reloader.attempts,
-  });
   // Headers, rate limit and basic auth; probes stay open so an orchestrator needs no password.
   const front = new WebFront(config.web, EXPORTER_NAME);
   let servers: Server[] = [];
@@ -264,8 +260,12 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
       ...(api ? { setApiCa: (next: ExporterConfig) => api.renew(next) } : {}),
     },
     logger: deps.logger,
-    registry: processRegistry,
     now: clocks.now,
+  });
+  // Prepared bytes are served while polls run; the renderer rebuilds when the store or a reload changes them.
+  const renderer = new MetricsRenderer([core.collector, reloader], createProcessRegistry(), {
+    pollsRunning: () => core.poller.busy,
+    onMetricError: core.onMetricError,
   });
   const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger);
   const app = createApp({

@@ -19,7 +19,10 @@ export function createProcessRegistry(): Registry {
   return registry;
 }
 
-/** The exporter's registry, and what its owner says about changes to it. */
+/**
+ * A registry of metrics derived from one owner's state (the account store's, the configuration
+ * reload's), and what that owner says about changes to it.
+ */
 export interface MetricsSource {
   /** Every metric registered here is served, whoever registered it. */
   registry: Registry;
@@ -51,18 +54,17 @@ export interface RendererOptions {
   /** Whether polls are running; while they are, scrapes never wait for a rebuild. */
   pollsRunning?: () => boolean;
   /**
-   * Grows when the process registry holds a change that must show soon (a reload sets its
-   * gauges there): the cached process metrics are dropped, as by processChanged().
+   * A metric that failed to format (its collect() threw): it is left out of this rebuild and the
+   * others are served, as node_exporter serves the collectors that work.
    */
-  processChangeCount?: () => number;
+  onMetricError?: (metric: string, error: unknown) => void;
   now?: () => number;
 }
 
 /** A prepared response body, served to every scrape until the next rebuild replaces it. */
 interface Body {
-  /** The source's change count when the rebuild started. */
+  /** The sources' change count when the rebuild started. */
   change: number;
-  processGeneration: number;
   builtAt: number;
   identity: Buffer;
   gzip: Buffer;
@@ -79,17 +81,17 @@ const gzipAsync = promisify(zlib.gzip);
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Serves the exposition from prepared bytes, rebuilt off the scrape path: after the source
+ * Serves the exposition from prepared bytes, rebuilt off the scrape path: after a source
  * changes (debounced), and when a scrape finds the bytes older than `refreshAfterMs`. A rebuild
  * formats one metric at a time with prom-client's own `getSingleMetricAsString`, yielding to the
- * event loop in between, and reuses the text of the source's metrics that did not change;
- * metrics the source does not own are formatted every time. The process metrics are read at most
+ * event loop in between, and reuses the text of a source's metrics that did not change;
+ * metrics a source does not own are formatted every time. The process metrics are read at most
  * once per `processMaxAgeMs`. Text and gzip are built once per rebuild, gzip on the thread pool.
  *
  * While polls run, scrapes get the last prepared bytes and never wait. When they do not, a
- * scrape waits for a rebuild if the source changed since the bytes were built, the process
- * metrics were dropped (a reload), or the bytes are older than `maxStaleMs`: so a scrape after
- * a finished poll or a reload sees its result, as it would from prom-client directly.
+ * scrape waits for a rebuild if any source changed since the bytes were built (a poll result, a
+ * reload), or the bytes are older than `maxStaleMs`: so a scrape after a finished poll or a
+ * reload sees its result, as it would from prom-client directly.
  */
 export class MetricsRenderer {
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -101,12 +103,12 @@ export class MetricsRenderer {
   private readonly pollsRunning: () => boolean;
   private readonly now: () => number;
   private readonly metricTexts = new Map<string, CachedMetric>();
-  private processText: { text: string; readAt: number; generation: number } | undefined;
-  private processChanges = 0;
-  private readonly processChangeCount: () => number;
+  private processText: { text: string; readAt: number } | undefined;
+  private readonly sources: readonly MetricsSource[];
+  private readonly onMetricError: (metric: string, error: unknown) => void;
   private body: Body | undefined;
-  /** The rebuild running, with the change count and process generation it started from. */
-  private running: { done: Promise<Body>; change: number; processGeneration: number } | undefined;
+  /** The rebuild running, with the change count it started from. */
+  private running: { done: Promise<Body>; change: number } | undefined;
   /** The rebuild to start when the running one ends, shared by everyone who asks meanwhile. */
   private queued: Promise<Body> | undefined;
   /** The last rebuild failed: scrapes wait for a new one rather than get old bytes silently. */
@@ -115,8 +117,9 @@ export class MetricsRenderer {
   private firstUnrenderedAt: number | undefined;
   private closed = false;
 
+  /** `sources` are rendered in order, then the process metrics. */
   constructor(
-    private readonly source: MetricsSource,
+    sources: MetricsSource | readonly MetricsSource[],
     private readonly process: Registry,
     options: RendererOptions = {},
   ) {
@@ -127,8 +130,9 @@ export class MetricsRenderer {
     this.maxStaleMs = options.maxStaleMs ?? 2000;
     this.pollsRunning = options.pollsRunning ?? (() => false);
     this.now = options.now ?? Date.now;
-    this.processChangeCount = options.processChangeCount ?? (() => 0);
-    source.onChange?.(() => this.sourceChanged());
+    this.onMetricError = options.onMetricError ?? (() => undefined);
+    this.sources = Array.isArray(sources) ? sources : [sources as MetricsSource];
+    for (const source of this.sources) source.onChange?.(() => this.sourceChanged());
   }
 
   /** The whole exposition as text. */
@@ -161,16 +165,11 @@ export class MetricsRenderer {
     this.renderTimer.unref();
   }
 
-  /** Drops the cached process metrics, for a change that must show soon: at the next scrape unless polls run. */
-  processChanged(): void {
-    // A rebuild already running read the old values: its bytes do not count as current.
-    this.processChanges++;
-    this.sourceChanged();
-  }
-
-  /** Moves with processChanged() and with the processChangeCount option. */
-  private get processGeneration(): number {
-    return this.processChanges + this.processChangeCount();
+  /** Grows with every change any source reports. */
+  private changeCount(): number {
+    let sum = 0;
+    for (const source of this.sources) sum += source.changeCount();
+    return sum;
   }
 
   /** Stops a pending background rebuild. */
@@ -185,7 +184,7 @@ export class MetricsRenderer {
     // Only the very first scrape has nothing to be served.
     if (!body || this.failed) return this.freshBody();
     const age = this.now() - body.builtAt;
-    const behind = body.change !== this.source.changeCount() || body.processGeneration !== this.processGeneration;
+    const behind = body.change !== this.changeCount();
     if ((behind || age > this.maxStaleMs) && !this.pollsRunning()) return this.freshBody();
     // Changes have their own (debounced) rebuild; rebuilding for each scrape that finds one
     // during a poll cycle would rebuild back to back.
@@ -193,12 +192,10 @@ export class MetricsRenderer {
     return body;
   }
 
-  /** Bytes that hold every change made to the source (and the process metrics) before this call. */
+  /** Bytes that hold every change made to the sources before this call. */
   private async freshBody(): Promise<Body> {
-    const change = this.source.changeCount();
-    const processGeneration = this.processGeneration;
-    const covers = (from: { change: number; processGeneration: number }): boolean =>
-      from.change >= change && from.processGeneration >= processGeneration;
+    const change = this.changeCount();
+    const covers = (from: { change: number }): boolean => from.change >= change;
     for (;;) {
       // A rebuild that started after the last change will do; an older one is followed by a new one.
       const running = this.running;
@@ -210,12 +207,11 @@ export class MetricsRenderer {
   /** A rebuild that starts now, or right after the one running. */
   private rebuild(): Promise<Body> {
     if (!this.running) {
-      const change = this.source.changeCount();
-      const processGeneration = this.processGeneration;
-      const done = this.build(change, processGeneration).finally(() => {
+      const change = this.changeCount();
+      const done = this.build(change).finally(() => {
         this.running = undefined;
       });
-      this.running = { done, change, processGeneration };
+      this.running = { done, change };
       return done;
     }
     this.queued ??= this.running.done
@@ -227,13 +223,13 @@ export class MetricsRenderer {
     return this.queued;
   }
 
-  private async build(change: number, processGeneration: number): Promise<Body> {
+  private async build(change: number): Promise<Body> {
     const builtAt = this.now();
     try {
-      const exporterText = await this.renderRegistry();
-      const processText = await this.readProcess(processGeneration);
+      const exporterText = await this.renderSources();
+      const processText = await this.readProcess();
       const identity = Buffer.from(exporterText + processText);
-      const body = { change, processGeneration, builtAt, identity, gzip: await gzipAsync(identity) };
+      const body = { change, builtAt, identity, gzip: await gzipAsync(identity) };
       this.body = body;
       this.failed = false;
       return body;
@@ -244,26 +240,34 @@ export class MetricsRenderer {
   }
 
   /**
-   * The source registry's text, exactly as `registry.metrics()` prints it, one metric per turn
-   * of the event loop, through prom-client's own `getSingleMetricAsString`. The source is pinned
-   * for the whole rebuild, so its metrics show one instant (a failure counted, `up` at 0: both
-   * or neither).
+   * The sources' registries' text, each exactly as `registry.metrics()` prints it, one metric per
+   * turn of the event loop, through prom-client's own `getSingleMetricAsString`. A source is
+   * pinned while its metrics are read, so they show one instant (a failure counted, `up` at 0:
+   * both or neither).
    */
-  private async renderRegistry(): Promise<string> {
-    const { registry } = this.source;
-    // A turn of its own, so the pin below takes the source as the last change left it.
-    await nextTurn();
-    this.source.pin?.();
-    try {
-      return await this.formatEach(registry);
-    } finally {
-      this.source.unpin?.();
+  private async renderSources(): Promise<string> {
+    const texts: string[] = [];
+    const names = new Set<string>();
+    for (const source of this.sources) {
+      // A turn of its own, so the pin below takes the source as the last change left it.
+      await nextTurn();
+      source.pin?.();
+      try {
+        texts.push(await this.formatEach(source, names));
+      } finally {
+        source.unpin?.();
+      }
     }
+    for (const name of this.metricTexts.keys()) if (!names.has(name)) this.metricTexts.delete(name);
+    return texts.join('');
   }
 
-  private async formatEach(registry: Registry): Promise<string> {
+  /** One source's text; adds the names of its metrics to `names`. */
+  private async formatEach(source: MetricsSource, names: Set<string>): Promise<string> {
+    const { registry } = source;
     const plan = registry.getMetricsAsArray().map((metric) => {
-      const change = this.source.metricChangeCount?.(metric.name);
+      names.add(metric.name);
+      const change = source.metricChangeCount?.(metric.name);
       const cached = this.metricTexts.get(metric.name);
       const reused =
         change !== undefined && cached?.metric === metric && cached.change === change ? cached.text : undefined;
@@ -277,24 +281,32 @@ export class MetricsRenderer {
       }
       // Removed while this rebuild yielded: gone from the registry's own output too.
       if (registry.getSingleMetric(metric.name) === undefined) continue;
-      const text = await registry.getSingleMetricAsString(metric.name);
-      if (change !== undefined) this.metricTexts.set(metric.name, { metric, change, text });
-      texts.push(text);
+      const text = await this.formatOne(registry, metric.name);
+      if (text !== undefined) {
+        if (change !== undefined) this.metricTexts.set(metric.name, { metric, change, text });
+        texts.push(text);
+      }
       await nextTurn();
     }
-    const names = new Set(plan.map((p) => p.metric.name));
-    for (const name of this.metricTexts.keys()) if (!names.has(name)) this.metricTexts.delete(name);
     return `${texts.join('\n\n')}\n`;
   }
 
-  private async readProcess(generation: number): Promise<string> {
+  /** One metric's text, or undefined when its collect() threw: one broken metric does not fail the scrape. */
+  private async formatOne(registry: Registry, name: string): Promise<string | undefined> {
+    try {
+      return await registry.getSingleMetricAsString(name);
+    } catch (error) {
+      this.onMetricError(name, error);
+      return undefined;
+    }
+  }
+
+  private async readProcess(): Promise<string> {
     const cached = this.processText;
-    if (cached && cached.generation === generation && this.now() - cached.readAt < this.processMaxAgeMs)
-      return cached.text;
+    if (cached && this.now() - cached.readAt < this.processMaxAgeMs) return cached.text;
     const readAt = this.now();
     const text = await this.process.metrics();
-    // Values read across a processChanged() are used once but not kept.
-    if (generation === this.processGeneration) this.processText = { text, readAt, generation };
+    this.processText = { text, readAt };
     return text;
   }
 }

@@ -26,4 +26,15 @@ export interface PollKind<O extends PollOutcome = PollOutcome> {
 export interface PollTarget {
   /** The account's configuration in force; a reload may replace it on a kept entry. */
   readonly account: Account;
+  /**
+   * Aborted when the store stops holding this entry (a reload removed it, or made it another
+   * ITNIO account): the poller drops its queued polls and aborts those in flight. Absent: never.
+   */
+  readonly removed?: AbortSignal;
+  /**
+   * Aborted when requests sent with `account` as it is now no longer speak for the account: the
+   * entry was removed or replaced, or its secret rotated (the entry then gets a new signal). The
+   * poller aborts a request in flight when the signal it went out with aborts. Absent: never.
+   */
+  readonly credentials?: AbortSignal;
 }

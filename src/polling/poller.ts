@@ -51,15 +51,17 @@ interface Job {
   done: Promise<void>;
   settle: () => void;
   controller?: AbortController;
-  /** The configuration an in-flight request was sent with. */
-  sentAs?: Account;
+  /** Stops listening to the target's signals. */
+  unlisten: Array<() => void>;
 }
 
 /**
  * Polls through one shared queue for every kind: at most `concurrency` requests in flight, shared
  * fairly between API hosts (src/polling/host-queues.ts), and a target that is queued or still
- * being polled for a kind is never queued a second time for it. It keeps no account set of its own: callers pass the store's entries, and after a reload
- * `retain` drops what the store no longer holds.
+ * being polled for a kind is never queued a second time for it. It keeps no account set of its
+ * own: callers pass the store's entries, whose signals (set by the store on a reload) drop their
+ * queued polls when the entry is removed and abort those in flight when the credentials they
+ * were sent with are no longer the account's, so no one has to tell the poller.
  */
 export class Poller {
   private readonly kinds: ReadonlyMap<string, PollKind>;
@@ -69,8 +71,10 @@ export class Poller {
   private readonly onResult: PollListener;
   private readonly onListenerError: (error: unknown) => void;
   private readonly queue = new HostQueues<Job>();
-  /** Jobs queued or in flight, per kind and target. */
-  private readonly pending = new Map<PollKind, Map<PollTarget, Job>>();
+  /** Jobs queued or in flight, per target and kind; weak, so an entry the store dropped goes with them. */
+  private readonly pending = new WeakMap<PollTarget, Map<PollKind, Job>>();
+  /** Jobs whose request is out, for stop(). */
+  private readonly inFlight = new Set<Job>();
   private running = 0;
   private stopped = false;
 
@@ -82,7 +86,6 @@ export class Poller {
     this.steadyNow = options.steadyNow ?? steadyNow;
     this.onResult = options.onResult;
     this.onListenerError = options.onListenerError ?? (() => undefined);
-    for (const kind of options.kinds) this.pending.set(kind, new Map());
   }
 
   /** Whether any poll is queued or in flight. */
@@ -100,47 +103,52 @@ export class Poller {
     return Promise.all(waits).then(() => undefined);
   }
 
-  /**
-   * Keeps only the polls of targets `isCurrent` accepts (after a reload): the others are dropped
-   * from the queue, their in-flight requests aborted (their credentials are no longer the
-   * account's) and settled at once, so an account added back is polled again at once. In-flight
-   * requests are judged with the configuration they were sent with (`sentAs`): a rotated secret
-   * keeps the target but not a request signed with the old one.
-   */
-  retain(isCurrent: (target: PollTarget, sentAs?: Account) => boolean): void {
-    for (const job of this.queue.remove((queued) => isCurrent(queued.target))) this.finish(job);
-    for (const jobs of this.pending.values()) {
-      for (const job of jobs.values()) {
-        if (!job.controller || isCurrent(job.target, job.sentAs)) continue;
-        job.controller.abort();
-        this.finish(job);
-      }
-    }
-  }
-
   /** Aborts in-flight requests and drops the queue; later calls to poll do nothing. */
   stop(): void {
     this.stopped = true;
-    for (const jobs of this.pending.values()) for (const job of jobs.values()) job.controller?.abort();
+    for (const job of this.inFlight) job.controller?.abort();
     for (const job of this.queue.remove()) this.finish(job);
   }
 
   private enqueue(kind: PollKind, target: PollTarget): Promise<void> {
-    const jobs = this.pending.get(kind) as Map<PollTarget, Job>;
-    const existing = jobs.get(target);
+    if (target.removed?.aborted) return Promise.resolve();
+    let jobs = this.pending.get(target);
+    if (!jobs) this.pending.set(target, (jobs = new Map()));
+    const existing = jobs.get(kind);
     if (existing) return existing.done;
     let settle: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (settle = resolve));
-    const job: Job = { kind, target, done, settle };
-    jobs.set(target, job);
+    const job: Job = { kind, target, done, settle, unlisten: [] };
+    jobs.set(kind, job);
+    this.listen(job, target.removed);
     this.queue.push(apiHost(target.account.baseUrl), job);
     return done;
   }
 
+  /** Calls drop(job) once `signal` aborts, until the job is finished. */
+  private listen(job: Job, signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const onAbort = (): void => this.drop(job);
+    signal.addEventListener('abort', onAbort, { once: true });
+    job.unlisten.push(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /**
+   * The store dropped the job's entry, or the credentials its request went out with: a queued
+   * job leaves the queue, an in-flight one is aborted; either is settled at once, so an account
+   * added back (or re-signed) is polled again at once.
+   */
+  private drop(job: Job): void {
+    if (job.controller) job.controller.abort();
+    else this.queue.remove((queued) => queued !== job);
+    this.finish(job);
+  }
+
   /** Settles a job; only its own entry, as a reload may have settled it and a new one begun. */
   private finish(job: Job): void {
-    const jobs = this.pending.get(job.kind);
-    if (jobs?.get(job.target) === job) jobs.delete(job.target);
+    const jobs = this.pending.get(job.target);
+    if (jobs?.get(job.kind) === job) jobs.delete(job.kind);
+    for (const unlisten of job.unlisten.splice(0)) unlisten();
     job.settle();
   }
 
@@ -149,8 +157,10 @@ export class Poller {
       const next = this.queue.start(this.concurrency);
       if (!next) return;
       this.running++;
+      this.inFlight.add(next.job);
       void this.pollOne(next.job).finally(() => {
         this.running--;
+        this.inFlight.delete(next.job);
         this.queue.ended(next.host);
         this.finish(next.job);
         this.drain();
@@ -167,7 +177,8 @@ export class Poller {
     const started = process.hrtime.bigint();
     const controller = new AbortController();
     job.controller = controller;
-    job.sentAs = account;
+    // A request signed with credentials the store has since revoked (a rotated secret) is aborted.
+    this.listen(job, target.credentials);
     let outcome: PollOutcome;
     try {
       outcome = await kind.poll(account, controller.signal);

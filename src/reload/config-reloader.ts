@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { Account } from '../config/account';
 import { ConfigError, configWarnings, type ExporterConfig } from '../config/config';
 import type { Logger } from '../log/logger';
@@ -25,7 +25,6 @@ export interface ConfigReloaderOptions {
   load: () => ExporterConfig | Promise<ExporterConfig>;
   targets: ReloadTargets;
   logger: Logger;
-  registry: Registry;
   now?: () => number;
 }
 
@@ -70,15 +69,23 @@ export function settingsNeedingRestart(running: ExporterConfig, next: ExporterCo
 /**
  * Re-reads the configuration on SIGHUP or POST /-/reload. A configuration with any problem is
  * refused as a whole and the running one stays; a good one replaces accounts and web users.
+ *
+ * Its gauges live on its own `registry` and are computed from its state when read; with
+ * `changeCount` it is a metrics source like the collector (src/metrics/exposition.ts), so the
+ * exposition shows a reload's outcome at the next scrape without anyone telling it.
  */
 export class ConfigReloader {
+  /** The reload gauges, derived from the last attempt's outcome whenever they are read. */
+  readonly registry = new Registry();
   private readonly initial: ExporterConfig;
   /** Basic auth users in force, to warn when a reload turns auth off. */
   private authUsers: number;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly successful: Gauge;
-  private readonly successTime: Gauge;
+  /** The last attempt's outcome, and when the configuration was last loaded (start-up counts). */
+  private lastSuccessful = true;
+  private lastSuccessMs: number;
   private attempted = 0;
+  private readonly listeners: (() => void)[] = [];
   /** The configuration last applied: a load that returns this very object has nothing new. */
   private current: ExporterConfig;
 
@@ -86,24 +93,43 @@ export class ConfigReloader {
     this.initial = options.initial;
     this.current = options.initial;
     this.authUsers = options.initial.web?.users.size ?? 0;
-    const registers = [options.registry];
-    this.successful = new Gauge({
+    this.lastSuccessMs = (options.now ?? Date.now)();
+    const state = (): { successful: boolean; successMs: number } => ({
+      successful: this.lastSuccessful,
+      successMs: this.lastSuccessMs,
+    });
+    new Gauge({
       name: 'itniotech_exporter_config_last_reload_successful',
       help: 'Whether the last configuration reload attempt was successful.',
-      registers,
+      registers: [this.registry],
+      collect() {
+        this.set(state().successful ? 1 : 0);
+      },
     });
-    this.successTime = new Gauge({
+    new Gauge({
       name: 'itniotech_exporter_config_last_reload_success_timestamp_seconds',
       help: 'Unix time of the last successful configuration load (start-up counts).',
-      registers,
+      registers: [this.registry],
+      collect() {
+        this.set(state().successMs / 1000);
+      },
     });
-    this.successful.set(1);
-    this.successTime.set((options.now ?? Date.now)() / 1000);
   }
 
-  /** Reloads attempted so far (each one sets the reload gauges), so the exposition can tell they changed. */
-  get attempts(): number {
+  /** Reloads attempted so far: each one can change the reload gauges. */
+  changeCount(): number {
     return this.attempted;
+  }
+
+  /** Calls `listener` after each reload attempt, so the exposition can be rebuilt. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** One more attempt, its outcome set: counted only now, as the load may wait (a settling file) and a render meanwhile must not count it. */
+  private attemptDone(): void {
+    this.attempted++;
+    for (const listener of this.listeners) listener();
   }
 
   /** One reload at a time: a SIGHUP during a /-/reload waits for it. */
@@ -123,10 +149,9 @@ export class ConfigReloader {
   }
 
   private succeeded(): void {
-    this.successful.set(1);
-    this.successTime.set((this.options.now ?? Date.now)() / 1000);
-    // Counted once the gauges are set: the load may wait (a settling file), and a render meanwhile must not count it.
-    this.attempted++;
+    this.lastSuccessful = true;
+    this.lastSuccessMs = (this.options.now ?? Date.now)();
+    this.attemptDone();
   }
 
   private async reloadNow(trigger: string): Promise<ReloadResult> {
@@ -177,8 +202,8 @@ export class ConfigReloader {
     } catch (error) {
       const problems =
         error instanceof ConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
-      this.successful.set(0);
-      this.attempted++;
+      this.lastSuccessful = false;
+      this.attemptDone();
       logger.error({ trigger, problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };
     }

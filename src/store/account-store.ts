@@ -76,12 +76,38 @@ class AccountEntry implements AccountView {
   counts: BalanceCounts = emptyBalanceCounts();
   slots: ReadonlyMap<string, unknown> = new Map();
   streak: BackoffStreak | undefined;
+  private readonly removal = new AbortController();
+  private signing = new AbortController();
   constructor(
     public account: Account,
     history: HistoryOptions,
   ) {
     this.status = withThreshold({ name: account.name }, account);
     this.history = new BalanceHistory(history);
+  }
+
+  /** Aborted once a reload drops this entry: the poller drops its polls (src/polling/poller.ts). */
+  get removed(): AbortSignal {
+    return this.removal.signal;
+  }
+
+  /** Aborted once requests sent with the account as it is now no longer speak for it: the poller aborts them. */
+  get credentials(): AbortSignal {
+    return this.signing.signal;
+  }
+
+  /** Marks the entry as no longer the store's. */
+  remove(): void {
+    this.removal.abort();
+    this.signing.abort();
+  }
+
+  /** Takes a new secret: requests signed with the old one are revoked. */
+  resign(account: Account): void {
+    const revoked = this.signing;
+    this.signing = new AbortController();
+    this.account = account;
+    revoked.abort();
   }
 }
 
@@ -254,12 +280,17 @@ export class AccountStore {
       else if (!sameItnioAccount(entry.account, account)) replaced.push(account);
       if (!entry || replaced.includes(account)) entry = new AccountEntry(account, this.historyOptions);
       else {
-        if (entry.account.apiSecret !== account.apiSecret) resigned.push(account);
+        if (entry.account.apiSecret !== account.apiSecret) {
+          resigned.push(account);
+          entry.resign(account);
+        }
         entry.account = account;
         entry.status = withThreshold({ ...entry.status }, account);
       }
       this.entries.set(account.name, entry);
     }
+    // Removed and replaced entries: their queued and in-flight polls end now.
+    for (const [name, entry] of previous) if (this.entries.get(name) !== entry) entry.remove();
     this.accounts = accounts;
     this.changes++;
     this.counts.accounts++;

@@ -18,6 +18,8 @@ export interface BasicAuthOptions {
   maxWaiting?: number;
   /** A refusal on a connection that had already been refused waits this long (a tarpit); default 1000 ms. */
   retryDelayMs?: number;
+  /** Waits `ms` before a refusal decided without bcrypt (an unknown user, a remembered wrong password); default a timer. */
+  wait?: (ms: number) => Promise<void>;
 }
 
 /** How many recently refused credentials are remembered, and for how long. */
@@ -51,7 +53,8 @@ export function parseBasicAuthorization(header: string | undefined): Credentials
  * - a good password is remembered as an HMAC of hash, user and password under a per-process key,
  *   so a remembered user needs no bcrypt, and stays remembered across a reload that keeps its hash;
  * - bcrypt runs on a worker thread, so the event loop keeps serving;
- * - an unknown user name costs no bcrypt: it is refused after about as long as a check takes;
+ * - an unknown user name costs no bcrypt: it is refused after about as long as a check takes,
+ *   and so is a remembered wrong password, so the answer time does not tell which names exist;
  * - checks wait in bounded queues, one per client address, served in turn, so a flood from one
  *   address gets one check in turn with each other address; within an address a connection that
  *   has already sent a wrong password waits behind those that have not; the same wrong
@@ -81,6 +84,7 @@ export class BasicAuth {
   private readonly openPaths: ReadonlySet<string>;
   private readonly challenge: string;
   private readonly verify: PasswordVerifier;
+  private readonly wait: (ms: number) => Promise<void>;
   private readonly closeVerifier: (() => Promise<void>) | undefined;
 
   constructor(options: BasicAuthOptions) {
@@ -97,6 +101,7 @@ export class BasicAuth {
     this.maxConcurrentChecks = options.maxConcurrentChecks ?? 1;
     this.maxWaiting = options.maxWaiting ?? 16;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
+    this.wait = options.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** Ends the bcrypt worker thread, if this started one. */
@@ -129,18 +134,14 @@ export class BasicAuth {
     if (!credentials || this.users.size === 0) return false;
     const { user, password } = credentials;
     const hash = this.users.get(user);
-    if (hash === undefined) {
-      // No bcrypt for a name that does not exist, but no faster answer either: the answer time
-      // should not tell which names exist.
-      await new Promise((resolve) => setTimeout(resolve, this.typicalCheckMs));
-      return false;
-    }
+    // No bcrypt for a name that does not exist, but no faster answer either.
+    if (hash === undefined) return this.refuseAfterTypicalCheck(client);
     const digest = this.digest(hash, user, password);
     const known = this.verified.get(user);
     if (known && timingSafeEqual(known, digest)) return true;
     const key = digest.toString('base64');
     const refusedUntil = this.refused.get(key);
-    if (refusedUntil !== undefined && refusedUntil > Date.now()) return this.fail(client);
+    if (refusedUntil !== undefined && refusedUntil > Date.now()) return this.refuseAfterTypicalCheck(client);
 
     if (!(await this.slot(client, this.failedConnections.has(client.connection)))) return this.fail(client);
     let ok: boolean;
@@ -158,6 +159,16 @@ export class BasicAuth {
     // A check that finished after a reload changed this user's hash is not remembered.
     if (this.users.get(user) === hash) this.verified.set(user, digest);
     return true;
+  }
+
+  /**
+   * A refusal decided without bcrypt, answered after about as long as a check takes and marking
+   * the connection as refused, like a wrong password checked with bcrypt: neither the answer time
+   * nor the next attempt's tarpit tells an unknown user from a real one.
+   */
+  private async refuseAfterTypicalCheck(client: Client): Promise<false> {
+    await this.wait(this.typicalCheckMs);
+    return this.fail(client);
   }
 
   private fail(client: Client): false {

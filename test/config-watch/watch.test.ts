@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry, type Gauge } from 'prom-client';
+import type { Gauge } from 'prom-client';
 import type { Account } from '../../src/config/account';
 import { loadConfig, readConfigFile, type ExporterConfig } from '../../src/config/config';
 import { ConfigReloader } from '../../src/reload/config-reloader';
@@ -52,7 +52,6 @@ function reloading(
   const initial = loader.initial();
   if (initial.kind !== 'run') throw new Error('not a run command');
   const state = { accounts: initial.config.accounts as readonly Account[], applied: 0 };
-  const registry = new Registry();
   const reloader = new ConfigReloader({
     initial: initial.config,
     load: async (): Promise<ExporterConfig> => {
@@ -70,11 +69,10 @@ function reloading(
       setWebConfig: () => undefined,
     },
     logger: createLogger('debug', { write: (line: string) => void lines.push(JSON.parse(line)) }),
-    registry,
     ...(now ? { now } : {}),
   });
   const gauge = async (name: string): Promise<number | undefined> =>
-    (await (registry.getSingleMetric(name) as Gauge).get()).values[0]?.value;
+    (await (reloader.registry.getSingleMetric(name) as Gauge).get()).values[0]?.value;
   return { loader, reloader, state, lines, gauge };
 }
 
@@ -195,6 +193,6 @@ describe('ConfigReloader over a SettledLoader', () => {
     expect(lines.find((l) => l.msg === 'configuration reloaded; nothing changed')).toMatchObject({ trigger: 'SIGHUP' });
     expect(await gauge(RELOAD_OK)).toBe(1);
     expect(await gauge(RELOAD_TIME)).toBe(1_005);
-    expect(reloader.attempts).toBe(2);
+    expect(reloader.changeCount()).toBe(2);
   });
 });

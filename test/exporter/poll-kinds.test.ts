@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Gauge } from 'prom-client';
 import type { PollKindState } from '../../src/store/account-store';
 import { startExporter, type RunningExporter } from '../../src/exporter/start-exporter';
 import type { PollPlugin } from '../../src/exporter/poll-kinds';
@@ -9,6 +10,7 @@ import { storeGauge } from '../../src/metrics/store-metric';
 import type { PollKind } from '../../src/polling/kind';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { ACCOUNT_A, ACCOUNT_B, minuteConfigFor } from '../support/exporter-harness';
+import { capturedLogger } from '../support/captured-logger';
 import { eventually } from '../support/exporter-process';
 import { handTicked } from '../support/hand-ticked';
 import { fetchUrl } from '../support/https-request';
@@ -174,5 +176,83 @@ describe('a second kind of poll plugged in', () => {
     expect(simulator.requestCount(ACCOUNT_A.apiKey)).toBe(alphaBalance + 1);
     expect(exporter.accounts.get('alpha')?.backoff).toBeUndefined();
     expect(sample(await metrics(), 'itniotech_poll_backoff_seconds{account="alpha"}')).toBe('0');
+  });
+});
+
+describe('a plugin metric that fails to compute', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'itniotech-kinds-broken-'));
+  let simulator: Simulator;
+  let exporter: RunningExporter;
+  const { logger, lines } = capturedLogger('info');
+  const failedMetrics = (): unknown[] =>
+    lines.filter((l) => l.msg === 'computing a metric failed').map((l) => [l.metric, l.err]);
+
+  /** A raw prom-client Gauge whose collect() throws, and a storeGauge whose computation throws. */
+  const brokenPlugin: PollPlugin = {
+    kind: { name: 'broken', poll: async () => ({ kind: 'failure', reason: 'network' }) },
+    schedule: '0 0 * * *',
+    registerMetrics: (registry, reader, onError) => {
+      new Gauge({
+        name: 'broken_collect',
+        help: 'A gauge whose collect throws.',
+        registers: [registry],
+        collect() {
+          throw new Error('collect exploded');
+        },
+      });
+      storeGauge({
+        registry,
+        reader,
+        onError,
+        name: 'broken_items',
+        help: 'A store gauge whose computation throws.',
+        labelNames: ['account'],
+        samples: () => {
+          throw new Error('no slot to read');
+        },
+      });
+    },
+  };
+
+  beforeAll(async () => {
+    simulator = await startSimulator({ accounts: [ACCOUNT_A] });
+    const config = minuteConfigFor(dir, simulator, [['alpha', ACCOUNT_A]]);
+    exporter = await startExporter(config, {
+      logger,
+      scheduler: handTicked(),
+      schedulers: { broken: handTicked() },
+      extraPolls: [brokenPlugin],
+    });
+    await eventually(() => (exporter.poller.busy ? undefined : true), 'the start-up polls to finish');
+  });
+  afterAll(async () => {
+    await exporter?.close();
+    await simulator?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('/metrics still answers 200 with every other family, and each failure is logged once', async () => {
+    for (let round = 0; round < 3; round++) {
+      // A poll changes the store, so the scrape after it waits for a rebuild that reads every metric again.
+      await exporter.poller.pollAll();
+      const res = await fetchUrl(`${exporter.url}/metrics`);
+      expect(res.status).toBe(200);
+      for (const family of [
+        'itniotech_up',
+        'itniotech_balance',
+        'itniotech_requests_total',
+        'itniotech_exporter_build_info',
+        'itniotech_exporter_config_last_reload_successful',
+        'process_cpu_user_seconds_total',
+      ])
+        expect(res.body).toContain(`# TYPE ${family} `);
+      expect(res.body).not.toContain('broken_collect');
+      expect(res.body).toContain('# TYPE broken_items gauge');
+      expect(res.body).not.toMatch(/^broken_items\{/m);
+    }
+    expect(failedMetrics().sort()).toEqual([
+      ['broken_collect', 'collect exploded'],
+      ['broken_items', 'no slot to read'],
+    ]);
   });
 });

@@ -292,10 +292,11 @@ describe('MetricsRenderer', () => {
     expect(await renderer.render()).toContain('itniotech_balance{account="shop"} 4\n');
   });
 
-  test('a rebuild that fails is not hidden behind old bytes: scrapes fail until one succeeds', async () => {
-    const { source, renderer, setBalance } = setup();
-    setBalance(1);
-    await renderer.payload(true);
+  test('a metric whose collect() throws is left out and reported; the others are served', async () => {
+    const errors: Array<[string, string]> = [];
+    const { source, renderer, setBalance } = setup({
+      onMetricError: (metric, error) => errors.push([metric, (error as Error).message]),
+    });
     new Gauge({
       name: 'broken',
       help: 'Throws when read.',
@@ -305,8 +306,36 @@ describe('MetricsRenderer', () => {
       },
     });
     setBalance(2);
-    await expect(renderer.payload(true)).rejects.toThrow('broken collect');
-    source.registry.removeSingleMetric('broken');
+    const text = gunzipSync(await renderer.payload(true)).toString();
+    expect(text).toContain('itniotech_balance{account="shop"} 2\n');
+    expect(text).toContain('process_reads 1\n');
+    expect(text).not.toContain('broken');
+    expect(errors).toEqual([['broken', 'broken collect']]);
+  });
+
+  test('a rebuild that fails is not hidden behind old bytes: scrapes fail until one succeeds', async () => {
+    const processRegistry = new Registry();
+    let broken = false;
+    new Gauge({
+      name: 'process_x',
+      help: 'Throws when told to.',
+      registers: [processRegistry],
+      collect() {
+        if (broken) throw new Error('process metrics unreadable');
+        this.set(1);
+      },
+    });
+    const source = new FakeSource();
+    const balance = source.own('itniotech_balance');
+    const renderer = new MetricsRenderer(source, processRegistry, { processMaxAgeMs: 0 });
+    balance.set({ account: 'shop' }, 1);
+    source.changed('itniotech_balance');
+    await renderer.payload(true);
+    broken = true;
+    balance.set({ account: 'shop' }, 2);
+    source.changed('itniotech_balance');
+    await expect(renderer.payload(true)).rejects.toThrow('process metrics unreadable');
+    broken = false;
     expect(gunzipSync(await renderer.payload(true)).toString()).toContain('itniotech_balance{account="shop"} 2\n');
   });
 });
@@ -461,50 +490,77 @@ test('a metric anyone registers with Gauge, Counter or Histogram is in the expos
   expect(text).toBe((await source.registry.metrics()) + (await processRegistry.metrics()));
 });
 
-describe('processChanged', () => {
-  test('a process render already running when it is called is not kept', async () => {
-    const processRegistry = new Registry();
-    let value = 1;
-    let release: () => void = () => undefined;
-    let slow = true;
+describe('a second source (the reload gauges)', () => {
+  /** A source with one gauge read from `value`, whose change count the test moves. */
+  function reloadSource(collect?: (gauge: Gauge, value: number) => Promise<void> | void) {
+    const registry = new Registry();
+    const state = { value: 1, changes: 0 };
+    const listeners: (() => void)[] = [];
     new Gauge({
       name: 'itniotech_exporter_config_last_reload_successful',
       help: 'Reload outcome.',
-      registers: [processRegistry],
+      registers: [registry],
       async collect() {
-        const seen = value;
-        if (slow) await new Promise<void>((resolve) => (release = resolve));
-        this.set(seen);
+        if (collect) await collect(this, state.value);
+        else this.set(state.value);
       },
     });
-    const renderer = new MetricsRenderer({ registry: new Registry(), changeCount: () => 0 }, processRegistry, {
-      processMaxAgeMs: 60_000,
+    const source: MetricsSource = {
+      registry,
+      changeCount: () => state.changes,
+      onChange: (listener) => void listeners.push(listener),
+    };
+    const set = (value: number): void => {
+      state.value = value;
+      state.changes++;
+      for (const listener of listeners) listener();
+    };
+    return { source, set };
+  }
+
+  test('is rendered after the first and before the process metrics', async () => {
+    const { source, set } = reloadSource();
+    const first = new FakeSource();
+    first.own('itniotech_balance').set({ account: 'shop' }, 3);
+    const processRegistry = new Registry();
+    new Gauge({ name: 'process_x', help: 'x.', registers: [processRegistry] }).set(2);
+    const renderer = new MetricsRenderer([first, source], processRegistry);
+    set(0);
+    expect(await renderer.render()).toBe(
+      (await first.registry.metrics()) + (await source.registry.metrics()) + (await processRegistry.metrics()),
+    );
+  });
+
+  test('a rebuild already running when it changes is not kept as current', async () => {
+    let release: (() => void) | undefined;
+    let slow = true;
+    const { source, set } = reloadSource(async (gauge, value) => {
+      if (slow) await new Promise<void>((resolve) => (release = resolve));
+      gauge.set(value);
+    });
+    const renderer = new MetricsRenderer([new FakeSource(), source], new Registry(), {
+      renderQuietMs: 60_000,
+      renderMaxDelayMs: 60_000,
     });
     const before = renderer.payload(false);
-    await new Promise((r) => setImmediate(r));
-    value = 0;
-    renderer.processChanged();
+    // The rebuild is reading the gauge (with the old value) when the reload changes it.
+    await until(() => release !== undefined);
+    set(0);
     slow = false;
-    release();
+    release?.();
     expect((await before).toString()).toContain('itniotech_exporter_config_last_reload_successful 1\n');
     expect(await renderer.render()).toContain('itniotech_exporter_config_last_reload_successful 0\n');
   });
 
   test('while polls run, it shows after the background rebuild, without a scrape waiting', async () => {
-    const processRegistry = new Registry();
-    const reload = new Gauge({
-      name: 'itniotech_exporter_config_last_reload_successful',
-      help: 'Reload outcome.',
-      registers: [processRegistry],
-    });
-    reload.set(1);
-    const renderer = new MetricsRenderer({ registry: new Registry(), changeCount: () => 0 }, processRegistry, {
-      processMaxAgeMs: 60_000,
+    const { source, set } = reloadSource();
+    const renderer = new MetricsRenderer([new FakeSource(), source], new Registry(), {
       pollsRunning: () => true,
+      renderQuietMs: 0,
+      renderMaxDelayMs: 0,
     });
     expect(await renderer.render()).toContain('itniotech_exporter_config_last_reload_successful 1\n');
-    reload.set(0);
-    renderer.processChanged();
+    set(0);
     expect(await renderer.render()).toContain('itniotech_exporter_config_last_reload_successful 1\n');
     await until(async () => (await renderer.render()).includes('itniotech_exporter_config_last_reload_successful 0\n'));
   });

@@ -48,7 +48,7 @@ interface PollerSetup {
   onListenerError?: (e: unknown) => void;
 }
 
-/** A store and a poller wired as the exporter wires them: the poller polls the store's entries, a reload retains the current ones. */
+/** A store and a poller wired as the exporter wires them: the poller polls the store's entries, and nothing else. */
 function polling(options: PollerSetup) {
   const store = new AccountStore({ accounts: options.accounts, maxAgeMs: 3_600_000 });
   const poller = new Poller({
@@ -69,10 +69,8 @@ function polling(options: PollerSetup) {
         BALANCE_POLL,
         store.targets().filter((t) => names.includes(t.account.name)),
       ),
-    setAccounts: (accounts: Account[]) => {
-      store.setAccounts(accounts);
-      poller.retain((t, sentAs) => store.isCurrent(t, sentAs));
-    },
+    // Nothing tells the poller: the entries the store drops end their own polls.
+    setAccounts: (accounts: Account[]) => store.setAccounts(accounts),
   };
 }
 

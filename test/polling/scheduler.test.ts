@@ -1,5 +1,4 @@
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/log/logger';
+import { capturedLogger } from '../support/captured-logger';
 import { createCronScheduler, type SchedulerClock } from '../../src/polling/scheduler';
 
 const SECOND = 1000;
@@ -46,18 +45,6 @@ function fakeClock(startWall: number) {
     pendingTimers: () => timers.length,
     wall: () => wall,
   };
-}
-
-function capturedLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger('debug', sink), lines };
 }
 
 function started(expression: string, startWall: number) {

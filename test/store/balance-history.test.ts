@@ -1,5 +1,3 @@
-import { spendPerDay } from '../../src/store/money';
-import { spendSteps, type BalanceSample } from '../support/spend-steps';
 import { BalanceHistory, type HistoryOptions } from '../../src/store/balance-history';
 
 const MINUTE = 60_000;
@@ -40,24 +38,23 @@ describe('BalanceHistory', () => {
     const maxPoints = 100;
     const time = clock(0);
     const history = historyOf({ maxGapMs: HOUR, maxPoints, now: time.now });
-    const raw: BalanceSample[] = [];
     let balance = 5000;
     for (let t = 0; t <= 8 * HOUR; t += MINUTE) {
       // Spends 2 a minute, with a top-up of 3000 every 100 minutes.
       balance += t > 0 && t % (100 * MINUTE) === 0 ? 3000 : -2;
-      raw.push({ atMs: t, balance });
       history.add(t, balance);
     }
     expect(history.points().length).toBeLessThanOrEqual(maxPoints);
 
-    // A window holding all the data: merging buckets loses no spend at all.
+    // A window holding all the data: merging buckets loses no spend at all. By hand: 481 polls
+    // (minutes 0..480) make 480 steps; 4 are top-ups (minutes 100, 200, 300, 400) spending 0, so
+    // 476 x 2 = 952 spent, over a 12 h window: 952 x 24 / 12 = 1904 a day.
     time.set(8 * HOUR);
-    const all = 12 * HOUR;
-    expect(history.spendPerDay(all)).toBeCloseTo(spendPerDay(spendSteps(raw, HOUR), 8 * HOUR, all), 6);
+    expect(history.spendPerDay(12 * HOUR)).toBeCloseTo(1904, 6);
 
-    // The 6h window: 360 steps, 3 of them top-ups, 357 x 2 per quarter day.
-    const exact = spendPerDay(spendSteps(raw, HOUR), 8 * HOUR);
-    expect(exact).toBeCloseTo(357 * 2 * 4, 6);
+    // The 6h window (2 h, 8 h]: the steps ending at minutes 121..480, 360 of them, 3 top-ups
+    // (200, 300, 400): 357 x 2 = 714 spent per quarter day, 714 x 4 = 2856 a day.
+    const exact = 2856;
     // Its start falls inside a merged bucket: off by at most one bucket's spend. Buckets are
     // under twice the width of maxPoints evenly spread points.
     const bucketMinutes = (2 * 8 * 60) / maxPoints;
@@ -93,22 +90,12 @@ describe('BalanceHistory', () => {
   test('merged points at the window start make the rate lower than the raw polls give, never higher', () => {
     const time = clock(0);
     const history = historyOf({ maxGapMs: HOUR, maxPoints: 20, now: time.now });
-    const raw: BalanceSample[] = [];
-    for (let t = 0; t <= 10 * HOUR; t += MINUTE) {
-      raw.push({ atMs: t, balance: 100_000 - 5 * (t / MINUTE) });
-      history.add(t, 100_000 - 5 * (t / MINUTE));
-    }
-    // Slide the window across the merged buckets; 5 a minute is 7,200 a day.
+    for (let t = 0; t <= 10 * HOUR; t += MINUTE) history.add(t, 100_000 - 5 * (t / MINUTE));
+    // Slide the window across the merged buckets. The raw polls give, by hand, 5 a minute over
+    // any 6 h window from 6 h on: 360 steps x 5 = 1800 per quarter day, 1800 x 4 = 7200 a day.
+    const exact = 7200;
     for (let now = 7 * HOUR; now <= 10 * HOUR; now += 7 * MINUTE) {
       time.set(now);
-      const exact = spendPerDay(
-        spendSteps(
-          raw.filter((s) => s.atMs <= now),
-          HOUR,
-        ),
-        now,
-      );
-      expect(exact).toBeCloseTo(7200, 6);
       expect(history.spendPerDay()).toBeLessThanOrEqual(exact + 1e-9);
       // 20 buckets over 10 h: one bucket holds under 2 x 30 minutes of spend (300), 1,200 a day.
       expect(history.spendPerDay()).toBeGreaterThanOrEqual(exact - 4 * 2 * 30 * 5);

@@ -116,6 +116,32 @@ describe('BasicAuth.check', () => {
     expect(counter.calls).toHaveLength(3);
   });
 
+  it('refuses a remembered wrong password after the same wait as an unknown user, and never holds back a remembered good one', async () => {
+    const waits: Array<[string, number]> = [];
+    let asking = '';
+    const auth = new BasicAuth({
+      users: users(),
+      openPaths: [],
+      realm: 'test',
+      verify: countingVerifier().verify,
+      // Records each wait instead of timing it: which refusals wait, and how long.
+      wait: async (ms) => void waits.push([asking, ms]),
+    });
+    const check = (name: string, credentials: string): Promise<boolean> => {
+      asking = name;
+      return auth.check(basic(credentials));
+    };
+    expect(await check('good', `alice:${HTPASSWD_PASSWORD}`)).toBe(true);
+    expect(await check('wrong, bcrypt', 'alice:wrong')).toBe(false);
+    expect(await check('good again', `alice:${HTPASSWD_PASSWORD}`)).toBe(true);
+    expect(await check('wrong, remembered', 'alice:wrong')).toBe(false);
+    expect(await check('unknown user', 'bob:wrong')).toBe(false);
+    expect(waits.map(([name]) => name)).toEqual(['wrong, remembered', 'unknown user']);
+    const [remembered, unknown] = waits.map(([, ms]) => ms);
+    expect(remembered).toBeGreaterThan(0);
+    expect(remembered).toBe(unknown);
+  });
+
   it('runs one bcrypt check at a time; the flood from one address waits in a bounded line, refused past it', async () => {
     let running = 0;
     let most = 0;
@@ -252,15 +278,17 @@ describe('BasicAuth.middleware', () => {
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const get = (password: string): Promise<{ status: number; ms: number }> =>
+    // An unknown user name gets a connection of its own, one never refused for alice.
+    const unknownAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (password: string, user = 'alice'): Promise<{ status: number; ms: number }> =>
       new Promise((resolve, reject) => {
         const started = performance.now();
         const req = request(
           {
-            agent,
+            agent: user === 'alice' ? agent : unknownAgent,
             port: (server.address() as AddressInfo).port,
             host: '127.0.0.1',
-            headers: { authorization: basic(`alice:${password}`) },
+            headers: { authorization: basic(`${user}:${password}`) },
           },
           (res) => {
             res.resume();
@@ -275,10 +303,16 @@ describe('BasicAuth.middleware', () => {
       const second = await get('wrong-2');
       expect([first.status, second.status]).toEqual([401, 401]);
       expect(second.ms).toBeGreaterThanOrEqual(400);
+      // An unknown user name on a connection is held back the same way: the tarpit does not tell it from a real one.
+      const unknownFirst = await get('wrong-3', 'bob');
+      const unknownSecond = await get('wrong-4', 'bob');
+      expect([unknownFirst.status, unknownSecond.status]).toEqual([401, 401]);
+      expect(unknownSecond.ms).toBeGreaterThanOrEqual(400);
       // A good password on the same connection is not held back.
       expect((await get(HTPASSWD_PASSWORD)).status).toBe(200);
     } finally {
       agent.destroy();
+      unknownAgent.destroy();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
