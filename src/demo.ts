@@ -10,6 +10,8 @@ const DEMO_DEFAULTS: ReadonlyArray<readonly [flag: string, value: string]> = [
   ['config.file', DEMO_CONFIG_PATH],
   ['web.listen-address', '127.0.0.1:10042'],
   ['poll.interval', '5s'],
+  // Rented numbers too, so a newcomer sees them: one demo number is due within a week.
+  ['collector.numbers', 'true'],
 ];
 
 /**
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
       'itniotech-exporter demo: the exporter polls a built-in ITNIO simulator whose balances fall over time.',
       `  status page  ${exporter.url}/`,
       `  metrics      ${exporter.url}${command.config.telemetryPath}`,
-      `  simulator    ${simulator.baseUrl}/getBalance (accounts: ${DEMO_ACCOUNTS.map((a) => a.name).join(', ')})`,
+      `  simulator    ${simulator.baseUrl}/getBalance and ${simulator.url}/number/queryPage (accounts: ${DEMO_ACCOUNTS.map((a) => a.name).join(', ')})`,
       'Press Ctrl+C to stop.',
       '',
     ].join('\n') + '\n',

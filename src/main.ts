@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { clientFor } from './exporter/itnio-client';
+import { clientFor, numbersClientFor } from './exporter/itnio-client';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './exporter/version';
 import { runCheck } from './cli/check';
+import { checkNumbers } from './cli/check-numbers';
 import { configCheckLines } from './cli/config-check';
 import { serve, type WatchFiles } from './cli/serve';
 import { ConfigWatcher } from './config-watch/watch';
@@ -72,7 +73,10 @@ async function main(): Promise<number> {
         concurrency: config.pollConcurrency,
         write: print,
       });
-      return allOk ? 0 : 1;
+      const numbersOk =
+        !config.numbers.enabled ||
+        (await checkNumbers({ client: numbersClientFor(config), accounts: config.accounts, write: print }));
+      return allOk && numbersOk ? 0 : 1;
     }
     case 'serve':
       return serve(config, reloadConfig, config.configWatch ? watchFiles : undefined, () => loader.close());

@@ -5,6 +5,12 @@ export interface Account {
   apiSecret: string;
   baseUrl: string;
   lowBalanceThreshold?: number;
+  /** `numbers: false` in the accounts file: left out of --collector.numbers. */
+  numbers?: boolean;
+  /** ISO 4217 code the account is quoted in (getBalance does not say). */
+  currency?: string;
+  /** The user's own labels, exported once on itniotech_account_info. */
+  labels?: Record<string, string>;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Account } from './account';
 import { parseAccounts, plainHttpWarnings } from './accounts';
 import { readCommandLine } from './flags';
 import type { ListenAddress } from './listen-address';
+import { parseNumbersSettings, type NumbersSettings } from './numbers-settings';
 import { Problems } from './problems';
 import { parseProxyUrl, parseProxyVariables, proxyInUse, type ProxyVariables } from './proxy-settings';
 import {
@@ -66,6 +67,8 @@ export interface ExporterConfig {
   configWatch: boolean;
   /** Valid but worth a log line at start-up and on reload (never a secret). */
   warnings: string[];
+  /** The rented-numbers collector (--collector.numbers and its settings). */
+  numbers: NumbersSettings;
 }
 
 /** Every warning of a valid configuration, the web config file's included: a log line each. */
@@ -112,6 +115,15 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const webEnableLifecycle = parseBoolean(args.setting('web.enable-lifecycle'), problems);
   const configWatch = parseBoolean(args.setting('config.watch'), problems);
   const web = parseWebConfigFile(args.optional('web.config.file'), sources.readFile, problems);
+  const numbers = parseNumbersSettings(
+    {
+      enabled: args.setting('collector.numbers'),
+      interval: args.setting('numbers.interval'),
+      offset: args.setting('numbers.due-date-utc-offset'),
+      maxAge: args.setting('poll.max-age'),
+    },
+    problems,
+  );
   const configFile = args.optional('config.file');
   // '' only for a base URL refused above, and then the accounts go unused.
   const accounts = parseAccounts(configFile, baseUrl ?? '', sources, problems);
@@ -146,6 +158,7 @@ export function loadConfig(sources: ConfigSources): CliCommand {
       webEnableLifecycle: webEnableLifecycle!,
       configWatch: configWatch!,
       warnings: [...warnings, ...plainHttpWarnings(accounts)],
+      numbers: numbers!,
     },
   };
 }

@@ -149,6 +149,28 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'Most getBalance requests in flight at once.',
   },
   {
+    flag: 'collector.numbers',
+    env: 'ITNIO_COLLECTOR_NUMBERS',
+    default: 'false',
+    form: 'true or false',
+    help: "Poll each account's rented numbers (POST number/queryPage at the API root: --api.base-url without a trailing /sms) and export their due dates; an account opts out with numbers: false in the accounts file.",
+    boolean: true,
+  },
+  {
+    flag: 'numbers.interval',
+    env: 'ITNIO_NUMBERS_INTERVAL',
+    default: '1h',
+    form: 'a duration from 1m to 24h that cron fires evenly, such as 15m, 1h or 6h',
+    help: "How often to poll every account's rented numbers (with --collector.numbers); never on the scrape path.",
+  },
+  {
+    flag: 'numbers.due-date-utc-offset',
+    env: 'ITNIO_NUMBERS_DUE_DATE_UTC_OFFSET',
+    default: '+08:00',
+    form: 'a UTC offset from -12:00 to +14:00, such as +08:00',
+    help: "UTC offset at which a number's due date (yyyy-MM-dd, no zone) starts: it is due at 00:00 of that date there. ITNIO writes its times in UTC+8.",
+  },
+  {
     flag: 'log.level',
     env: 'ITNIO_LOG_LEVEL',
     default: 'info',

@@ -1,19 +1,34 @@
 import type { ExporterConfig } from '../config/config';
-import { createBalanceClient, type BalanceClient } from '../itnio/client';
+import { createBalanceClient, type BalanceClient, type BalanceClientOptions } from '../itnio/client';
+import { createNumbersClient, type NumbersClient } from '../itnio/numbers-client';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
 
+type ClientConfig = Pick<ExporterConfig, 'apiTimeoutMs' | 'caFile' | 'apiProxyUrl' | 'proxyVariables'>;
+
 /** The ITNIO client as the configuration asks for it, for the exporter and for --check alike. */
-export function clientFor(
-  config: Pick<ExporterConfig, 'apiTimeoutMs' | 'caFile' | 'apiProxyUrl' | 'proxyVariables'>,
-  now?: () => number,
-): BalanceClient {
-  return createBalanceClient({
+export function clientFor(config: ClientConfig, now?: () => number): BalanceClient {
+  return createBalanceClient(clientOptions(config, now));
+}
+
+function clientOptions(config: ClientConfig, now: (() => number) | undefined): BalanceClientOptions {
+  return {
     // HTTPS_PROXY, HTTP_PROXY and NO_PROXY as read and checked at start-up (src/config/proxy-settings.ts).
     proxy: { env: { ...config.proxyVariables }, ...(config.apiProxyUrl ? { proxyUrl: config.apiProxyUrl } : {}) },
     timeoutMs: config.apiTimeoutMs,
     userAgent: `${EXPORTER_NAME}/${EXPORTER_VERSION}`,
     ...(config.caFile ? { caFile: config.caFile } : {}),
     ...(now ? { now } : {}),
+  };
+}
+
+/** The number/queryPage client, with the same timeouts, TLS, proxy and redirect rules as getBalance's. */
+export function numbersClientFor(
+  config: ClientConfig & Pick<ExporterConfig, 'numbers'>,
+  now?: () => number,
+): NumbersClient {
+  return createNumbersClient({
+    ...clientOptions(config, now),
+    dueDateUtcOffsetMinutes: config.numbers.dueDateUtcOffsetMinutes,
   });
 }
 

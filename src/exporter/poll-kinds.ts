@@ -4,7 +4,10 @@ import type { BalanceClient } from '../itnio/client';
 import type { Logger } from '../log/logger';
 import type { StoreReader } from '../metrics/store-metric';
 import type { Registry } from 'prom-client';
+import { registerAccountInfo } from '../metrics/numbers-metrics';
+import type { NumbersClient } from '../itnio/numbers-client';
 import { balancePollKind } from '../polling/balance-kind';
+import { numbersPlugin } from './numbers-plugin';
 import type { PollKind, PollOutcome } from '../polling/kind';
 import { logPollResult } from '../polling/poll-log';
 import type { PollResult } from '../polling/poller';
@@ -32,13 +35,16 @@ export interface PollPlugin {
 }
 
 /** The table of kinds of poll a running exporter sends, getBalance first. */
-export function pollPlugins(config: ExporterConfig, client: BalanceClient): PollPlugin[] {
+export function pollPlugins(config: ExporterConfig, client: BalanceClient, numbers?: NumbersClient): PollPlugin[] {
   return [
     {
       kind: balancePollKind(client),
       schedule: config.pollSchedule,
-      // The balance metrics are the collector's (src/metrics/collector.ts), registered for every exporter.
+      // The balance metrics are the collector's (src/metrics/collector.ts), registered for every exporter;
+      // what each account is (currency, labels) goes with them, whatever else is polled.
+      registerMetrics: (registry, reader) => registerAccountInfo(registry, reader),
       log: (logger, result) => logPollResult(logger, result as PollResult),
     },
+    ...(config.numbers.enabled && numbers ? [numbersPlugin(config, numbers)] : []),
   ];
 }

@@ -7,6 +7,7 @@ import { steadyNow, steadyToWallOffsetMs } from '../clock/steady';
 import { ConfigError, configWarnings, type ExporterConfig } from '../config/config';
 import { longestGapMs } from '../config/schedule';
 import type { BalanceClient } from '../itnio/client';
+import type { NumbersClient } from '../itnio/numbers-client';
 import type { Logger } from '../log/logger';
 import { BalanceCollector } from '../metrics/collector';
 import { createProcessRegistry, MetricsRenderer } from '../metrics/exposition';
@@ -19,7 +20,7 @@ import { SpreadRounds, spreadWindowMs } from '../polling/spread';
 import { WebFront } from '../web/front';
 import { closeServer, listenAll, serverUrl, systemdListenFds } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
-import { renewableClientFor, type RenewableClient } from './itnio-client';
+import { numbersClientFor, renewableClientFor, type RenewableClient } from './itnio-client';
 import { pollPlugins, type PollPlugin } from './poll-kinds';
 import { ConfigReloader, type ReloadResult } from '../reload/config-reloader';
 import { createApp } from './http-app';
@@ -28,6 +29,8 @@ import { EXPORTER_NAME, EXPORTER_VERSION } from './version';
 export interface ExporterDeps {
   logger: Logger;
   client?: BalanceClient;
+  /** The number/queryPage client (default: built like the balance client when --collector.numbers is on). */
+  numbersClient?: NumbersClient;
   /** The getBalance poll's scheduler (default: cron on --poll.interval / --poll.schedule). */
   scheduler?: Scheduler;
   /** Schedulers of the other kinds of poll, by kind name (default: cron on the kind's schedule). */
@@ -97,7 +100,8 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
   // A client given by a test stays as it is; the exporter's own is rebuilt when the CA file changes.
   const api = deps.client ? undefined : renewableClientFor(config, clocks.now);
   const client = deps.client ?? (api as RenewableClient).client;
-  const core = buildCore(config, deps, clocks, [...pollPlugins(config, client), ...(deps.extraPolls ?? [])]);
+  const numbers = deps.numbersClient ?? (config.numbers.enabled ? numbersClientFor(config, clocks.now) : undefined);
+  const core = buildCore(config, deps, clocks, [...pollPlugins(config, client, numbers), ...(deps.extraPolls ?? [])]);
   for (const warning of configWarnings(config)) deps.logger.warn(warning);
   const web = buildWeb(config, deps, core, clocks, api);
   const targets = config.systemdSocket ? systemdListenFds() : (config.listenAddresses ?? [config.listen]);
@@ -275,6 +279,7 @@ function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks
       maxAgeMs: config.pollMaxAgeMs,
       now: clocks.steady,
       wallOffsetMs: clocks.wallOffsetMs,
+      numbersEnabled: config.numbers.enabled,
     },
     logger: deps.logger,
     auth: front.middleware(),

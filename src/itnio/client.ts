@@ -23,7 +23,7 @@ export interface BalanceClient {
 
 export type BalanceClientOptions = TransportOptions;
 
-function parseDateHeader(value: unknown): Date | undefined {
+export function parseDateHeader(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
@@ -34,7 +34,7 @@ function parseDateHeader(value: unknown): Date | undefined {
  * and a status in the body; 407 (and tinyproxy's 401) through a proxy are the proxy refusing
  * its credentials. Shared by every endpoint's client.
  */
-function httpStatusFailure(
+export function httpStatusFailure(
   answer: Extract<TransportResult, { kind: 'answer' }>,
   nowMs: number,
 ): Extract<BalanceOutcome, { kind: 'failure' }> | undefined {

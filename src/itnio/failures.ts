@@ -15,9 +15,9 @@ export interface FailureWords {
 }
 
 /**
- * Statuses other than 0 (success): getBalance's own, -15 from a white-label twin of the API, and
- * the rest of ITNIO's global status table, as its API documentation lists them
- * (docs/metrics.md#status-codes-and-failure-reasons shows this table).
+ * Statuses other than 0 (success): getBalance's own, -15 from a white-label twin of the API, the
+ * rest of ITNIO's global status table, and those its number pages add (-20, -22, -24), as its API
+ * documentation lists them (docs/metrics.md#status-codes-and-failure-reasons shows this table).
  */
 export const API_STATUSES = {
   '-1': {
@@ -56,6 +56,21 @@ export const API_STATUSES = {
     hint: 'a fault on the ITNIO side; it usually passes, contact ITNIO support if it persists',
     legend: 'ITNIO server fault',
   },
+  '-20': {
+    meaning: 'data exists (number endpoints)',
+    hint: 'ITNIO refused a number request because the data already exists; the exporter only lists numbers, so report this to ITNIO support',
+    legend: 'data exists',
+  },
+  '-22': {
+    meaning: 'parameter exception (number endpoints)',
+    hint: 'ITNIO refused the number/queryPage body; check that --api.base-url points at the ITNIO API root that serves /number/queryPage',
+    legend: 'parameter exception',
+  },
+  '-24': {
+    meaning: 'data not present (number endpoints)',
+    hint: 'ITNIO has no number data for this key; rent a number, or opt the account out with numbers: false in the accounts file',
+    legend: 'data not present',
+  },
   '-29': {
     meaning: 'WorkSpace disabled',
     hint: 'the workspace is switched off: enable it in the ITNIO console, or ask ITNIO support why it was',
@@ -79,7 +94,15 @@ export const API_STATUSES = {
 } as const satisfies Record<string, FailureWords>;
 
 export type KnownApiStatus = keyof typeof API_STATUSES;
-export const KNOWN_API_STATUSES = Object.keys(API_STATUSES) as KnownApiStatus[];
+
+/** Documented only for the number endpoints: getBalance's counters do not present them. */
+const NUMBERS_ONLY_STATUSES: readonly KnownApiStatus[] = ['-20', '-22', '-24'];
+
+/** Every status the table documents, in table order. */
+export const ALL_API_STATUSES = Object.keys(API_STATUSES) as KnownApiStatus[];
+
+/** The statuses getBalance's series present at 0 from start-up (every documented one that is not numbers-only). */
+export const KNOWN_API_STATUSES = ALL_API_STATUSES.filter((s) => !NUMBERS_ONLY_STATUSES.includes(s));
 
 /** A status the table does not know: said as such, never guessed. */
 export const UNDOCUMENTED_STATUS: FailureWords = {

@@ -48,7 +48,7 @@ const BIDI_RE = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Printable, single-line, bounded: the reason is vendor free text that ends up in logs and `--check`. */
-function cleanReason(value: unknown): string {
+export function cleanReason(value: unknown): string {
   if (typeof value !== 'string') return '';
   const clean = toOneLine(value.replace(LONE_SURROGATE_RE, '\ufffd'))
     .replace(BIDI_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)

@@ -56,6 +56,9 @@ const RESTART_ONLY: readonly RestartOnly[] = [
   { setting: '--poll.max-age', value: (c) => c.pollMaxAgeMs },
   { setting: '--poll.concurrency', value: (c) => c.pollConcurrency },
   { setting: '--log.level', value: (c) => c.logLevel },
+  { setting: '--collector.numbers', value: (c) => c.numbers.enabled },
+  { setting: '--numbers.interval', value: (c) => c.numbers.schedule },
+  { setting: '--numbers.due-date-utc-offset', value: (c) => c.numbers.dueDateUtcOffsetMinutes },
 ];
 
 /** Settings whose new value differs from the one the process started with. */

@@ -1,21 +1,55 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { parseListenAddress } from '../config/listen-address';
+import { parseListenAddress, type ListenAddress } from '../config/listen-address';
 import { DEMO_ACCOUNTS } from './demo-accounts';
 import { startSimulator } from './simulator';
 
-/** Runs the ITNIO simulator with the demo accounts: `node dist/simulator/main.js --listen 0.0.0.0:10043`. */
-async function main(): Promise<void> {
+const NAME = 'itniotech-simulator';
+
+const USAGE = `Usage: ${NAME} [--listen=HOST:PORT] [--latency=MS]
+
+An ITNIO-compatible API (getBalance and number/queryPage) serving the demo accounts
+${DEMO_ACCOUNTS.map((a) => a.name).join(', ')} with fake credentials, for demos and tests.
+
+Flags:
+  --listen=HOST:PORT  Address to listen on (default 127.0.0.1:10043).
+  --latency=MS        Milliseconds added to every answer (default 0).
+  --help              Show this help and exit.
+`;
+
+interface SimulatorArgs {
+  listen: ListenAddress;
+  latencyMs: number;
+}
+
+/** The command line, or a message that names the flag and the expected form. */
+function readArgs(argv: string[]): SimulatorArgs | 'help' {
   const { values } = parseArgs({
-    options: { listen: { type: 'string', default: '127.0.0.1:10043' }, latency: { type: 'string', default: '0' } },
+    args: argv,
+    options: {
+      listen: { type: 'string', default: '127.0.0.1:10043' },
+      latency: { type: 'string', default: '0' },
+      help: { type: 'boolean', default: false },
+    },
   });
+  if (values.help) return 'help';
   const listen = parseListenAddress(values.listen);
   if (!listen) throw new Error(`--listen: "${values.listen}" is not valid; expected host:port`);
+  if (!/^\d{1,6}$/.test(values.latency)) {
+    throw new Error(`--latency: "${values.latency}" is not valid; expected a whole number of milliseconds`);
+  }
+  return { listen, latencyMs: Number(values.latency) };
+}
+
+/** Runs the ITNIO simulator with the demo accounts: `node dist/simulator/main.js --listen 0.0.0.0:10043`. */
+async function main(): Promise<void> {
+  const args = readArgs(process.argv.slice(2));
+  if (args === 'help') return void process.stdout.write(USAGE);
   const simulator = await startSimulator({
     accounts: DEMO_ACCOUNTS,
-    host: listen.host === '' ? '0.0.0.0' : listen.host,
-    port: listen.port,
-    latencyMs: Number(values.latency),
+    host: args.listen.host === '' ? '0.0.0.0' : args.listen.host,
+    port: args.listen.port,
+    latencyMs: args.latencyMs,
   });
   process.stdout.write(
     `ITNIO simulator serving ${simulator.baseUrl}/getBalance for ${DEMO_ACCOUNTS.map((a) => a.name).join(', ')}\n`,
@@ -26,6 +60,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`itnio-simulator: ${error instanceof Error ? error.message : String(error)}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${NAME}: ${message}; see --help\n`);
   process.exit(1);
 });

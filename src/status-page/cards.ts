@@ -128,16 +128,20 @@ function stateLabel(state: string): { icon: string; text: string } {
   }
 }
 
-function renderValue(field: string, title: string, amount: number | null, extraClass = ''): string {
-  return `<div class="value${extraClass}"><dt>${title}</dt><dd data-field="${field}">${formatAmount(amount)}</dd></div>`;
+function renderValue(field: string, title: string, amount: number | null, extraClass = '', unit = ''): string {
+  return `<div class="value${extraClass}"><dt>${title}</dt><dd data-field="${field}">${formatAmount(amount)}${amount === null ? '' : unit}</dd></div>`;
 }
 
 function renderValues(account: AccountReport): string {
   const thresholdTitle = account.lowBalanceThresholdSource === 'account' ? 'Low below' : 'Low below (rules’ default)';
+  // The accounts file's currency (issue 18); getBalance does not say which.
+  const unit = account.currency
+    ? ` <abbr class="currency" data-field="currency">${escapeText(account.currency)}</abbr>`
+    : '';
   return (
-    `<dl class="values">${renderValue('balance', 'Balance', account.balance, ' main')}` +
-    `${renderValue('gift', 'Gift', account.gift)}${renderValue('credit', 'Credit', account.credit)}` +
-    `${renderValue('threshold', thresholdTitle, account.lowBalanceThreshold)}</dl>`
+    `<dl class="values">${renderValue('balance', 'Balance', account.balance, ' main', unit)}` +
+    `${renderValue('gift', 'Gift', account.gift, '', unit)}${renderValue('credit', 'Credit', account.credit, '', unit)}` +
+    `${renderValue('threshold', thresholdTitle, account.lowBalanceThreshold, '', unit)}</dl>`
   );
 }
 
@@ -217,6 +221,32 @@ function renderCardHeader(account: AccountReport, name: string): string {
   );
 }
 
+/** The card's rented-numbers line (--collector.numbers): numbers in use and the next due date, red within 7 days. */
+export function renderNumbers(account: AccountReport): string {
+  const n = account.numbers;
+  if (!n) return '';
+  let text: string;
+  if (n.counts === null) {
+    text = n.up === false ? 'numbers poll failing, no recent list' : 'not polled yet';
+  } else {
+    text = `${n.counts.in_use} in use`;
+    if (n.nextDue) {
+      const days = n.nextDue.daysLeft;
+      const when = days < 0 ? 'overdue' : days < 1 ? 'in under a day' : `in ${Math.floor(days)} d`;
+      text +=
+        ` · next due <time datetime="${escapeText(n.nextDue.dueAt)}">${escapeText(n.nextDue.dueDate)}</time>` +
+        ` (${when}: ${escapeText(n.nextDue.number)})`;
+    }
+    if (n.up === false) text += ' · last numbers poll failed';
+  }
+  const error =
+    n.up === false && n.lastError ? ` title="${escapeText(`${n.lastError.code}: ${n.lastError.meaning}`)}"` : '';
+  return (
+    `<p class="numbers${n.dueSoon ? ' due-soon' : ''}" data-field="numbers"${error}>` +
+    `<strong>${n.dueSoon ? '<span aria-hidden="true">⏰</span> ' : ''}Numbers:</strong> ${text}</p>`
+  );
+}
+
 export function renderAccountCard(account: AccountReport): string {
   const name = escapeText(account.name);
   const state = escapeText(account.state);
@@ -232,6 +262,7 @@ export function renderAccountCard(account: AccountReport): string {
     `<p class="meta"><span>Last success: <span data-field="last-success">${describeLastSuccess(account)}</span></span>` +
     `<span>Money lasts: <span data-field="days-left">${describeRunway(account)}</span></span>` +
     `<span>Spent in the last hour: <span data-field="spend-hour">${describeHourlySpend(account)}</span></span></p>` +
+    renderNumbers(account) +
     renderChart(account) +
     renderLastError(account) +
     '</article>'

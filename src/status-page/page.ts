@@ -77,6 +77,9 @@ h1{font-size:1.4rem;margin:0 0 .25rem}
 .card[data-surge]{border-left-color:var(--failing)}
 .surge{margin:0 0 .6rem;padding:.45rem .75rem;border-radius:.4rem;background:var(--failing-bg);color:var(--failing)}
 .backoff{margin:0 0 .6rem;padding:.45rem .75rem;border-radius:.4rem;background:var(--low-bg);color:var(--low)}
+.numbers{margin:0 0 .5rem}
+.numbers.due-soon{padding:.45rem .75rem;border-radius:.4rem;background:var(--failing-bg);color:var(--failing)}
+.currency{font-size:.6em;text-decoration:none;color:var(--muted)}
 .error{margin-top:.7rem;padding:.5rem .75rem;border-radius:.4rem;background:var(--failing-bg)}
 .error p{margin:.15rem 0}
 .error.resolved{background:var(--stale-bg)}

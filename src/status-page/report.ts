@@ -4,6 +4,8 @@ import { DAY_MS, daysLeft, HOUR_MS, SPEND_WINDOW_MS } from '../store/money';
 import type { HistoryPoint } from '../store/balance-history';
 import type { AccountStore } from '../store/account-store';
 import { failureReasonWords, statusHint } from '../itnio/failures';
+import type { NumbersSlot } from '../numbers/numbers-state';
+import { numbersReport, type NumbersReport } from './numbers-report';
 import {
   PAGE_NORMAL_MIN_HOURS,
   RULES_NORMAL_QUANTILE,
@@ -74,6 +76,10 @@ export interface AccountReport {
   backoff: BackoffReport | null;
   /** The kept history, oldest first, thinned to at most CHART_POINTS for the chart. */
   chart: ChartPoint[];
+  /** ISO 4217 code of the amounts, from the accounts file; null when not configured. */
+  currency: string | null;
+  /** Rented numbers (--collector.numbers); null when they are not polled for this account. */
+  numbers: NumbersReport | null;
 }
 
 interface BackoffReport {
@@ -115,6 +121,14 @@ export interface StatusReportInput {
   nowMs: number;
   /** Added to steady times to show them as wall clock times (default 0). */
   wallOffsetMs?: number;
+  /** What the accounts file says of an account, and its numbers slot when numbers are polled for it. */
+  accountExtras?: (name: string) => AccountExtras | undefined;
+}
+
+export interface AccountExtras {
+  currency?: string;
+  /** Present when the numbers poll runs for the account (its slot may still be undefined). */
+  numbers?: { slot: NumbersSlot | undefined };
 }
 
 const iso = (ms: number | undefined, offsetMs = 0): string | null =>
@@ -177,6 +191,15 @@ function accountReport(status: AccountStatus, input: StatusReportInput): Account
         }
       : null,
     chart: chartPoints(points, CHART_POINTS).map((p) => [Math.round((p.atMs + offset) / 1000), p.balance]),
+    ...extrasReport(input.accountExtras?.(status.name), input),
+  };
+}
+
+function extrasReport(extras: AccountExtras | undefined, input: StatusReportInput) {
+  const times = { nowMs: input.nowMs, wallNowMs: input.nowMs + (input.wallOffsetMs ?? 0), maxAgeMs: input.maxAgeMs };
+  return {
+    currency: extras?.currency ?? null,
+    numbers: extras?.numbers ? numbersReport(extras.numbers.slot, times) : null,
   };
 }
 

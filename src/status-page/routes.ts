@@ -3,7 +3,24 @@ import type { Express, Request, Response } from 'express';
 import type { AccountStore } from '../store/account-store';
 import { renderLandingPage, statusPageCsp } from './page';
 import { acceptsGzip } from '../web/compression';
-import { buildStatusReport, type StatusReport } from './report';
+import { NUMBERS_POLL, numbersPolled } from '../numbers/numbers-samples';
+import type { NumbersSlot } from '../numbers/numbers-state';
+import { buildStatusReport, type AccountExtras, type StatusReport } from './report';
+
+/** Currency and numbers of each account, as the store holds them now. */
+function accountExtras(accounts: AccountStore, numbersEnabled: boolean): (name: string) => AccountExtras | undefined {
+  const views = new Map(accounts.snapshot().map((view) => [view.account.name, view]));
+  return (name) => {
+    const view = views.get(name);
+    if (!view) return undefined;
+    return {
+      ...(view.account.currency ? { currency: view.account.currency } : {}),
+      ...(numbersPolled(numbersEnabled, view)
+        ? { numbers: { slot: view.slots.get(NUMBERS_POLL) as NumbersSlot | undefined } }
+        : {}),
+    };
+  };
+}
 
 const STATUS_API_PATH = '/api/v1/status';
 /** How often the page fetches fresh data. */
@@ -21,6 +38,8 @@ export interface StatusPageSource {
   now: () => number;
   /** Turns a steady time into the wall clock time shown (0 when tests set the clock). */
   wallOffsetMs?: () => number;
+  /** --collector.numbers: the cards show each polled account's rented numbers. */
+  numbersEnabled?: boolean;
 }
 
 export interface StatusRoutesOptions {
@@ -74,6 +93,7 @@ class StatusReportCache {
         history: accounts,
         nowMs,
         wallOffsetMs: page.wallOffsetMs?.() ?? 0,
+        accountExtras: accountExtras(accounts, page.numbersEnabled ?? false),
       });
     }
     return this.report;

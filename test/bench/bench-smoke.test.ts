@@ -28,8 +28,8 @@ maybe('npm run bench -- --smoke', () => {
     expect(result.sizes.map((s) => s.accounts)).toEqual([...SMOKE.sizes]);
     for (const size of result.sizes) {
       // Per account: up, 3 balances, 12 API statuses, 5 failure reasons, requests, duration,
-      // last success, threshold, back-off; once: build info and the two reload gauges.
-      expect(size.series).toBe(size.accounts * 26 + 3);
+      // last success, threshold, back-off, account info; once: build info and the two reload gauges.
+      expect(size.series).toBe(size.accounts * 27 + 3);
       for (const figures of [size.exporter, size.pushgateway, size.plain]) {
         expect(figures.runs).toHaveLength(SMOKE.runs);
         expect(figures.requestsPerSecond).toBeGreaterThan(0);

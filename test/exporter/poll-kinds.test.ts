@@ -8,11 +8,11 @@ import type { PollPlugin } from '../../src/exporter/poll-kinds';
 import { createLogger } from '../../src/log/logger';
 import { storeGauge } from '../../src/metrics/store-metric';
 import type { PollKind } from '../../src/polling/kind';
-import type { Scheduler } from '../../src/polling/scheduler';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator';
 import { ACCOUNT_A, ACCOUNT_B, minuteConfigFor } from '../support/exporter-harness';
 import { capturedLogger } from '../support/captured-logger';
 import { eventually } from '../support/exporter-process';
+import { handTicked } from '../support/hand-ticked';
 import { fetchUrl } from '../support/https-request';
 
 /**
@@ -33,12 +33,6 @@ interface FakeSlot {
 }
 
 const FAKE = 'fake_items';
-
-/** A handed-over scheduler: the test ticks it. */
-function handTicked(): Scheduler & { tick(): void } {
-  let tick: () => void = () => undefined;
-  return { start: (t) => void (tick = t), stop: async () => undefined, tick: () => tick() };
-}
 
 function fakePlugin(answers: Map<string, FakeOutcome>, polled: string[]): PollPlugin {
   const kind: PollKind<FakeOutcome> = {

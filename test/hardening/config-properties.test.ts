@@ -128,6 +128,9 @@ const valueFor = (flag: string): fc.Arbitrary<string> => {
     return mostlyValid(['http://proxy.example:3128', 'http://user:pass@127.0.0.1:8888'], urlLike);
   // Every boolean flag (--web.enable-lifecycle, --web.systemd-socket, …).
   if (FLAGS.find((f) => f.flag === flag)?.boolean) return mostlyValid(['true', 'false'], fc.string());
+  if (flag === 'numbers.interval') return mostlyValid(['15m', '1h'], durationLike);
+  if (flag === 'numbers.due-date-utc-offset')
+    return mostlyValid(['+08:00', '-05:00', '+05:30'], fc.oneof(fc.constantFrom('8', '+8:00', '+15:00'), fc.string()));
   if (flag === 'poll.schedule')
     return mostlyValid(
       ['*/30 * * * * *', '0 * * * *'],

@@ -168,6 +168,62 @@ describe('--check', () => {
     expect(stdout).not.toContain('not-the-secret');
   });
 
+  test('with --collector.numbers, one numbers line per account: in use, next due, and failures with their meaning', async () => {
+    const numbersSim = await startSimulator({
+      accounts: [
+        {
+          apiKey: KEY,
+          apiSecret: SECRET,
+          balance: 1,
+          gift: 0,
+          credit: 0,
+          spendPerHour: 0,
+          numbers: [
+            { number: '447700900001', state: 3, dueInDays: 3 },
+            { number: '447700900002', state: 3, dueInDays: 40 },
+            { number: '447700900003', state: 4, dueInDays: -2 },
+          ],
+        },
+        {
+          apiKey: 'noPerm01',
+          apiSecret: 'no-perm-secret',
+          balance: 1,
+          gift: 0,
+          credit: 0,
+          spendPerHour: 0,
+          numbersFailStatus: '-32',
+        },
+        { apiKey: 'optOut01', apiSecret: 'opt-out-secret', balance: 1, gift: 0, credit: 0, spendPerHour: 0 },
+      ],
+    });
+    try {
+      const config = join(dir, 'numbers.yml');
+      writeFileSync(
+        config,
+        `accounts:\n  - name: rented\n    api_key: ${KEY}\n    api_secret: ${SECRET}\n  - name: noperm\n    api_key: noPerm01\n    api_secret: no-perm-secret\n  - name: optout\n    api_key: optOut01\n    api_secret: opt-out-secret\n    numbers: false\n`,
+      );
+      const { status, stdout } = await runCli([
+        '--check',
+        '--collector.numbers',
+        `--config.file=${config}`,
+        `--api.base-url=${numbersSim.baseUrl}`,
+      ]);
+      expect(stdout).toMatch(/^rented\s+OK\s+balance 1/m);
+      expect(stdout).toMatch(
+        /^rented\s+numbers OK {2}2 in use, 1 not in use, next due \d{4}-\d\d-\d\d \(in 2 d DUE SOON: 447700900001\)/m,
+      );
+      expect(stdout).toMatch(/^noperm\s+OK\s+balance 1/m);
+      expect(stdout).toMatch(
+        /^noperm\s+numbers FAILED {2}status -32 from number\/queryPage page 1: API Key lacks permission/m,
+      );
+      expect(stdout).toMatch(/^optout\s+numbers skipped/m);
+      expect(numbersSim.numbersRequestCount('optOut01')).toBe(0);
+      expect(status).toBe(1);
+    } finally {
+      await numbersSim.close();
+    }
+  });
+
   test('-16 reports the local clock against the server Date header', async () => {
     const { status, stdout } = await runCli(['--check'], {
       ITNIO_API_KEY: KEY,
@@ -239,6 +295,16 @@ describe('demo', () => {
       }, 'demo balances');
       for (const name of ['marketing', 'alerts', 'otp'])
         expect(samples.get(`itniotech_balance{account="${name}"}`)).toBeGreaterThan(0);
+      // The demo turns the numbers collector on: marketing rents a number due within a week.
+      const numbers = await eventually(async () => {
+        const s = parseSamples(await (await fetch(metricsUrl)).text());
+        return s.get('itniotech_numbers_up{account="marketing"}') === 1 ? s : undefined;
+      }, 'demo numbers');
+      const due = [...numbers.entries()].filter(([k]) =>
+        k.startsWith('itniotech_number_due_timestamp_seconds{account="marketing"'),
+      );
+      expect(due.some(([, v]) => v * 1000 - Date.now() < 7 * 86_400_000)).toBe(true);
+      expect(numbers.get('itniotech_account_info{account="marketing",currency="USD",team="growth"}')).toBe(1);
       expect(new URL(metricsUrl).port).not.toBe('10042');
     } finally {
       if (child.exitCode === null) {

@@ -321,9 +321,12 @@ describeUnlessMissing(kustomizeMissing(), 'deploy/kubernetes', () => {
       { name: 'ITNIO_ACCOUNT', value: 'default' },
       { name: 'ITNIO_API_KEY', valueFrom: { secretKeyRef: { name: 'itniotech-exporter', key: 'api-key' } } },
       { name: 'ITNIO_API_SECRET_FILE', value: '/etc/itniotech-exporter/secrets/api-secret' },
+      // Passed through so a patch can turn the numbers collector on (issue 18).
+      { name: 'ITNIO_COLLECTOR_NUMBERS', value: 'false' },
     ]);
     expect(several.containers[0]?.env).toEqual([
       { name: 'ITNIO_CONFIG_FILE', value: '/etc/itniotech-exporter/secrets/accounts.yml' },
+      { name: 'ITNIO_COLLECTOR_NUMBERS', value: 'false' },
     ]);
     expect(single.enableServiceLinks).toBe(false);
     // The repository holds no Secret object.

@@ -36,7 +36,11 @@ describe('Prometheus', () => {
   });
 
   withBinary(PROMTOOL, 'promtool test rules (alert and recording rule unit tests)', () => {
-    const files = ['prometheus/rules/itniotech.rules.test.yml', 'prometheus/rules/itniotech.spend.rules.test.yml'];
+    const files = [
+      'prometheus/rules/itniotech.rules.test.yml',
+      'prometheus/rules/itniotech.spend.rules.test.yml',
+      'prometheus/rules/itniotech.numbers.rules.test.yml',
+    ];
     const output = expectSuccess(PROMTOOL, ['test', 'rules', ...files]);
     expect(output.match(/SUCCESS/g)).toHaveLength(files.length);
   });

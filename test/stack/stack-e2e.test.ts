@@ -127,7 +127,19 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
     dir = mkdtempSync(join(tmpdir(), 'itnio-stack-'));
     simulator = await startSimulator({
       accounts: [
-        { ...SHOP, balance: 500, gift: 20, credit: 0, spendPerHour: 36_000 },
+        {
+          ...SHOP,
+          balance: 500,
+          gift: 20,
+          credit: 0,
+          spendPerHour: 36_000,
+          // Rented numbers: one in use due within a week fires ItniotechNumberExpiring.
+          numbers: [
+            { number: '447700900123', country: 'United Kingdom', type: 'MOBILE', state: 3, dueInDays: 3 },
+            { number: '14155550100', country: 'United States', type: 'FIXED', state: 3, dueInDays: 40 },
+            { number: '4930901820', country: null, type: null, state: 4, dueInDays: -10 },
+          ],
+        },
         { ...OTP, balance: 300, gift: 0, credit: 50, spendPerHour: 7200 },
         { ...FLAKY, balance: 1000, gift: 0, credit: 0, spendPerHour: 0, fault: 'http500' },
         { ...SURGE, balance: 100_000, gift: 0, credit: 0, spendPerHour: 3600 },
@@ -144,6 +156,8 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
             api_secret: SHOP.apiSecret,
             low_balance_threshold: 100,
             base_url: simulator.baseUrl,
+            currency: 'EUR',
+            labels: { team: 'payments' },
           },
           { name: 'otp', api_key: OTP.apiKey, api_secret: OTP.apiSecret, base_url: simulator.baseUrl },
           { name: 'flaky', api_key: FLAKY.apiKey, api_secret: FLAKY.apiSecret, base_url: simulator.baseUrl },
@@ -151,7 +165,14 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
         ],
       }),
     );
-    exporter = await startExporterProcess(['--config.file', config, '--poll.interval=1s', '--api.timeout=5s']);
+    exporter = await startExporterProcess([
+      '--config.file',
+      config,
+      '--poll.interval=1s',
+      '--api.timeout=5s',
+      '--collector.numbers',
+      '--numbers.interval=1m',
+    ]);
     const exporterAddress = new URL(exporter.url).host;
 
     webhook = createServer((req, res) => {
@@ -264,6 +285,17 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
           'ItniotechPollFailing firing for otp',
           30_000,
         );
+        // The number due in 3 days, from the real exporter's numbers poll; not the one due in 40.
+        await eventually(
+          async () => ((await firing('ItniotechNumberExpiring', 'shop')) ? true : undefined),
+          'ItniotechNumberExpiring firing for shop',
+          30_000,
+        );
+        const expiring = await query('ALERTS{alertname="ItniotechNumberExpiring",alertstate="firing"}');
+        expect(expiring.map((a) => a.metric.number)).toEqual(['447700900123']);
+        // A failing getBalance (flaky) leaves its numbers poll up, and the other way round.
+        expect((await query('itniotech_up{account="flaky"}'))[0]?.value[1]).toBe('0');
+        expect((await query('itniotech_numbers_up{account="flaky"}'))[0]?.value[1]).toBe('1');
         expect(await firing('ItniotechBalanceLow', 'otp')).toBe(false);
         const failing = await query('ALERTS{alertname="ItniotechPollFailing",account="otp"}');
         expect(failing.length).toBe(1);
@@ -275,6 +307,11 @@ describe('the stack: exporter, Prometheus, Alertmanager, dashboard queries', () 
         await eventually(
           async () => (notified('ItniotechPollFailing', 'otp', 'firing') ? true : undefined),
           'ItniotechPollFailing at the webhook',
+          30_000,
+        );
+        await eventually(
+          async () => (notified('ItniotechNumberExpiring', 'shop', 'firing') ? true : undefined),
+          'ItniotechNumberExpiring at the webhook',
           30_000,
         );
 

@@ -29,6 +29,8 @@ const base: AccountReport = {
   surgeThresholdPerHour: 25,
   spendSurge: false,
   backoff: null,
+  currency: null,
+  numbers: null,
   chart: [
     [Date.UTC(2025, 0, 1, 11, 50) / 1000, 1300],
     [Date.UTC(2025, 0, 1, 11, 55) / 1000, 1250],

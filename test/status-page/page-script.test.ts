@@ -42,6 +42,8 @@ const account = (name: string, state: AccountReport['state'], balance: number | 
   surgeThresholdPerHour: balance === null ? null : 15,
   spendSurge: false,
   backoff: null,
+  currency: null,
+  numbers: null,
   chart:
     balance === null
       ? []
