@@ -32,19 +32,29 @@ export function numbersClientFor(
   });
 }
 
-type ClientSettings = Parameters<typeof clientFor>[0];
+type ClientSettings = ClientConfig & Pick<ExporterConfig, 'numbers'>;
 
-/** A client whose trust can change while polls hold on to it: the exporter's, rebuilt when the CA file changes. */
-export interface RenewableClient {
-  client: BalanceClient;
-  /** Builds the client again (reading --api.ca-file again); polls already sent finish on the old one. */
+/** The exporter's clients, whose trust can change while polls hold on to them: rebuilt when the CA file changes. */
+export interface RenewableClients {
+  balance: BalanceClient;
+  /** Present when --collector.numbers is on. */
+  numbers: NumbersClient | undefined;
+  /** Builds both clients again (reading --api.ca-file again); polls already sent finish on the old ones. */
   renew(config: ClientSettings): void;
 }
 
-export function renewableClientFor(config: ClientSettings, now?: () => number): RenewableClient {
-  let current = clientFor(config, now);
+export function renewableClientsFor(config: ClientSettings, now?: () => number): RenewableClients {
+  let balance = clientFor(config, now);
+  let numbers = config.numbers.enabled ? numbersClientFor(config, now) : undefined;
   return {
-    client: { fetchBalance: (credentials, signal) => current.fetchBalance(credentials, signal) },
-    renew: (next) => void (current = clientFor(next, now)),
+    balance: { fetchBalance: (credentials, signal) => balance.fetchBalance(credentials, signal) },
+    numbers: numbers && {
+      fetchNumbers: (credentials, signal) => (numbers as NumbersClient).fetchNumbers(credentials, signal),
+    },
+    renew: (next) => {
+      balance = clientFor(next, now);
+      // The numbers settings need a restart (src/reload/config-reloader.ts): only the trust changes here.
+      if (numbers) numbers = numbersClientFor({ ...next, numbers: config.numbers }, now);
+    },
   };
 }

@@ -20,7 +20,7 @@ import { SpreadRounds, spreadWindowMs } from '../polling/spread';
 import { WebFront } from '../web/front';
 import { closeServer, listenAll, serverUrl, systemdListenFds } from '../web/listen';
 import { updateTlsServer } from '../web/tls';
-import { numbersClientFor, renewableClientFor, type RenewableClient } from './itnio-client';
+import { numbersClientFor, renewableClientsFor, type RenewableClients } from './itnio-client';
 import { pollPlugins, type PollPlugin } from './poll-kinds';
 import { ConfigReloader, type ReloadResult } from '../reload/config-reloader';
 import { createApp } from './http-app';
@@ -97,10 +97,11 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps):
     steady: deps.now ?? steadyNow,
     wallOffsetMs: deps.now ? () => 0 : steadyToWallOffsetMs,
   };
-  // A client given by a test stays as it is; the exporter's own is rebuilt when the CA file changes.
-  const api = deps.client ? undefined : renewableClientFor(config, clocks.now);
-  const client = deps.client ?? (api as RenewableClient).client;
-  const numbers = deps.numbersClient ?? (config.numbers.enabled ? numbersClientFor(config, clocks.now) : undefined);
+  // Clients given by a test stay as they are; the exporter's own are rebuilt when the CA file changes.
+  const api = deps.client ? undefined : renewableClientsFor(config, clocks.now);
+  const client = deps.client ?? (api as RenewableClients).balance;
+  const ownNumbers = config.numbers.enabled ? () => numbersClientFor(config, clocks.now) : () => undefined;
+  const numbers = deps.numbersClient ?? (api ? api.numbers : ownNumbers());
   const core = buildCore(config, deps, clocks, [...pollPlugins(config, client, numbers), ...(deps.extraPolls ?? [])]);
   for (const warning of configWarnings(config)) deps.logger.warn(warning);
   const web = buildWeb(config, deps, core, clocks, api);
@@ -243,7 +244,7 @@ function spreadFor(plugin: PollPlugin, config: ExporterConfig, salt = hostname()
 }
 
 /** Basic auth, configuration reload, the exposition and the Express app. */
-function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks, api?: RenewableClient) {
+function buildWeb(config: ExporterConfig, deps: ExporterDeps, core: Core, clocks: Clocks, api?: RenewableClients) {
   // Headers, rate limit and basic auth; probes stay open so an orchestrator needs no password.
   const front = new WebFront(config.web, EXPORTER_NAME);
   let servers: Server[] = [];

@@ -328,7 +328,12 @@ describe('a changed --api.ca-file on reload (issue 19 item 4)', () => {
     writeFileSync(caFile, pki.read(pki.caCert));
     const simulator = await startSimulator({ accounts: [ACCOUNT_A] });
     front = await startTlsFront({ keyFile: pki.otherServerKey, certFile: pki.otherServerCert }, simulator.url);
-    const args = ['--web.listen-address=127.0.0.1:0', '--poll.interval=1m', `--api.ca-file=${caFile}`];
+    const args = [
+      '--web.listen-address=127.0.0.1:0',
+      '--poll.interval=1m',
+      '--collector.numbers',
+      `--api.ca-file=${caFile}`,
+    ];
     const env = {
       ITNIO_API_KEY: ACCOUNT_A.apiKey,
       ITNIO_API_SECRET: ACCOUNT_A.apiSecret,
@@ -349,16 +354,20 @@ describe('a changed --api.ca-file on reload (issue 19 item 4)', () => {
 
   test('polls use the new CA after the reload, without a restart', async () => {
     await h.exporter.poller.pollAll();
+    await h.exporter.poller.pollAll('numbers');
     const refused = await metrics(h);
     expect(sampleValue(refused, 'itniotech_up{account="default"}')).toBe(0);
+    expect(sampleValue(refused, 'itniotech_numbers_up{account="default"}')).toBe(0);
     expect(sampleValue(refused, 'itniotech_request_failures_total{account="default",reason="network"}')).toBe(1);
 
     writeFileSync(caFile, pki.read(pki.otherCaCert));
     const result = await h.exporter.reload('test');
     expect(result).toMatchObject({ ok: true, needsRestart: [] });
     await h.exporter.poller.pollAll();
+    await h.exporter.poller.pollAll('numbers');
     const trusted = await metrics(h);
     expect(sampleValue(trusted, 'itniotech_up{account="default"}')).toBe(1);
+    expect(sampleValue(trusted, 'itniotech_numbers_up{account="default"}')).toBe(1);
     expect(sampleValue(trusted, 'itniotech_balance{account="default"}')).toBe(ACCOUNT_A.balance);
   });
 });
