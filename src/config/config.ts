@@ -88,6 +88,41 @@ function proxyUses(accounts: readonly Account[], apiProxyUrl: string | undefined
   return { https: uses(/^https:/i), http: uses(/^http:/i), proxyUrlGiven: apiProxyUrl !== undefined };
 }
 
+type CommandLine = ReturnType<typeof readCommandLine>;
+
+/** The ITNIO API settings, in the order their problems are reported. */
+function parseApiSettings(args: CommandLine, sources: ConfigSources, problems: Problems, warnings: string[]) {
+  const baseUrl = parseBaseUrl(args.setting('api.base-url'), problems);
+  const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
+  const ca = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
+  const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems, warnings);
+  return { baseUrl, apiTimeoutMs, ca, apiProxyUrl };
+}
+
+/** The getBalance schedule, its maximum age, concurrency and spread, in the order their problems are reported. */
+function parsePollSettings(args: CommandLine, problems: Problems) {
+  const schedule = args.optional('poll.schedule');
+  const interval = args.setting('poll.interval');
+  const poll = parsePollSchedule(schedule, interval, problems);
+  const gap = pollGap(schedule, interval);
+  const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), gap, problems);
+  const pollConcurrency = parseConcurrency(args.setting('poll.concurrency'), problems);
+  const pollSpread = parseBoolean(args.setting('poll.spread'), problems);
+  return { poll, gap, pollMaxAgeMs, pollConcurrency, pollSpread };
+}
+
+function parseNumbersFlags(args: CommandLine, problems: Problems) {
+  return parseNumbersSettings(
+    {
+      enabled: args.setting('collector.numbers'),
+      interval: args.setting('numbers.interval'),
+      offset: args.setting('numbers.due-date-utc-offset'),
+      maxAge: args.setting('poll.max-age'),
+    },
+    problems,
+  );
+}
+
 /** Reads flags, environment and files; throws a ConfigError naming every problem at once. */
 export function loadConfig(sources: ConfigSources): CliCommand {
   const problems = new Problems();
@@ -99,31 +134,14 @@ export function loadConfig(sources: ConfigSources): CliCommand {
   const listen = listenAddresses[0];
   const systemdSocket = parseBoolean(args.setting('web.systemd-socket'), problems);
   const telemetryPath = parseTelemetryPath(args.setting('web.telemetry-path'), problems);
-  const baseUrl = parseBaseUrl(args.setting('api.base-url'), problems);
-  const apiTimeoutMs = parseApiTimeout(args.setting('api.timeout'), problems);
   const warnings: string[] = [];
-  const ca = parseCaFile(args.optional('api.ca-file'), sources.readFile, problems, warnings);
-  const apiProxyUrl = parseProxyUrl(args.optional('api.proxy-url'), problems, warnings);
-  const schedule = args.optional('poll.schedule');
-  const interval = args.setting('poll.interval');
-  const poll = parsePollSchedule(schedule, interval, problems);
-  const gap = pollGap(schedule, interval);
-  const pollMaxAgeMs = parseMaxAge(args.setting('poll.max-age'), gap, problems);
-  const pollConcurrency = parseConcurrency(args.setting('poll.concurrency'), problems);
-  const pollSpread = parseBoolean(args.setting('poll.spread'), problems);
+  const { baseUrl, apiTimeoutMs, ca, apiProxyUrl } = parseApiSettings(args, sources, problems, warnings);
+  const { poll, gap, pollMaxAgeMs, pollConcurrency, pollSpread } = parsePollSettings(args, problems);
   const logLevel = parseLogLevel(args.setting('log.level'), problems);
   const webEnableLifecycle = parseBoolean(args.setting('web.enable-lifecycle'), problems);
   const configWatch = parseBoolean(args.setting('config.watch'), problems);
   const web = parseWebConfigFile(args.optional('web.config.file'), sources.readFile, problems);
-  const numbers = parseNumbersSettings(
-    {
-      enabled: args.setting('collector.numbers'),
-      interval: args.setting('numbers.interval'),
-      offset: args.setting('numbers.due-date-utc-offset'),
-      maxAge: args.setting('poll.max-age'),
-    },
-    problems,
-  );
+  const numbers = parseNumbersFlags(args, problems);
   const configFile = args.optional('config.file');
   // '' only for a base URL refused above, and then the accounts go unused.
   const accounts = parseAccounts(configFile, baseUrl ?? '', sources, problems);
