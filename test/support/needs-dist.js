@@ -14,12 +14,14 @@ const USES_DIST = /\b(startExporterProcess|runCli|MAIN|assertBuilt)\b|['"/]dist[
 /** The helpers that define those names: importing them for ROOT or eventually() needs no build. */
 const DEFINES = new Set(['exporter-process.ts', 'run-cli.ts'].map((file) => join(__dirname, file)));
 
-/** Relative imports of a test module, resolved to the .ts/.js files under test/. */
+/** Relative imports of a test module, resolved to the .ts/.js files under test/ and bench/ (the bench smoke test runs the build through bench/). */
 function localImports(file, text) {
   const found = [];
   for (const [, spec] of text.matchAll(/(?:from|import|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
     const base = resolve(dirname(file), spec);
-    const target = [base, `${base}.ts`, `${base}.js`, `${base}.mjs`].find((f) => f.includes('/test/') && existsSync(f));
+    const target = [base, `${base}.ts`, `${base}.js`, `${base}.mjs`].find(
+      (f) => /\/(test|bench)\//.test(f) && existsSync(f),
+    );
     if (target && !target.endsWith('/') && /\.(ts|js|mjs)$/.test(target)) found.push(target);
   }
   return found;
