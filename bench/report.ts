@@ -135,13 +135,15 @@ export function scrapeTable(result: BenchResult): string {
 
 export function exporterTable(result: BenchResult): string {
   const lines = [
-    '| accounts | start to /readyz 200 | scrapes | upstream requests during scrapes |',
-    '|---:|---:|---:|---:|',
+    "| accounts | start to /readyz 200 | scrapes | upstream requests during scrapes | RSS settled | Node and packages alone, settled | exporter's own, settled |",
+    '|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const s of result.sizes)
+  for (const s of result.sizes) {
+    const own = s.exporter.rssSettledBytes - s.packagesOnly.rssSettledBytes;
     lines.push(
-      `| ${s.accounts} | ${s.startToReadyMs.toFixed(0)} ms | ${s.scrapes} | ${s.upstreamRequestsDuringScrapes} |`,
+      `| ${s.accounts} | ${s.startToReadyMs.toFixed(0)} ms | ${s.scrapes} | ${s.upstreamRequestsDuringScrapes} | ${mb(s.exporter.rssSettledBytes)} | ${mb(s.packagesOnly.rssSettledBytes)} | ${mb(own)} |`,
     );
+  }
   return lines.join('\n');
 }
 

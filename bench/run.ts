@@ -9,6 +9,7 @@ import { familiesWithPrefix, parseSamples } from './prom-text';
 import {
   pushToGateway,
   spawnExporter,
+  startPackagesOnly,
   startPlainServer,
   startPushgateway,
   type BenchAccount,
@@ -68,6 +69,8 @@ export interface SizeResult {
   exporter: ScrapeFigures;
   pushgateway: ScrapeFigures;
   plain: ScrapeFigures;
+  /** RSS of Node with the exporter's packages loaded and no exporter code, sampled with the exporter's. */
+  packagesOnly: { rssIdleBytes: number; rssSettledBytes: number };
   startToReadyMs: number;
   scrapes: number;
   upstreamRequestsDuringScrapes: number;
@@ -260,6 +263,8 @@ async function benchSize(count: number, options: BenchOptions): Promise<SizeResu
     const plainText = Buffer.from(exporterShape.text);
     const plain = await startPlainServer(dir, plainText, gzipSync(plainText));
     started.push(plain);
+    const packagesOnly = await startPackagesOnly();
+    started.push(packagesOnly);
 
     // Let start-up garbage settle before calling memory idle.
     await sleep(1500);
@@ -268,9 +273,12 @@ async function benchSize(count: number, options: BenchOptions): Promise<SizeResu
       new ScrapeSeries(pushgateway, await describe(pushgateway), readRssBytes(pushgateway.pid)),
       new ScrapeSeries(plain, await describe(plain), readRssBytes(plain.pid)),
     ] as const;
+    const packagesIdleBytes = readRssBytes(packagesOnly.pid);
     // A real idle: the start-up garbage left long enough for V8 to give pages back.
     await sleep(options.settleSeconds * 1000);
     for (const s of scrapeSeries) s.rssSettledBytes = readRssBytes(s.target.pid);
+    const packagesSettledBytes = readRssBytes(packagesOnly.pid);
+    await packagesOnly.stop();
 
     const upstreamBefore = simulator.requestCount();
     // Interleaved, so drift on the machine touches every program alike.
@@ -290,6 +298,7 @@ async function benchSize(count: number, options: BenchOptions): Promise<SizeResu
       exporter: e.figures(),
       pushgateway: p.figures(),
       plain: n.figures(),
+      packagesOnly: { rssIdleBytes: packagesIdleBytes, rssSettledBytes: packagesSettledBytes },
       startToReadyMs,
       scrapes: e.runs.reduce((sum, r) => sum + r.requests, 0),
       upstreamRequestsDuringScrapes,

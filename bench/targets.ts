@@ -230,3 +230,42 @@ export async function startPlainServer(dir: string, identity: Buffer, gzip: Buff
   }
   return { name: 'plain node', pid: child.pid as number, url, metricsPath: '/metrics', stop: () => stopChild(child) };
 }
+
+/**
+ * What the runtime and the exporter's packages cost before any exporter code runs: the same
+ * Node binary and flags, requiring the packages `dist/main.js` loads at start-up (bcryptjs is
+ * loaded on the first password check, so it is left out) and serving one Express route. The
+ * exporter's own memory is its RSS minus this one's, sampled at the same moments.
+ */
+export const START_UP_PACKAGES: readonly string[] = ['axios', 'express', 'prom-client', 'node-cron', 'pino', 'yaml'];
+
+const PACKAGES_ONLY_SOURCE = `
+for (const name of JSON.parse(process.env.FLOOR_PACKAGES)) require(name);
+const app = require('express')();
+app.get('/metrics', (_req, res) => res.type('text/plain').send('up 1\\n'));
+const server = app.listen(Number(process.env.FLOOR_PORT), '127.0.0.1');
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+export async function startPackagesOnly(): Promise<Target> {
+  const root = repoRoot();
+  const port = await freePort();
+  const env = { ...process.env, FLOOR_PACKAGES: JSON.stringify(START_UP_PACKAGES), FLOOR_PORT: String(port) };
+  const args = [...EXPORTER_NODE_FLAGS, '-e', PACKAGES_ONLY_SOURCE];
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = tail(child);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor200(`${url}/metrics`, process.hrtime.bigint(), child, output, 15_000, 20);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return {
+    name: 'node + packages',
+    pid: child.pid as number,
+    url,
+    metricsPath: '/metrics',
+    stop: () => stopChild(child),
+  };
+}

@@ -41,6 +41,9 @@ maybe('npm run bench -- --smoke', () => {
       expect(size.exporter.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
       expect(size.exporter.contentEncoding).toBe('gzip');
       expect(size.startToReadyMs).toBeGreaterThan(0);
+      // A Node process with Express listening is never under 20 MB resident.
+      expect(size.packagesOnly.rssIdleBytes).toBeGreaterThan(20 * 1024 * 1024);
+      expect(size.packagesOnly.rssSettledBytes).toBeGreaterThan(20 * 1024 * 1024);
     }
   });
 
