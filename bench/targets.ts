@@ -237,7 +237,7 @@ export async function startPlainServer(dir: string, identity: Buffer, gzip: Buff
  * loaded on the first password check, so it is left out) and serving one Express route. The
  * exporter's own memory is its RSS minus this one's, sampled at the same moments.
  */
-export const START_UP_PACKAGES: readonly string[] = ['axios', 'express', 'prom-client', 'node-cron', 'pino', 'yaml'];
+const START_UP_PACKAGES: readonly string[] = ['axios', 'express', 'prom-client', 'node-cron', 'pino', 'yaml'];
 
 const PACKAGES_ONLY_SOURCE = `
 for (const name of JSON.parse(process.env.FLOOR_PACKAGES)) require(name);
