@@ -209,6 +209,25 @@ server.listen(Number(process.env.PLAIN_PORT), '127.0.0.1', () => process.stdout.
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
+/** Starts `node <args>` and waits until it answers 200 on /metrics at `port`. */
+async function startNodeServer(
+  name: string,
+  port: number,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<Target> {
+  const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = tail(child);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor200(`${url}/metrics`, process.hrtime.bigint(), child, output, 15_000, 20);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { name, pid: child.pid as number, url, metricsPath: '/metrics', stop: () => stopChild(child) };
+}
+
 export async function startPlainServer(dir: string, identity: Buffer, gzip: Buffer): Promise<Target> {
   const port = await freePort();
   writeFileSync(join(dir, 'plain.txt'), identity);
@@ -219,16 +238,7 @@ export async function startPlainServer(dir: string, identity: Buffer, gzip: Buff
     PLAIN_GZIP: join(dir, 'plain.txt.gz'),
     PLAIN_PORT: String(port),
   };
-  const child = spawn(process.execPath, ['-e', PLAIN_SERVER_SOURCE], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = tail(child);
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor200(`${url}/metrics`, process.hrtime.bigint(), child, output, 15_000, 20);
-  } catch (error) {
-    await stopChild(child);
-    throw error;
-  }
-  return { name: 'plain node', pid: child.pid as number, url, metricsPath: '/metrics', stop: () => stopChild(child) };
+  return startNodeServer('plain node', port, ['-e', PLAIN_SERVER_SOURCE], { env });
 }
 
 /**
@@ -248,24 +258,8 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
 export async function startPackagesOnly(): Promise<Target> {
-  const root = repoRoot();
   const port = await freePort();
   const env = { ...process.env, FLOOR_PACKAGES: JSON.stringify(START_UP_PACKAGES), FLOOR_PORT: String(port) };
   const args = [...EXPORTER_NODE_FLAGS, '-e', PACKAGES_ONLY_SOURCE];
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = tail(child);
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor200(`${url}/metrics`, process.hrtime.bigint(), child, output, 15_000, 20);
-  } catch (error) {
-    await stopChild(child);
-    throw error;
-  }
-  return {
-    name: 'node + packages',
-    pid: child.pid as number,
-    url,
-    metricsPath: '/metrics',
-    stop: () => stopChild(child),
-  };
+  return startNodeServer('node + packages', port, args, { env, cwd: repoRoot() });
 }
