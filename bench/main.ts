@@ -30,6 +30,16 @@ function machineLines(root: string, wrk: string, pushgateway: string): string[] 
   ];
 }
 
+/** The exporter runs on the Node that runs the benchmark: say so when that Node is one the project does not support. */
+function warnOnUnsupportedNode(root: string): void {
+  const { engines } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const oldest = Number(/\d+/.exec(engines.node)?.[0]);
+  if (Number(process.versions.node.split('.')[0]) >= oldest) return;
+  process.stderr.write(
+    `bench: warning: Node ${process.version} is older than the project supports (${engines.node}); the exporter runs on the Node that runs the benchmark, and its memory differs by Node version (docs/benchmarks.md)\n`,
+  );
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } },
@@ -42,6 +52,7 @@ async function main(): Promise<number> {
   }
   const smoke = values.smoke === true || process.env.BENCH_SMOKE === '1';
   const root = repoRoot();
+  warnOnUnsupportedNode(root);
   const wrk = findProgram('wrk');
   const pushgateway = findProgram('prometheus-pushgateway');
   const missing = [...(wrk ? [] : ['wrk']), ...(pushgateway ? [] : ['prometheus-pushgateway'])];
