@@ -74,6 +74,19 @@ function polling(options: PollerSetup) {
   };
 }
 
+/** One account, "a", whose requests the test releases by hand; every result is kept in order. */
+function heldAccountA() {
+  const held = heldClient();
+  const results: PollResult[] = [];
+  const run = polling({
+    client: held.client,
+    accounts: [account('a')],
+    concurrency: 2,
+    onResult: (r) => results.push(r),
+  });
+  return { held, results, run };
+}
+
 describe('Poller', () => {
   test('never has more than `concurrency` requests in flight', async () => {
     const held = heldClient();
@@ -215,14 +228,7 @@ test('an account removed and added back while its aborted poll settles is polled
 });
 
 test("a reload that changes an account's key aborts its in-flight poll and lets it be polled again at once", async () => {
-  const held = heldClient();
-  const results: PollResult[] = [];
-  const run = polling({
-    client: held.client,
-    accounts: [account('a')],
-    concurrency: 2,
-    onResult: (r) => results.push(r),
-  });
+  const { held, results, run } = heldAccountA();
   void run.pollAll();
   await tick();
   expect(held.open.get('a')).toHaveLength(1);
@@ -242,14 +248,7 @@ test("a reload that changes an account's key aborts its in-flight poll and lets 
 });
 
 test("a reload that rotates an account's secret aborts its in-flight poll, signed with the old one", async () => {
-  const held = heldClient();
-  const results: PollResult[] = [];
-  const run = polling({
-    client: held.client,
-    accounts: [account('a')],
-    concurrency: 2,
-    onResult: (r) => results.push(r),
-  });
+  const { held, results, run } = heldAccountA();
   void run.pollAll();
   await tick();
   const before = run.store.target('a');
@@ -269,14 +268,7 @@ test("a reload that rotates an account's secret aborts its in-flight poll, signe
 });
 
 test('a reload that changes only the threshold keeps the in-flight poll', async () => {
-  const held = heldClient();
-  const results: PollResult[] = [];
-  const run = polling({
-    client: held.client,
-    accounts: [account('a')],
-    concurrency: 2,
-    onResult: (r) => results.push(r),
-  });
+  const { held, results, run } = heldAccountA();
   const all = run.pollAll();
   await tick();
   run.setAccounts([{ ...account('a'), lowBalanceThreshold: 3 }]);
