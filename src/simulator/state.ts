@@ -167,26 +167,21 @@ export class AccountBook {
     if (patch.credit !== undefined) state.credit = patch.credit;
     if (patch.spendPerHour !== undefined) state.spendPerHour = patch.spendPerHour;
     if (patch.apiSecret !== undefined) state.apiSecret = patch.apiSecret;
-    if (patch.failStatus !== undefined) {
-      if (patch.failStatus === null) delete state.failStatus;
-      else state.failStatus = patch.failStatus;
-    }
-    if (patch.fault !== undefined) {
-      if (patch.fault === null) delete state.fault;
-      else state.fault = patch.fault;
-    }
-    this.updateNumbers(state, patch);
-  }
-
-  private updateNumbers(state: AccountState, patch: AccountPatch): void {
     if (patch.numbers !== undefined) state.numbers = patch.numbers;
-    if (patch.numbersFailStatus !== undefined) {
-      if (patch.numbersFailStatus === null) delete state.numbersFailStatus;
-      else state.numbersFailStatus = patch.numbersFailStatus;
-    }
-    if (patch.numbersFault !== undefined) {
-      if (patch.numbersFault === null) delete state.numbersFault;
-      else state.numbersFault = patch.numbersFault;
-    }
+    for (const key of CLEARABLE) setOrClear(state, key, patch[key]);
   }
+}
+
+/** The failure settings a patch sets with a value and clears with null. */
+const CLEARABLE = ['failStatus', 'fault', 'numbersFailStatus', 'numbersFault'] as const;
+
+/** Applies one clearable setting of a patch: undefined leaves it, null clears it, a value sets it. */
+function setOrClear<K extends (typeof CLEARABLE)[number]>(
+  state: AccountState,
+  key: K,
+  value: AccountState[K] | null | undefined,
+): void {
+  if (value === undefined) return;
+  if (value === null) delete state[key];
+  else state[key] = value;
 }
